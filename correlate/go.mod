@@ -1,0 +1,3 @@
+module github.com/traceline/traceline/correlate
+
+go 1.26
