@@ -1,0 +1,228 @@
+package logbridge
+
+import (
+	"context"
+	"encoding/binary"
+	"strconv"
+	"sync/atomic"
+	"unicode/utf8"
+	"unsafe"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Bridge is the compiled form of a set of Options, shared by an adapter and
+// every logger derived from it. It is safe for concurrent use.
+type Bridge struct {
+	cfg      config
+	service  []Field // service-name fields, one per distinct key
+	keys     map[string]struct{}
+	idSize   int // bytes of encoded ids a span needs
+	idFields int
+	cache    [cacheSlots]atomic.Pointer[SpanFields]
+}
+
+// cacheSlots is the size of the direct-mapped cache of encoded spans. Span
+// ids are random, so their low bits spread evenly; 1024 live spans per
+// process hit the cache nearly always, and a miss costs one allocation.
+const cacheSlots = 1024
+
+// New compiles opts into a Bridge. Adapters call it once at construction.
+func New(opts ...Option) *Bridge {
+	b := &Bridge{cfg: newConfig(opts), keys: map[string]struct{}{}}
+	for _, p := range b.cfg.profiles {
+		for _, k := range []string{p.traceKey, p.spanKey, p.flagsKey} {
+			if k == "" {
+				continue
+			}
+			if _, dup := b.keys[k]; dup {
+				continue
+			}
+			b.keys[k] = struct{}{}
+			b.idFields++
+		}
+		b.idSize += 32 + 20 + 2
+		if p.trace == traceGCP {
+			b.idSize += len("projects//traces/") + len(p.gcpProject)
+		}
+	}
+	if b.cfg.service != "" {
+		for _, p := range b.cfg.profiles {
+			if _, dup := b.keys[p.serviceKey]; dup {
+				continue
+			}
+			b.keys[p.serviceKey] = struct{}{}
+			b.service = append(b.service, Field{Key: p.serviceKey, String: b.cfg.service})
+		}
+	}
+	kept := b.cfg.baggageKeys[:0:0]
+	for _, k := range b.cfg.baggageKeys {
+		if _, dup := b.keys[k]; !dup {
+			b.keys[k] = struct{}{}
+			kept = append(kept, k)
+		}
+	}
+	b.cfg.baggageKeys = kept
+	return b
+}
+
+// Profiles returns the profiles the Bridge writes, in order.
+func (b *Bridge) Profiles() []Profile { return append([]Profile(nil), b.cfg.profiles...) }
+
+// Owns reports whether key is one the Bridge writes (a trace, span, flags,
+// service or baggage key), so an adapter can drop a caller's field of the
+// same name instead of writing the key twice.
+func (b *Bridge) Owns(key string) bool {
+	_, ok := b.keys[key]
+	return ok
+}
+
+// HasBaggage reports whether the Bridge copies any baggage members.
+func (b *Bridge) HasBaggage() bool { return len(b.cfg.baggageKeys) > 0 }
+
+// SpanFields are the encoded fields of one span under a Bridge's profiles,
+// followed by the service fields. They are immutable and shared by every
+// line of the span.
+type SpanFields struct {
+	traceID trace.TraceID
+	spanID  trace.SpanID
+	flags   trace.TraceFlags
+	owner   *Bridge
+
+	// Fields are the trace, span, flags and service fields to write, in
+	// profile order.
+	Fields []Field
+
+	inline [6]Field
+	buf    [64]byte
+}
+
+// SpanContext returns the span context the fields were encoded from.
+func (f *SpanFields) SpanContext() trace.SpanContext {
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: f.traceID, SpanID: f.spanID, TraceFlags: f.flags})
+}
+
+// Fields returns the encoded fields for ctx's span and true, or nil and
+// false when ctx carries no valid span context. After a span's first line
+// it does not allocate.
+func (b *Bridge) Fields(ctx context.Context) (*SpanFields, bool) {
+	sc, ok := FromContext(ctx)
+	if !ok {
+		return nil, false
+	}
+	return b.SpanFields(sc), true
+}
+
+// SpanFields returns the encoded fields of a valid span context, from the
+// Bridge's cache when the span was seen recently. sc must be valid.
+func (b *Bridge) SpanFields(sc trace.SpanContext) *SpanFields {
+	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
+	slot := &b.cache[(binary.LittleEndian.Uint64(sid[:])^binary.LittleEndian.Uint64(tid[8:]))%cacheSlots]
+	if f := slot.Load(); f != nil && f.spanID == sid && f.traceID == tid && f.flags == flags {
+		return f
+	}
+	f := b.encode(tid, sid, flags)
+	slot.Store(f)
+	return f
+}
+
+func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFlags) *SpanFields {
+	f := &SpanFields{traceID: tid, spanID: sid, flags: flags, owner: b}
+	n := b.idFields + len(b.service)
+	if n <= len(f.inline) {
+		f.Fields = f.inline[:0:n]
+	} else {
+		f.Fields = make([]Field, 0, n)
+	}
+	// All strings of a span point into one buffer that is never written
+	// again once the fields are published.
+	buf := f.buf[:0]
+	if b.idSize > len(f.buf) {
+		buf = make([]byte, 0, b.idSize)
+	}
+	seen := func(key string) bool {
+		for _, x := range f.Fields {
+			if x.Key == key {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(key string, start int, data []byte) []byte {
+		f.Fields = append(f.Fields, Field{Key: key, String: unsafe.String(&data[start], len(data)-start)})
+		return data
+	}
+	for _, p := range b.cfg.profiles {
+		if !seen(p.traceKey) {
+			start := len(buf)
+			if p.trace == traceGCP {
+				buf = append(buf, "projects/"...)
+				buf = append(buf, p.gcpProject...)
+				buf = append(buf, "/traces/"...)
+			}
+			buf = appendHex(buf, tid[:])
+			buf = add(p.traceKey, start, buf)
+		}
+		if !seen(p.spanKey) {
+			start := len(buf)
+			if p.span == spanDecimal {
+				buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
+			} else {
+				buf = appendHex(buf, sid[:])
+			}
+			buf = add(p.spanKey, start, buf)
+		}
+		if p.flagsKey != "" && !seen(p.flagsKey) {
+			if p.flags == flagsBool {
+				f.Fields = append(f.Fields, Field{Key: p.flagsKey, Bool: flags.IsSampled(), Kind: BoolKind})
+			} else {
+				start := len(buf)
+				buf = appendHex(buf, []byte{byte(flags)})
+				buf = add(p.flagsKey, start, buf)
+			}
+		}
+	}
+	f.Fields = append(f.Fields, b.service...)
+	return f
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendHex(dst, src []byte) []byte {
+	for _, c := range src {
+		dst = append(dst, hexDigits[c>>4], hexDigits[c&0x0f])
+	}
+	return dst
+}
+
+// AppendBaggage appends a string Field for each configured baggage member
+// present in ctx, its value cut to the configured limit.
+func (b *Bridge) AppendBaggage(dst []Field, ctx context.Context) []Field {
+	if len(b.cfg.baggageKeys) == 0 || ctx == nil {
+		return dst
+	}
+	bag := baggage.FromContext(ctx)
+	if bag.Len() == 0 {
+		return dst
+	}
+	for _, k := range b.cfg.baggageKeys {
+		m := bag.Member(k)
+		if m.Key() == "" {
+			continue
+		}
+		dst = append(dst, Field{Key: k, String: truncate(m.Value(), b.cfg.baggageLimit)})
+	}
+	return dst
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,27 @@
+package logbridge
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// FromContext returns the span context that ctx carries and whether it is
+// valid: a recording or non-recording span's, or a remote span context taken
+// from a propagated traceparent. A nil ctx, a ctx without a span and an
+// all-zero span context all report false.
+func FromContext(ctx context.Context) (trace.SpanContext, bool) {
+	if ctx == nil {
+		return trace.SpanContext{}, false
+	}
+	sc := trace.SpanContextFromContext(ctx)
+	return sc, sc.IsValid()
+}
+
+// IsContext reports whether a log field's value is a context.Context, which
+// adapters must turn into trace fields and must never print: a context's
+// String method shows its whole chain of values.
+func IsContext(v any) (context.Context, bool) {
+	ctx, ok := v.(context.Context)
+	return ctx, ok && ctx != nil
+}
