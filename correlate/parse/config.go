@@ -1,0 +1,40 @@
+package parse
+
+import "time"
+
+// DefaultMaxLineBytes is the entry size beyond which an entry is cut and
+// marked ProblemTooLong when Config.MaxLineBytes is zero.
+const DefaultMaxLineBytes = 1 << 20
+
+// Config tells the parser what a line cannot: the zone of times written
+// without one and which service wrote a file. The zero value is usable.
+type Config struct {
+	// Location is the zone of times written without one (default UTC).
+	Location *time.Location
+	// Services maps file paths to service names; used when neither the line
+	// nor a Kubernetes log path names the service. First match wins.
+	Services []PathService
+	// MaxLineBytes caps an entry (a physical line, container partials
+	// joined, continuation lines folded). Longer entries are cut there and
+	// marked ProblemTooLong. Default DefaultMaxLineBytes.
+	MaxLineBytes int
+}
+
+// PathService maps files to a service. Pattern is a path.Match glob when it
+// holds any of `*?[`, matched against the whole path and, when it has no
+// "/", against the base name; otherwise it is a path prefix.
+type PathService struct{ Pattern, Service string }
+
+func (c *Config) location() *time.Location {
+	if c == nil || c.Location == nil {
+		return time.UTC
+	}
+	return c.Location
+}
+
+func (c *Config) maxLineBytes() int {
+	if c == nil || c.MaxLineBytes <= 0 {
+		return DefaultMaxLineBytes
+	}
+	return c.MaxLineBytes
+}
