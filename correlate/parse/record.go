@@ -47,14 +47,14 @@ type Problem uint16
 
 // Problems a Record can carry; Problem.String gives their Stats names.
 const (
-	ProblemBinary     Problem = 1 << iota // "binary": NUL bytes or mostly invalid UTF-8; the Assembler skips such lines
-	ProblemTooLong                        // "too_long": the entry was cut at Config.MaxLineBytes
-	ProblemBadJSON                        // "bad_json": looked like JSON but does not parse; read as text instead
-	ProblemBadTraceID                     // "bad_trace_id": a trace key whose value is not a valid id
-	ProblemBadSpanID                      // "bad_span_id": a span key whose value is not a valid id
-	ProblemBadContainer                   // "bad_container": a CRI or Docker wrapper that does not parse; kept as a plain line
-	ProblemIncomplete                     // "incomplete": container partials never completed (end of input)
-	numProblems = iota
+	ProblemBinary       Problem = 1 << iota // "binary": NUL bytes or mostly invalid UTF-8; the Assembler skips such lines
+	ProblemTooLong                          // "too_long": the entry was cut at Config.MaxLineBytes
+	ProblemBadJSON                          // "bad_json": looked like JSON but does not parse; read as text instead
+	ProblemBadTraceID                       // "bad_trace_id": a trace key whose value is not a valid id
+	ProblemBadSpanID                        // "bad_span_id": a span key whose value is not a valid id
+	ProblemBadContainer                     // "bad_container": a CRI or Docker wrapper that does not parse; kept as a plain line
+	ProblemIncomplete                       // "incomplete": container partials never completed (end of input)
+	numProblems         = iota
 )
 
 var problemNames = [numProblems]string{"binary", "too_long", "bad_json", "bad_trace_id", "bad_span_id", "bad_container", "incomplete"}
