@@ -95,7 +95,7 @@ type SpanFields struct {
 	Fields []Field
 
 	inline [6]Field
-	buf    [64]byte
+	buf    [128]byte
 }
 
 // SpanContext returns the span context the fields were encoded from.

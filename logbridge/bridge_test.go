@@ -1,0 +1,263 @@
+package logbridge
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
+)
+
+var (
+	testTraceID = trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c}
+	testSpanID  = trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31}
+)
+
+func spanCtx(flags trace.TraceFlags) context.Context {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: testSpanID, TraceFlags: flags})
+	return trace.ContextWithSpanContext(context.Background(), sc)
+}
+
+func fieldMap(fs []Field) map[string]any {
+	m := map[string]any{}
+	for _, f := range fs {
+		if f.Kind == BoolKind {
+			m[f.Key] = f.Bool
+		} else {
+			m[f.Key] = f.String
+		}
+	}
+	return m
+}
+
+func TestProfiles(t *testing.T) {
+	const tid, sid = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+	tests := []struct {
+		name  string
+		opts  []Option
+		flags trace.TraceFlags
+		want  map[string]any
+	}{
+		{"default is OTel", nil, trace.FlagsSampled,
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01"}},
+		{"OTel unsampled", []Option{WithProfile(OTel)}, 0,
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "00"}},
+		{"ECS", []Option{WithProfile(ECS)}, trace.FlagsSampled,
+			map[string]any{"trace.id": tid, "span.id": sid}},
+		{"Datadog", []Option{WithProfile(Datadog)}, trace.FlagsSampled,
+			map[string]any{"dd.trace_id": tid, "dd.span_id": "13235353014750950193"}},
+		{"GCP", []Option{WithProfile(GCP("epro-prod"))}, trace.FlagsSampled,
+			map[string]any{"logging.googleapis.com/trace": "projects/epro-prod/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": true}},
+		{"GCP long project unsampled", []Option{WithProfile(GCP(strings.Repeat("p", 40)))}, 0,
+			map[string]any{"logging.googleapis.com/trace": "projects/" + strings.Repeat("p", 40) + "/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": false}},
+		{"GoZero", []Option{WithProfile(GoZero)}, trace.FlagsSampled,
+			map[string]any{"trace": tid, "span": sid}},
+		{"several profiles, shared service key once", []Option{WithProfile(OTel, ECS, Datadog), WithService("questionnaire")}, trace.FlagsSampled,
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "trace.id": tid, "span.id": sid,
+				"dd.trace_id": tid, "dd.span_id": "13235353014750950193", "service.name": "questionnaire", "dd.service": "questionnaire"}},
+		{"service OTel", []Option{WithService("gw")}, trace.FlagsSampled,
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "service.name": "gw"}},
+		{"service GoZero", []Option{WithProfile(GoZero), WithService("gw")}, trace.FlagsSampled,
+			map[string]any{"trace": tid, "span": sid, "service": "gw"}},
+		{"service GCP", []Option{WithProfile(GCP("p")), WithService("gw")}, trace.FlagsSampled,
+			map[string]any{"logging.googleapis.com/trace": "projects/p/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": true, "serviceContext.service": "gw"}},
+		{"zero profile ignored", []Option{WithProfile(Profile{})}, trace.FlagsSampled,
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(tt.opts...)
+			f, ok := b.Fields(spanCtx(tt.flags))
+			if !ok {
+				t.Fatal("valid span context gave no fields")
+			}
+			got := fieldMap(f.Fields)
+			if len(got) != len(f.Fields) {
+				t.Errorf("a key is written twice: %v", f.Fields)
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("got %d fields %v, want %d %v", len(got), got, len(tt.want), tt.want)
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s = %v, want %v", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestFieldsMatchSpanContextStrings(t *testing.T) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: testSpanID, TraceFlags: trace.FlagsSampled})
+	f := New().SpanFields(sc)
+	want := []string{sc.TraceID().String(), sc.SpanID().String(), sc.TraceFlags().String()}
+	for i, w := range want {
+		if f.Fields[i].String != w {
+			t.Errorf("field %s = %q, want %q", f.Fields[i].Key, f.Fields[i].String, w)
+		}
+	}
+	if !f.SpanContext().Equal(sc) {
+		t.Errorf("SpanContext() = %v, want %v", f.SpanContext(), sc)
+	}
+}
+
+func TestFromContext(t *testing.T) {
+	valid := trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: testSpanID})
+	tests := []struct {
+		name string
+		ctx  context.Context
+		ok   bool
+	}{
+		{"nil context", nil, false},
+		{"no span", context.Background(), false},
+		{"invalid span context", trace.ContextWithSpanContext(context.Background(), trace.SpanContext{}), false},
+		{"trace id only", trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID})), false},
+		{"local span", trace.ContextWithSpanContext(context.Background(), valid), true},
+		{"remote span context", trace.ContextWithRemoteSpanContext(context.Background(), valid), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			//nolint:staticcheck // a nil context is one of the cases under test
+			sc, ok := FromContext(tt.ctx)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			if ok && !sc.Equal(valid) && !sc.Equal(valid.WithRemote(true)) {
+				t.Errorf("span context = %v", sc)
+			}
+			_, fok := New().Fields(tt.ctx)
+			if fok != tt.ok {
+				t.Errorf("Fields ok = %v, want %v", fok, tt.ok)
+			}
+		})
+	}
+}
+
+func TestCacheDistinguishesSpans(t *testing.T) {
+	b := New()
+	sc1 := trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: testSpanID, TraceFlags: 1})
+	// Same slot (same low bits), different span: must not be confused.
+	other := testSpanID
+	other[0] ^= 0xff
+	sc2 := sc1.WithSpanID(other)
+	sc3 := sc1.WithTraceFlags(0)
+	f1 := b.SpanFields(sc1)
+	f2 := b.SpanFields(sc2)
+	f3 := b.SpanFields(sc3)
+	if f1.Fields[1].String == f2.Fields[1].String {
+		t.Errorf("two spans share a span id string %q", f1.Fields[1].String)
+	}
+	if f3.Fields[2].String != "00" || f1.Fields[2].String != "01" {
+		t.Errorf("flags not part of the cache key: %q %q", f1.Fields[2].String, f3.Fields[2].String)
+	}
+	// Values handed out earlier stay right after the slot is reused.
+	if f1.Fields[1].String != "b7ad6b7169203331" {
+		t.Errorf("earlier fields changed: %q", f1.Fields[1].String)
+	}
+	if b.SpanFields(sc1) == nil || b.SpanFields(sc1).Fields[1].String != "b7ad6b7169203331" {
+		t.Error("re-encoding gave another value")
+	}
+}
+
+func TestConcurrentSpans(t *testing.T) {
+	b := New(WithService("svc"))
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				sid := trace.SpanID{byte(g), byte(i), byte(i >> 8), 1, 2, 3, 4, 5}
+				sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: sid, TraceFlags: 1})
+				f := b.SpanFields(sc)
+				if f.Fields[1].String != sid.String() {
+					t.Errorf("span %s got %s", sid, f.Fields[1].String)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+func TestBaggage(t *testing.T) {
+	long := strings.Repeat("é", 200) // 400 bytes
+	m1, _ := baggage.NewMemberRaw("trial_id", "EPRO-2031")
+	m2, _ := baggage.NewMemberRaw("note", long)
+	m3, _ := baggage.NewMemberRaw("secret", "do-not-copy")
+	bag, _ := baggage.New(m1, m2, m3)
+	ctx := baggage.ContextWithBaggage(spanCtx(1), bag)
+
+	b := New(WithBaggage("trial_id", "note", "absent", "trace_id"))
+	got := fieldMap(b.AppendBaggage(nil, ctx))
+	if got["trial_id"] != "EPRO-2031" {
+		t.Errorf("trial_id = %v", got["trial_id"])
+	}
+	note, _ := got["note"].(string)
+	if len(note) > DefaultBaggageValueLimit || !strings.HasPrefix(long, note) || strings.ContainsRune(note, '\uFFFD') {
+		t.Errorf("note not cut cleanly to %d bytes: %d bytes", DefaultBaggageValueLimit, len(note))
+	}
+	if _, ok := got["secret"]; ok {
+		t.Error("a member that was not asked for was copied")
+	}
+	if _, ok := got["absent"]; ok {
+		t.Error("an absent member was written")
+	}
+	if _, ok := got["trace_id"]; ok {
+		t.Error("baggage may not overwrite a trace key")
+	}
+	if n := len(New(WithBaggage("trial_id")).AppendBaggage(nil, spanCtx(1))); n != 0 {
+		t.Errorf("no baggage in ctx gave %d fields", n)
+	}
+	if n := len(New(WithBaggage("trial_id"), WithBaggageLimit(3)).AppendBaggage(nil, ctx)); n != 1 {
+		t.Fatalf("limit: %d fields", n)
+	}
+	if v := New(WithBaggage("trial_id"), WithBaggageLimit(3)).AppendBaggage(nil, ctx)[0].String; v != "EPR" {
+		t.Errorf("WithBaggageLimit(3) = %q", v)
+	}
+}
+
+func TestOwns(t *testing.T) {
+	b := New(WithProfile(ECS), WithService("s"), WithBaggage("trial_id"))
+	for _, k := range []string{"trace.id", "span.id", "service.name", "trial_id"} {
+		if !b.Owns(k) {
+			t.Errorf("Owns(%q) = false", k)
+		}
+	}
+	if b.Owns("trace_id") || b.Owns("msg") {
+		t.Error("Owns reports a key the bridge does not write")
+	}
+}
+
+func TestJaegerURL(t *testing.T) {
+	tests := []struct {
+		base string
+		tid  trace.TraceID
+		sid  trace.SpanID
+		want string
+	}{
+		{"http://jaeger:16686", testTraceID, testSpanID, "http://jaeger:16686/trace/0af7651916cd43dd8448eb211c80319c?uiFind=b7ad6b7169203331"},
+		{"http://jaeger:16686/", testTraceID, trace.SpanID{}, "http://jaeger:16686/trace/0af7651916cd43dd8448eb211c80319c"},
+		{"http://jaeger", trace.TraceID{}, testSpanID, ""},
+	}
+	for _, tt := range tests {
+		if got := JaegerURL(tt.base, tt.tid, tt.sid); got != tt.want {
+			t.Errorf("JaegerURL(%q) = %q, want %q", tt.base, got, tt.want)
+		}
+	}
+}
+
+func TestIsContext(t *testing.T) {
+	if _, ok := IsContext(context.Background()); !ok {
+		t.Error("Background is a context")
+	}
+	if _, ok := IsContext("ctx"); ok {
+		t.Error("a string is not a context")
+	}
+	var nilCtx context.Context
+	if _, ok := IsContext(nilCtx); ok {
+		t.Error("a nil interface is not a usable context")
+	}
+}
