@@ -1,0 +1,48 @@
+# Traceline — `make demo` shows it working, `make test` runs every test.
+#
+# Everything a fresh machine lacks (Jaeger, Chromium, ClickHouse, ripgrep) is
+# built or installed by the targets below; nothing else needs to be set up.
+
+SHELL := /bin/bash
+GO    ?= go
+ROOT  := $(abspath .)
+BIN   := $(ROOT)/bin
+export PATH := $(BIN):$(PATH)
+
+# Every Go module of the repository except the pinned tool builds.
+MODULES := $(sort $(patsubst ./%,%,$(patsubst %/go.mod,%,$(shell find . -name go.mod -not -path './tools/*' -not -path './bin/*' -not -path '*/testdata/*'))))
+# Modules whose tests also run under the race detector: the library and the correlator.
+RACE_MODULES := . correlate
+
+-include tools/*.mk
+
+.PHONY: all demo test test-unit test-race lint deps bench help
+
+help:
+	@echo "make demo   — build everything and run the end-to-end demo"
+	@echo "make test   — install what is missing, then run every module's tests (plain and -race)"
+	@echo "make bench  — the benchmarks written up in docs/BENCHMARKS.md"
+
+# deps: real components the tests need. Each target is idempotent.
+deps: $(DEPS)
+
+test: deps lint test-unit test-race
+	@echo "make test: all modules passed"
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	@set -e; for m in $(MODULES); do echo "== go vet ($$m)"; (cd $$m && $(GO) vet ./...); done
+
+# Allocation pins run here (they are built with !race).
+test-unit:
+	@set -e; for m in $(MODULES); do echo "== go test ($$m)"; (cd $$m && $(GO) test -count=1 ./...); done
+
+test-race:
+	@set -e; for m in $(RACE_MODULES); do echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); done
+
+bench:
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(ROOT)/bench/last-run.txt
+
+demo: deps
+	cd examples && $(GO) run ./cmd/demo
