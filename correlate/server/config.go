@@ -1,0 +1,173 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything `correlate serve` needs. Flags, CORRELATE_*
+// environment variables and an optional YAML file resolve into it (in that
+// order of precedence: flag over environment over file over default).
+type Config struct {
+	Data     string   `yaml:"data"`      // data folder of the embedded store
+	Logs     []string `yaml:"logs"`      // files, folders and globs to follow
+	Jaeger   string   `yaml:"jaeger"`    // Jaeger query base URL (api/v3, api/traces); "" for logs only
+	JaegerUI string   `yaml:"jaeger_ui"` // Jaeger UI base URL for "open in Jaeger" links; defaults to Jaeger
+	Listen   string   `yaml:"listen"`    // address to listen on
+	Token    string   `yaml:"token"`     // bearer token; required off loopback unless Insecure
+	Insecure bool     `yaml:"insecure"`  // serve a non-loopback address without a token
+	// AllowedHosts are extra Host header names accepted besides loopback
+	// ones (the name a reverse proxy forwards).
+	AllowedHosts []string `yaml:"allowed_hosts"`
+
+	MaxBodyBytes   int64         `yaml:"max_body_bytes"`  // largest request body (push ingest)
+	Retention      time.Duration `yaml:"retention"`       // drop entries older than this (0 keeps all)
+	RetentionBytes int64         `yaml:"retention_bytes"` // drop oldest entries past this index size (0: no limit)
+	ExportDelay    time.Duration `yaml:"export_delay"`    // spans younger than this may not be in Jaeger yet
+	PollInterval   time.Duration `yaml:"poll_interval"`   // how often followed files are checked
+	Redact         RedactConfig  `yaml:"redact"`
+}
+
+// RedactConfig masks patient data at ingest, before anything is stored.
+type RedactConfig struct {
+	Keys     []string `yaml:"keys"`     // field names whose values are masked (case-insensitive), e.g. patient_name
+	Patterns []string `yaml:"patterns"` // regular expressions whose matches are masked anywhere in the line
+}
+
+// DefaultConfig returns the configuration `correlate serve` starts from.
+func DefaultConfig() Config {
+	return Config{
+		Listen:       "127.0.0.1:8089",
+		MaxBodyBytes: 8 << 20,
+		ExportDelay:  10 * time.Second,
+		PollInterval: 250 * time.Millisecond,
+	}
+}
+
+// Validate reports the first thing in c that would keep the service from
+// running safely, as an error a person can act on.
+func (c Config) Validate() error {
+	if c.Data == "" {
+		return errors.New("no data folder: give --data DIR")
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", c.Listen, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("listen address %q: bad port", c.Listen)
+	}
+	if !isLoopbackHost(host) && c.Token == "" && !c.Insecure {
+		return fmt.Errorf("listen address %q is reachable from other machines: give --token T (or CORRELATE_TOKEN), or --insecure to serve it without one", c.Listen)
+	}
+	for _, u := range []struct{ name, v string }{{"--jaeger", c.Jaeger}, {"--jaeger-ui", c.JaegerUI}} {
+		if u.v == "" {
+			continue
+		}
+		p, err := url.Parse(u.v)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("%s %q: want an http(s) URL such as http://127.0.0.1:16686", u.name, u.v)
+		}
+	}
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("max body bytes must be positive, got %d", c.MaxBodyBytes)
+	}
+	if c.Retention < 0 || c.RetentionBytes < 0 || c.ExportDelay < 0 {
+		return errors.New("retention, retention bytes and export delay cannot be negative")
+	}
+	if c.PollInterval <= 0 {
+		return fmt.Errorf("poll interval must be positive, got %s", c.PollInterval)
+	}
+	if _, err := newRedactor(c.Redact); err != nil {
+		return err
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LoadFile reads a YAML configuration file over c.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadEnv applies CORRELATE_* environment variables over c. lookup is
+// os.LookupEnv in the binary and a map in tests.
+func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
+	str := func(name string, dst *string) {
+		if v, ok := lookup("CORRELATE_" + name); ok {
+			*dst = v
+		}
+	}
+	str("DATA", &c.Data)
+	str("JAEGER", &c.Jaeger)
+	str("JAEGER_UI", &c.JaegerUI)
+	str("LISTEN", &c.Listen)
+	str("TOKEN", &c.Token)
+	if v, ok := lookup("CORRELATE_LOGS"); ok {
+		c.Logs = splitList(v)
+	}
+	if v, ok := lookup("CORRELATE_ALLOWED_HOSTS"); ok {
+		c.AllowedHosts = splitList(v)
+	}
+	if v, ok := lookup("CORRELATE_INSECURE"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("CORRELATE_INSECURE=%q: want true or false", v)
+		}
+		c.Insecure = b
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"RETENTION", &c.Retention}, {"EXPORT_DELAY", &c.ExportDelay}, {"POLL_INTERVAL", &c.PollInterval}} {
+		if v, ok := lookup("CORRELATE_" + d.name); ok {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("CORRELATE_%s=%q: %w", d.name, v, err)
+			}
+			*d.dst = x
+		}
+	}
+	if v, ok := lookup("CORRELATE_MAX_BODY_BYTES"); ok {
+		x, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("CORRELATE_MAX_BODY_BYTES=%q: %w", v, err)
+		}
+		c.MaxBodyBytes = x
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' }) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
