@@ -1,0 +1,265 @@
+package zapbridge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/traceline/traceline/logbridge"
+	"go.uber.org/zap/zapcore"
+)
+
+var (
+	_ zapcore.Core        = (*core)(nil)
+	_ zapcore.Core        = (*checkedWrite)(nil)
+	_ zapcore.WriteSyncer = (*errSink)(nil)
+)
+
+// core wraps the next core. It holds the span bound by With, if any; the
+// line's own context, if it carries a valid span, takes its place.
+type core struct {
+	next zapcore.Core
+	b    *logbridge.Bridge
+
+	bound   bool                  // With was given a context
+	span    *logbridge.SpanFields // its span's fields; nil when it had none
+	baggage []zapcore.Field       // its baggage members, as string fields
+}
+
+// NewCore returns a core that writes the trace fields of a line's context
+// into every line it passes to next, under the profiles that opts select,
+// and never lets the context itself reach next. See the package comment for
+// how each kind of field is treated. A nil next is a no-op core.
+func NewCore(next zapcore.Core, opts ...logbridge.Option) zapcore.Core {
+	if next == nil {
+		next = zapcore.NewNopCore()
+	}
+	return &core{next: next, b: logbridge.New(opts...)}
+}
+
+// Enabled implements zapcore.LevelEnabler.
+func (c *core) Enabled(lvl zapcore.Level) bool { return c.next.Enabled(lvl) }
+
+// Level reports the minimum enabled level of the wrapped core, so that
+// zap.Logger.Level and zapcore.LevelOf see through the bridge.
+func (c *core) Level() zapcore.Level { return zapcore.LevelOf(c.next) }
+
+// Sync implements zapcore.Core.
+func (c *core) Sync() error { return c.next.Sync() }
+
+// With returns a child core. A context among fields binds its span (and
+// baggage) to every line of the child; it is removed from the fields given
+// to the wrapped core. A context without a valid span does not unbind a span
+// that an earlier With bound.
+func (c *core) With(fields []zapcore.Field) zapcore.Core {
+	clone := *c
+	ctx, n := scan(fields)
+	if n == 0 {
+		clone.next = c.next.With(fields)
+		return &clone
+	}
+	kept := make([]zapcore.Field, 0, len(fields)-n)
+	for i := range fields {
+		if _, isCtx := contextOf(&fields[i]); !isCtx {
+			kept = append(kept, fields[i])
+		}
+	}
+	if sf, bag, use := c.extract(ctx, nil); use {
+		clone.bound, clone.span, clone.baggage = true, sf, nil
+		for _, m := range bag {
+			clone.baggage = append(clone.baggage, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
+		}
+	}
+	clone.next = c.next.With(kept)
+	return &clone
+}
+
+// Check asks the wrapped core, and when it agrees to write the entry,
+// registers a writer that rewrites the fields before handing them to the
+// cores the wrapped core chose. That keeps each core of a zapcore.NewTee at
+// its own level. Nothing is extracted here: a disabled level costs only the
+// wrapped core's own check.
+func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	inner := c.next.Check(ent, nil)
+	if inner == nil {
+		return ce
+	}
+	w := writes.Get().(*checkedWrite)
+	w.core, w.inner = c, inner
+	inner.ErrorOutput = (*errSink)(w)
+	return ce.AddCore(ent, w)
+}
+
+// Write rewrites fields and writes them to the wrapped core. zap calls it
+// directly when the bridge sits under a zapcore.NewTee.
+func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	ctx, n := scan(fields)
+	if n == 0 && !c.bound {
+		return c.next.Write(ent, fields)
+	}
+	w := writes.Get().(*checkedWrite)
+	err := c.next.Write(ent, w.rewrite(c, fields, ctx))
+	w.release()
+	return err
+}
+
+// extract returns the fields of ctx's span and its baggage members, and
+// whether the line should use them in place of what With bound: it should
+// when ctx carries a valid span, or when nothing is bound. A context whose
+// Value panics gives nothing.
+func (c *core) extract(ctx context.Context, bag []logbridge.Field) (sf *logbridge.SpanFields, _ []logbridge.Field, use bool) {
+	defer func() {
+		if recover() != nil {
+			sf, use = nil, !c.bound
+		}
+	}()
+	sf, ok := c.b.Fields(ctx)
+	if !ok && c.bound {
+		return nil, bag, false
+	}
+	if c.b.HasBaggage() {
+		bag = c.b.AppendBaggage(bag, ctx)
+	}
+	return sf, bag, true
+}
+
+// scan returns the last context among fields and how many fields carry one.
+func scan(fields []zapcore.Field) (ctx context.Context, n int) {
+	for i := range fields {
+		if x, ok := contextOf(&fields[i]); ok {
+			ctx = x
+			n++
+		}
+	}
+	return ctx, n
+}
+
+// checkedWrite is what Check registers with zap's CheckedEntry: the bridge
+// core and the entry the wrapped core checked, plus the pooled scratch space
+// of one line. It lives from Check to Write and goes back to the pool.
+type checkedWrite struct {
+	core   *core
+	inner  *zapcore.CheckedEntry
+	err    error
+	fields []zapcore.Field
+	bag    []logbridge.Field
+}
+
+// maxPooledFields caps the scratch slice that goes back to the pool, so one
+// line with many fields does not pin a large array.
+const maxPooledFields = 64
+
+var writes = sync.Pool{New: func() any {
+	return &checkedWrite{fields: make([]zapcore.Field, 0, 8), bag: make([]logbridge.Field, 0, 4)}
+}}
+
+// Write rewrites the fields and writes them to the cores the wrapped core
+// chose in Check.
+func (w *checkedWrite) Write(_ zapcore.Entry, fields []zapcore.Field) error {
+	c, inner := w.core, w.inner
+	if ctx, n := scan(fields); n > 0 || c.bound {
+		fields = w.rewrite(c, fields, ctx)
+	}
+	inner.Write(fields...)
+	err := w.err
+	w.release()
+	return err
+}
+
+// rewrite copies fields into w's scratch slice: first the span's fields as
+// one inline field, then baggage members, then the caller's fields without
+// their contexts and without the keys the bridge writes on this line. The
+// caller's slice is never modified.
+func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Context) []zapcore.Field {
+	span, bag := c.span, c.baggage
+	callBag := false
+	if ctx != nil {
+		if sf, b, use := c.extract(ctx, w.bag[:0]); use {
+			span, bag, callBag = sf, nil, true
+			w.bag = b
+		}
+	}
+	out := w.fields[:0]
+	if span != nil {
+		out = append(out, inline(span))
+	}
+	if callBag {
+		for _, m := range w.bag {
+			out = append(out, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
+		}
+	} else {
+		out = append(out, bag...)
+	}
+	written := out
+	for i := range fields {
+		f := &fields[i]
+		if _, isCtx := contextOf(f); isCtx || writesKey(f.Key, span, written) {
+			continue
+		}
+		out = append(out, *f)
+	}
+	w.fields = out
+	return out
+}
+
+// writesKey reports whether the bridge writes key on this line, so that a
+// caller's field of the same name is dropped rather than written twice.
+func writesKey(key string, span *logbridge.SpanFields, bag []zapcore.Field) bool {
+	if span != nil {
+		for i := range span.Fields {
+			if span.Fields[i].Key == key {
+				return true
+			}
+		}
+	}
+	for i := range bag {
+		if bag[i].Key == key && bag[i].Type == zapcore.StringType {
+			return true
+		}
+	}
+	return false
+}
+
+// release clears what the line referenced and returns w to the pool.
+func (w *checkedWrite) release() {
+	clear(w.fields)
+	clear(w.bag)
+	w.core, w.inner, w.err = nil, nil, nil
+	w.fields, w.bag = w.fields[:0], w.bag[:0]
+	if cap(w.fields) <= maxPooledFields && cap(w.bag) <= maxPooledFields {
+		writes.Put(w)
+	}
+}
+
+// Enabled, With, Check and Sync make checkedWrite a zapcore.Core; zap only
+// ever calls its Write.
+func (w *checkedWrite) Enabled(lvl zapcore.Level) bool { return w.core.Enabled(lvl) }
+
+// With implements zapcore.Core.
+func (w *checkedWrite) With(fields []zapcore.Field) zapcore.Core { return w.core.With(fields) }
+
+// Check implements zapcore.Core.
+func (w *checkedWrite) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	return w.core.Check(ent, ce)
+}
+
+// Sync implements zapcore.Core.
+func (w *checkedWrite) Sync() error { return w.core.Sync() }
+
+// errSink receives the write errors of the inner CheckedEntry, so that the
+// outer one reports them to the logger's ErrorOutput.
+type errSink checkedWrite
+
+// Write implements io.Writer.
+func (s *errSink) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if i := strings.Index(msg, "write error: "); i >= 0 {
+		msg = msg[i+len("write error: "):]
+	}
+	s.err = errors.New(msg)
+	return len(p), nil
+}
+
+// Sync implements zapcore.WriteSyncer.
+func (s *errSink) Sync() error { return nil }
