@@ -1,0 +1,62 @@
+//go:build !race
+
+package zerologbridge
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+func TestAllocs(t *testing.T) {
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	bag := withBaggage(t, ctx, "trial_id", "T-17")
+	h := NewHook()
+	tests := []struct {
+		name   string
+		logger zerolog.Logger
+		ctx    context.Context
+	}{
+		{"bare logger", zerolog.New(io.Discard), ctx},
+		{"OTel", zerolog.New(io.Discard).Hook(h), ctx},
+		{"no span", zerolog.New(io.Discard).Hook(h), context.Background()},
+		{"several profiles, service, baggage", zerolog.New(io.Discard).Hook(NewHook(
+			logbridge.WithProfile(logbridge.OTel, logbridge.GCP("epro"), logbridge.Datadog),
+			logbridge.WithService("svc"), logbridge.WithBaggage("trial_id"))), bag},
+		{"hook installed twice", zerolog.New(io.Discard).Hook(h, h), ctx},
+		{"logger context", zerolog.New(io.Discard).Hook(h).With().Ctx(ctx).Str("app", "epro").Logger(), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := func() {
+				e := tt.logger.Info()
+				if tt.ctx != nil {
+					e = e.Ctx(tt.ctx)
+				}
+				e.Str("form", "F1").Int("n", 2).Msg("form stored")
+			}
+			log() // the span's first line encodes its fields
+			if got := testing.AllocsPerRun(500, log); got != 0 {
+				t.Errorf("%v allocs per line, want 0", got)
+			}
+		})
+	}
+}
+
+func TestCtxAllocs(t *testing.T) {
+	ctx := zerolog.New(io.Discard).Hook(NewHook()).With().Str("app", "epro").Logger().
+		WithContext(spanCtx(context.Background(), testSpanID, trace.FlagsSampled))
+	got := testing.AllocsPerRun(500, func() { Ctx(ctx).Info().Msg("m") })
+	if got != 1 {
+		t.Errorf("Ctx: %v allocs per line, want 1 (the bound Logger)", got)
+	}
+	disabled := testing.AllocsPerRun(500, func() { Ctx(context.Background()).Info().Msg("m") })
+	if disabled != 0 {
+		t.Errorf("Ctx without a stored logger: %v allocs, want 0", disabled)
+	}
+}

@@ -1,0 +1,36 @@
+// Package zerologbridge writes the trace of a request into the zerolog lines
+// written for it. A Hook reads the context.Context of each event and adds
+// the span's fields under the chosen naming profiles (see package logbridge):
+//
+//	logger := zerolog.New(os.Stdout).Hook(zerologbridge.NewHook())
+//	logger.Info().Ctx(ctx).Msg("form stored")
+//	// {"level":"info","trace_id":"0af7…319c","span_id":"b7ad…3331","trace_flags":"01","message":"form stored"}
+//
+// # Where the context comes from
+//
+//	event context        logger.Info().Ctx(ctx)                  (zerolog ≥ 1.32; wins over the logger's)
+//	logger context       logger.With().Ctx(ctx).Logger()         (every event of that logger)
+//	request context      zerologbridge.Ctx(ctx).Info()           (the logger stored with Logger.WithContext, bound to ctx)
+//
+// zerolog.Ctx(ctx).Info() alone gives the stored logger without ctx, so its
+// lines carry no trace (or the trace of the request that stored it): use
+// zerologbridge.Ctx(ctx), or add .Ctx(ctx) to the event.
+//
+// # Cases
+//
+//	nil context, no span, all-zero span context   no trace fields (baggage members still copied)
+//	remote span context (propagated traceparent)  fields written
+//	unsampled span                                fields written, trace_flags "00" (GCP trace_sampled false)
+//	disabled level or discarded event             the hook does not run; nothing is read from the context
+//	trace key already in the line                 nothing written again: the hook installed twice, two
+//	                                              profiles' hooks sharing a first key, or a hand-written trace_id
+//
+// # Cost
+//
+// The hook adds no allocation: a span's fields are encoded once by
+// logbridge and shared by all its lines as immutable strings, which zerolog
+// copies into the event's buffer. A writer that buffers (ConsoleWriter, a
+// diode writer) therefore sees stable bytes. The duplicate check reads the
+// bytes already encoded (JSON encoding; with zerolog's binary_log build tag
+// it finds nothing and the fields are always written).
+package zerologbridge
