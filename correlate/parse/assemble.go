@@ -1,46 +1,332 @@
 package parse
 
+import (
+	"bytes"
+	"time"
+)
+
+// Continuation lines. A physical line (after container unwrapping) starts a
+// new entry when it is:
+//
+//   - a JSON object (first non-blank byte '{'), or
+//   - a text entry: it starts with a time (see timefmt.go), a bracketed
+//     time, a level word (see level.go) or a key=value pair.
+//
+// Every other line continues the pending entry above it, with these
+// limits: lines starting with a space or a tab, blank lines, "goroutine N
+// [" and "created by " continue any entry; a "panic:", "fatal error:" or
+// "Traceback (" line continues a text entry but after a JSON entry (whose
+// logger would have put a stack in a field) starts a new one; any other
+// line continues a text entry or a panic, and otherwise is an entry of its
+// own (so a file of plain lines gives one record per line). With nothing
+// pending every line starts an entry, except blank lines, which are
+// dropped. An entry takes at most maxContinuations continuation lines and
+// Config.MaxLineBytes bytes (then it is cut and marked ProblemTooLong; the
+// lines after the cut still belong to it).
+//
+// Binary lines (NUL bytes, mostly invalid UTF-8) are dropped and counted
+// (Stats.Skipped, ProblemBinary): their content cannot be shown or
+// searched, and a record of junk would only hide the count. Everything else
+// that cannot be read in full is still emitted, with Raw and Problems set.
+//
+// Records are emitted when the next entry starts, so the newest entry waits
+// in the Assembler until then or until Flush.
+
+const maxContinuations = 10000
+
+type lineKind uint8
+
+const (
+	lkBlank lineKind = iota
+	lkIndented
+	lkStack // goroutine N [, created by
+	lkPanic // panic:, fatal error:, Traceback (
+	lkJSON
+	lkEntry
+	lkOther
+)
+
+// part is a line being joined from container partials.
+type part struct {
+	active bool
+	buf    []byte
+	offset int64
+	lineNo int64
+	lines  int32
+	t      time.Time
+	prec   time.Duration
+	prob   Problem
+}
+
+// pending is the entry waiting for its continuation lines.
+type pending struct {
+	active   bool
+	raw      []byte
+	headLen  int
+	head     lineKind
+	offset   int64
+	lineNo   int64
+	lines    int32
+	conts    int
+	t        time.Time
+	prec     time.Duration
+	stream   string
+	problems Problem
+}
+
 // Assembler turns the physical lines of one file into Records: it unwraps
 // container formats (CRI with P/F partials, Docker json-file with 16 KB
 // splits), folds continuation lines (stack traces, Go panic goroutine dumps)
 // into the record above and parses each entry. An Assembler is not safe for
 // concurrent use; use one per file.
 type Assembler struct {
-	file  string
-	cfg   Config
-	stats Stats
-	p     parser
+	file        string
+	cfg         Config
+	pathService string
+	max         int
+	stats       Stats
+	p           parser
+	cri, docker [2]part
+	pend        pending
+	dockBuf     []byte
 }
 
 // NewAssembler returns an Assembler for the lines of file (the path as
 // given to the reader; it names Record.File and may name the service).
 func NewAssembler(file string, cfg Config) *Assembler {
 	a := &Assembler{file: file, cfg: cfg}
+	a.max = a.cfg.maxLineBytes()
+	a.pathService = serviceForPath(file, &a.cfg)
+	a.p.cfg = &a.cfg
 	return a
 }
 
-// Add takes one physical line without its trailing newline ("\r\n" is
-// accepted too), the byte offset of its first byte and its 1-based line
+// Add takes one physical line without its trailing newline (a trailing
+// "\r" is dropped), the byte offset of its first byte and its 1-based line
 // number, and appends the records that are now complete to dst. line is
-// not retained: the caller may reuse it.
+// not retained: the caller may reuse it. A line longer than
+// Config.MaxLineBytes is cut there and marked ProblemTooLong.
 func (a *Assembler) Add(dst []Record, line []byte, offset, lineNo int64) []Record {
+	return a.add(dst, line, offset, lineNo, 0)
+}
+
+// AddCut is Add for a line the reader has already cut (because it was
+// longer than its limit): the record is marked ProblemTooLong.
+func (a *Assembler) AddCut(dst []Record, line []byte, offset, lineNo int64) []Record {
+	return a.add(dst, line, offset, lineNo, ProblemTooLong)
+}
+
+func (a *Assembler) add(dst []Record, line []byte, offset, lineNo int64, prob Problem) []Record {
 	a.stats.Lines++
-	dst = append(dst, Record{})
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) > a.max {
+		line = line[:a.max]
+		prob |= ProblemTooLong
+	}
+	if isBinary(line) {
+		a.stats.Skipped++
+		a.stats.Add(ProblemBinary)
+		return dst
+	}
+	if len(line) > 30 && line[0]-'0' <= 9 {
+		if t, prec, stream, partial, payload, ok := a.p.parseCRI(line); ok {
+			return a.joinPart(dst, &a.cri[stream], payload, !partial, offset, lineNo, t, prec, stream, prob)
+		}
+	} else if bytes.HasPrefix(line, []byte(`{"log":`)) {
+		buf, t, prec, stream, complete, isDocker, bad := a.p.parseDocker(line, a.dockBuf[:0])
+		a.dockBuf = buf
+		if isDocker {
+			return a.joinPart(dst, &a.docker[stream], buf, complete, offset, lineNo, t, prec, stream, prob)
+		}
+		if bad {
+			prob |= ProblemBadContainer
+		}
+	}
+	return a.entry(dst, line, offset, lineNo, 1, time.Time{}, 0, "", prob)
+}
+
+// joinPart adds a container record's payload to its stream's part and
+// passes the line on once it is complete.
+func (a *Assembler) joinPart(dst []Record, pt *part, payload []byte, complete bool, offset, lineNo int64, t time.Time, prec time.Duration, stream int, prob Problem) []Record {
+	if !pt.active {
+		if complete {
+			return a.entry(dst, payload, offset, lineNo, 1, t, prec, streamNames[stream], prob)
+		}
+		pt.active, pt.offset, pt.lineNo, pt.lines, pt.t, pt.prec, pt.prob = true, offset, lineNo, 0, t, prec, 0
+		pt.buf = pt.buf[:0]
+	}
+	pt.lines++
+	pt.prob |= prob
+	if room := a.max - len(pt.buf); len(payload) > room {
+		payload = payload[:max(room, 0)]
+		pt.prob |= ProblemTooLong
+	}
+	pt.buf = append(pt.buf, payload...)
+	if !complete {
+		return dst
+	}
+	pt.active = false
+	dst = a.entry(dst, pt.buf, pt.offset, pt.lineNo, pt.lines, pt.t, pt.prec, streamNames[stream], pt.prob)
+	if cap(pt.buf) > 64<<10 {
+		pt.buf = nil
+	}
+	return dst
+}
+
+// classify tells what a logical line is, for continuation folding.
+func (a *Assembler) classify(line []byte) lineKind {
+	if len(trimSpace(line)) == 0 {
+		return lkBlank
+	}
+	switch c := line[0]; {
+	case c == ' ' || c == '\t':
+		return lkIndented
+	case c == '{':
+		return lkJSON
+	case c == 'g' && bytes.HasPrefix(line, []byte("goroutine ")) && bytes.Contains(line, []byte(" [")):
+		return lkStack
+	case c == 'c' && bytes.HasPrefix(line, []byte("created by ")):
+		return lkStack
+	case c == 'p' && bytes.HasPrefix(line, []byte("panic: ")),
+		c == 'f' && bytes.HasPrefix(line, []byte("fatal error: ")),
+		c == 'T' && bytes.HasPrefix(line, []byte("Traceback (")):
+		return lkPanic
+	}
+	s := line
+	if bytes.IndexByte(s[:min(len(s), 64)], 0x1b) >= 0 {
+		a.p.scratch = a.p.scratch[:0]
+		s = a.p.stripANSI(s[:min(len(s), 256)])
+	}
+	if keyAt(s) > 0 {
+		return lkEntry
+	}
+	if _, _, _, _, ok := a.p.parseTimePrefix(s); ok {
+		return lkEntry
+	}
+	if len(s) > 2 && s[0] == '[' {
+		if _, _, n, _, ok := a.p.parseTimePrefix(s[1:]); ok && 1+n < len(s) && s[1+n] == ']' {
+			return lkEntry
+		}
+	}
+	if _, n := levelToken(s); n > 0 {
+		return lkEntry
+	}
+	return lkOther
+}
+
+// continues reports whether a line of kind k belongs to the pending entry.
+func (a *Assembler) continues(k lineKind) bool {
+	if !a.pend.active || a.pend.conts >= maxContinuations {
+		return false
+	}
+	switch k {
+	case lkBlank, lkIndented, lkStack:
+		return true
+	case lkPanic:
+		return a.pend.head == lkEntry || a.pend.head == lkPanic || a.pend.head == lkOther && a.pend.conts > 0
+	case lkOther:
+		return a.pend.head == lkEntry || a.pend.head == lkPanic
+	}
+	return false
+}
+
+// entry takes one logical line: it continues the pending entry or starts
+// the next one, emitting the pending one.
+func (a *Assembler) entry(dst []Record, line []byte, offset, lineNo int64, lines int32, t time.Time, prec time.Duration, stream string, prob Problem) []Record {
+	k := a.classify(line)
+	if a.continues(k) {
+		pd := &a.pend
+		pd.lines += lines
+		pd.conts++
+		pd.problems |= prob &^ ProblemTooLong
+		if room := a.max - len(pd.raw) - 1; len(line) > room {
+			pd.problems |= ProblemTooLong
+			if room <= 0 {
+				return dst
+			}
+			line = line[:room]
+		}
+		pd.raw = append(pd.raw, '\n')
+		pd.raw = append(pd.raw, line...)
+		return dst
+	}
+	dst = a.emit(dst)
+	if k == lkBlank {
+		a.stats.Skipped++
+		return dst
+	}
+	pd := &a.pend
+	if cap(pd.raw) > 64<<10 {
+		pd.raw = nil
+	}
+	pd.active = true
+	pd.raw = append(pd.raw[:0], line...)
+	pd.headLen = len(line)
+	pd.head = k
+	pd.offset, pd.lineNo, pd.lines, pd.conts = offset, lineNo, lines, 0
+	pd.t, pd.prec, pd.stream, pd.problems = t, prec, stream, prob
+	return dst
+}
+
+// emit parses the pending entry and appends its record.
+func (a *Assembler) emit(dst []Record) []Record {
+	pd := &a.pend
+	if !pd.active {
+		return dst
+	}
+	pd.active = false
+	dst = append(dst, Record{File: a.file, Line: pd.lineNo, Offset: pd.offset})
 	r := &dst[len(dst)-1]
-	a.p.parse(line, r, &a.cfg)
-	r.File, r.Line, r.Offset, r.Lines = a.file, lineNo, offset, 1
+	a.p.parseEntry(r, pd.raw, pd.headLen, &a.cfg, a.pathService, pd.t, pd.prec, pd.problems)
+	r.Lines = pd.lines
+	r.Stream = pd.stream
 	a.stats.Records++
+	a.stats.Add(r.Problems)
 	return dst
 }
 
 // Flush completes whatever is pending (end of input, or an idle timeout in
-// follow mode) and appends it to dst.
-func (a *Assembler) Flush(dst []Record) []Record { return dst }
+// follow mode) and appends it to dst. Container partials that never saw
+// their last part are emitted as they are, marked ProblemIncomplete.
+func (a *Assembler) Flush(dst []Record) []Record {
+	for _, parts := range []*[2]part{&a.cri, &a.docker} {
+		for s := range parts {
+			pt := &parts[s]
+			if pt.active {
+				pt.prob |= ProblemIncomplete
+				pt.lines--
+				dst = a.joinPart(dst, pt, nil, true, pt.offset, pt.lineNo, pt.t, pt.prec, s, 0)
+			}
+		}
+	}
+	return a.emit(dst)
+}
 
 // Pending reports the offset and line number of the first physical line not
 // yet emitted in a record, so a checkpoint can resume there; ok is false when
-// nothing is pending.
-func (a *Assembler) Pending() (offset, lineNo int64, ok bool) { return 0, 0, false }
+// nothing is pending. Lines before it are all in emitted records (or
+// dropped as binary or blank).
+func (a *Assembler) Pending() (offset, lineNo int64, ok bool) {
+	consider := func(o, l int64) {
+		if !ok || o < offset {
+			offset, lineNo, ok = o, l, true
+		}
+	}
+	if a.pend.active {
+		consider(a.pend.offset, a.pend.lineNo)
+	}
+	for s := range 2 {
+		if a.cri[s].active {
+			consider(a.cri[s].offset, a.cri[s].lineNo)
+		}
+		if a.docker[s].active {
+			consider(a.docker[s].offset, a.docker[s].lineNo)
+		}
+	}
+	return offset, lineNo, ok
+}
 
 // Stats returns the counts so far.
 func (a *Assembler) Stats() Stats { return a.stats }
