@@ -1,0 +1,204 @@
+package logxbridge
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/traceline/traceline/logbridge"
+	"github.com/zeromicro/go-zero/core/logx"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// role says what a key of a logx line means to the Bridge.
+type role uint8
+
+const (
+	roleNone    role = iota
+	roleTrace        // a trace id: logx's "trace", or a profile's trace key
+	roleSpan         // a span id: logx's "span", or a profile's span key
+	roleFlags        // a profile's sampling key, written by the context side
+	roleService      // a profile's service key, when WithService is set
+)
+
+// logx's own keys, fixed before v1.9.1 and the defaults of FieldKeys since.
+const (
+	logxTraceKey = "trace"
+	logxSpanKey  = "span"
+)
+
+type keyRole struct {
+	key  string
+	role role
+}
+
+// lineFields is the compiled form of a Bridge for logx lines: which keys
+// it reads and replaces, and the encoded fields of recent spans.
+type lineFields struct {
+	b     *logbridge.Bridge
+	keys  []keyRole // a few keys: a linear scan beats a map here
+	flags []string  // the profiles' sampling keys
+	cache [entrySlots]atomic.Pointer[spanEntry]
+	pool  sync.Pool
+}
+
+// entrySlots is the size of the direct-mapped cache of spans already
+// turned into logx fields; a miss costs the allocations of one span.
+const entrySlots = 256
+
+// spanEntry is one span's fields as logx values, shared by every line of
+// the span and never written after it is published.
+type spanEntry struct {
+	sc         trace.SpanContext
+	flagsKnown bool
+	fields     []logx.LogField
+	sf         *logbridge.SpanFields
+}
+
+func newLineFields(opts []logbridge.Option) *lineFields {
+	lf := &lineFields{b: logbridge.New(opts...)}
+	add := func(k string, r role) {
+		if k == "" || lf.role(k) != roleNone {
+			return
+		}
+		lf.keys = append(lf.keys, keyRole{k, r})
+	}
+	add(logxTraceKey, roleTrace)
+	add(logxSpanKey, roleSpan)
+	for _, p := range lf.b.Profiles() {
+		add(p.TraceKey(), roleTrace)
+		add(p.SpanKey(), roleSpan)
+		add(p.FlagsKey(), roleFlags)
+		if p.FlagsKey() != "" {
+			lf.flags = append(lf.flags, p.FlagsKey())
+		}
+	}
+	// The service fields are the ones a span's fields carry beyond its ids
+	// and flags; a probe span shows whether WithService set any.
+	probe := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}})
+	for _, p := range lf.b.Profiles() {
+		for _, f := range lf.b.SpanFields(probe).Fields {
+			if f.Key == p.ServiceKey() {
+				add(f.Key, roleService)
+			}
+		}
+	}
+	lf.pool.New = func() any {
+		s := make([]logx.LogField, 0, 16)
+		return &s
+	}
+	return lf
+}
+
+func (lf *lineFields) role(key string) role {
+	for i := range lf.keys {
+		if lf.keys[i].key == key {
+			return lf.keys[i].role
+		}
+	}
+	return roleNone
+}
+
+func (lf *lineFields) isFlags(key string) bool {
+	for _, k := range lf.flags {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// read scans a line's fields for its span. It reports false, leaving the
+// line to be written as it is, when the line has no trace and span ids or
+// when a field under an id key is not an id. owned marks (for the first 64
+// fields) the fields the span's own fields replace.
+func (lf *lineFields) read(fields []logx.LogField) (ids lineIDs, owned uint64, ok bool) {
+	if len(fields) > 64 {
+		return ids, 0, false
+	}
+	for i := range fields {
+		f := &fields[i]
+		switch lf.role(f.Key) {
+		case roleNone:
+			continue
+		case roleTrace:
+			if ids.hasTrace {
+				break
+			}
+			if !ids.readTrace(f.Value) {
+				return ids, 0, false
+			}
+		case roleSpan:
+			if ids.hasSpan {
+				break
+			}
+			if !ids.readSpan(f.Value) {
+				return ids, 0, false
+			}
+		case roleFlags:
+			if !ids.flagsKnown {
+				ids.readFlags(f.Value)
+			}
+		}
+		owned |= 1 << uint(i)
+	}
+	return ids, owned, ids.hasTrace && ids.hasSpan
+}
+
+// entry returns the logx fields of a span, from the cache when the span was
+// seen recently.
+func (lf *lineFields) entry(sc trace.SpanContext, flagsKnown bool) *spanEntry {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	slot := &lf.cache[(uint(sid[7])|uint(sid[6])<<8^uint(tid[15]))%entrySlots]
+	if e := slot.Load(); e != nil && e.flagsKnown == flagsKnown && e.sc.Equal(sc) {
+		return e
+	}
+	sf := lf.b.SpanFields(sc)
+	e := &spanEntry{sc: sc, flagsKnown: flagsKnown, sf: sf, fields: make([]logx.LogField, 0, len(sf.Fields))}
+	for _, f := range sf.Fields {
+		if !flagsKnown && lf.isFlags(f.Key) {
+			// A writer that never saw the sampling decision does not guess it.
+			continue
+		}
+		if f.Kind == logbridge.BoolKind {
+			e.fields = append(e.fields, logx.Field(f.Key, f.Bool))
+		} else {
+			e.fields = append(e.fields, logx.Field(f.Key, f.String))
+		}
+	}
+	slot.Store(e)
+	return e
+}
+
+// rewrite returns fields with the span's ids under the profiles' keys,
+// once each, and the pooled buffer to release after the line is written
+// (nil when fields are returned as they are).
+func (lf *lineFields) rewrite(fields []logx.LogField) ([]logx.LogField, *[]logx.LogField) {
+	ids, owned, ok := lf.read(fields)
+	if !ok {
+		return fields, nil
+	}
+	sc, ok := ids.spanContext()
+	if !ok {
+		return fields, nil
+	}
+	e := lf.entry(sc, ids.flagsKnown)
+	buf := lf.pool.Get().(*[]logx.LogField)
+	out := (*buf)[:0]
+	for i := range fields {
+		if owned&(1<<uint(i)) == 0 {
+			out = append(out, fields[i])
+		}
+	}
+	out = append(out, e.fields...)
+	*buf = out
+	return out, buf
+}
+
+func (lf *lineFields) release(buf *[]logx.LogField) {
+	if buf == nil || cap(*buf) > 256 {
+		return
+	}
+	clear(*buf) // drop references to the caller's values
+	*buf = (*buf)[:0]
+	lf.pool.Put(buf)
+}
