@@ -156,8 +156,10 @@ var writes = sync.Pool{New: func() any {
 
 // Write rewrites the fields and writes them to the cores the wrapped core
 // chose in Check.
-func (w *checkedWrite) Write(_ zapcore.Entry, fields []zapcore.Field) error {
+func (w *checkedWrite) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	c, inner := w.core, w.inner
+	// The logger fills in the caller and stack after Check.
+	inner.Entry = ent
 	if ctx, n := scan(fields); n > 0 || c.bound {
 		fields = w.rewrite(c, fields, ctx)
 	}

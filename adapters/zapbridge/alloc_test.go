@@ -1,0 +1,95 @@
+//go:build !race
+
+package zapbridge
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/traceline/traceline/logbridge"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// TestAllocs pins what the bridge adds to a zap line: nothing once a span's
+// ids are encoded, and at most one allocation (logbridge's cache entry) on a
+// span's first line. Each case is measured against the same call on a bare
+// core in the same run.
+func TestAllocs(t *testing.T) {
+	none := []logbridge.Option{}
+	newCore := func() zapcore.Core {
+		return zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
+	}
+	bare := zap.New(newCore())
+	bridged := zap.New(NewCore(newCore()))
+	profileOpts := []logbridge.Option{logbridge.WithService("questionnaire"),
+		logbridge.WithProfile(logbridge.OTel, logbridge.GCP("epro"), logbridge.Datadog)}
+	profiles := zap.New(NewCore(newCore(), profileOpts...))
+	bareBound := bare.With(zap.String("a", "b"))
+	bound := bridged.With(Context(spanCtx(testTraceID, testSpanID, 1)), zap.String("a", "b"))
+	ctxLogger := New(bridged)
+
+	s1, s2 := zap.String("form", "baseline"), zap.Int("items", 12)
+	tests := []struct {
+		name      string
+		bare      func()
+		ours      func(ctx context.Context)
+		firstLine []logbridge.Option // the bridge's options when the call reads a new span per new ctx
+	}{
+		// A call with one field allocates its variadic slice, bare or not.
+		{"Context, no other field", func() { bare.Info("m", zap.Skip()) },
+			func(ctx context.Context) { bridged.Info("m", Context(ctx)) }, none},
+		{"Context and two fields", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { bridged.Info("m", Context(ctx), s1, s2) }, none},
+		{"three profiles and service", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { profiles.Info("m", Context(ctx), s1, s2) }, profileOpts},
+		{"zap.Any and two fields", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { bridged.Info("m", zap.Any("ctx", ctx), s1, s2) }, none},
+		{"Logger.Ctx, no field", func() { bare.Info("m") },
+			func(ctx context.Context) { ctxLogger.Ctx(ctx).Info("m") }, none},
+		{"Logger.Ctx and two fields", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { ctxLogger.Ctx(ctx).Info("m", s1, s2) }, none},
+		{"span bound by With, two fields", func() { bareBound.Info("m", s1, s2) },
+			func(context.Context) { bound.Info("m", s1, s2) }, nil},
+		{"no context", func() { bare.Info("m", s1, s2) },
+			func(context.Context) { bridged.Info("m", s1, s2) }, nil},
+		{"disabled level", func() { bare.Debug("m", s1, s2) },
+			func(ctx context.Context) { bridged.Debug("m", Context(ctx), s1, s2) }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := testing.AllocsPerRun(500, tt.bare)
+			ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+			tt.ours(ctx) // the span's first line
+			later := testing.AllocsPerRun(500, func() { tt.ours(ctx) })
+			if later != base {
+				t.Errorf("later lines of a span: %v allocs, bare %v; want 0 added", later, base)
+			}
+			if tt.firstLine == nil {
+				return
+			}
+			// Each run makes a new span context, at a cost to the caller
+			// that is measured apart and subtracted.
+			n := uint16(0)
+			fresh := func() context.Context {
+				n++
+				return spanCtx(testTraceID, trace.SpanID{0xee, byte(n), byte(n >> 8), 4, 5, 6, 7, 8}, 1)
+			}
+			ctxCost := testing.AllocsPerRun(500, func() { _ = fresh() })
+			first := testing.AllocsPerRun(500, func() { tt.ours(fresh()) })
+			// What the adapter adds is logbridge's encoding of the span:
+			// one allocation for the default profile, more when the ids of
+			// several profiles outgrow a span's inline buffers.
+			b := logbridge.New(tt.firstLine...)
+			encode := testing.AllocsPerRun(500, func() { b.Fields(fresh()) }) - ctxCost
+			if len(tt.firstLine) == 0 && encode != 1 {
+				t.Errorf("logbridge encodes a new span in %v allocations, want 1", encode)
+			}
+			if added := first - base - ctxCost; added != encode {
+				t.Errorf("first line of a span: %v allocs, bare %v, context %v; want %v added, got %v", first, base, ctxCost, encode, added)
+			}
+		})
+	}
+}

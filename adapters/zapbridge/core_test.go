@@ -1,0 +1,436 @@
+package zapbridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/traceline/traceline/logbridge"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+const (
+	tid    = "0af7651916cd43dd8448eb211c80319c"
+	sid    = "b7ad6b7169203331"
+	sidDec = "13235353014750950193" // sid as a decimal uint64 (Datadog)
+	tid2   = "4bf92f3577b34da6a3ce929d0e0e4736"
+	sid2   = "00f067aa0ba902b7"
+)
+
+var (
+	testTraceID  = trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c}
+	testSpanID   = trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31}
+	otherTraceID = trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
+	otherSpanID  = trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7}
+)
+
+// spanCtx returns a context holding a local span context.
+func spanCtx(t trace.TraceID, s trace.SpanID, flags trace.TraceFlags) context.Context {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: s, TraceFlags: flags})
+	return trace.ContextWithSpanContext(context.Background(), sc)
+}
+
+func withBaggage(ctx context.Context, kv ...string) context.Context {
+	var ms []baggage.Member
+	for i := 0; i+1 < len(kv); i += 2 {
+		m, err := baggage.NewMemberRaw(kv[i], kv[i+1])
+		if err != nil {
+			panic(err)
+		}
+		ms = append(ms, m)
+	}
+	bag, err := baggage.New(ms...)
+	if err != nil {
+		panic(err)
+	}
+	return baggage.ContextWithBaggage(ctx, bag)
+}
+
+// encoderConfig has no time and no caller, so lines are deterministic.
+var encoderConfig = zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Sync() error { return nil }
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func jsonLogger(lvl zapcore.Level, opts ...logbridge.Option) (*zap.Logger, *syncBuffer) {
+	buf := &syncBuffer{}
+	return zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), buf, lvl), opts...)), buf
+}
+
+func decode(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+type panicStringer struct{}
+
+func (panicStringer) String() string { panic("boom") }
+
+// panicCtx is a context whose Value panics.
+type panicCtx struct{ context.Context }
+
+func (*panicCtx) Value(any) any { panic("bad context") }
+
+func TestLine(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+	ctx2 := spanCtx(otherTraceID, otherSpanID, trace.FlagsSampled)
+	otel := map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01"}
+	otel2 := map[string]any{"trace_id": tid2, "span_id": sid2, "trace_flags": "01"}
+	remote := trace.ContextWithRemoteSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: testSpanID, TraceFlags: trace.FlagsSampled, Remote: true}))
+	invalid := trace.ContextWithSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{SpanID: testSpanID, TraceFlags: trace.FlagsSampled}))
+	long := strings.Repeat("x", logbridge.DefaultBaggageValueLimit+50)
+	merge := func(ms ...map[string]any) map[string]any {
+		out := map[string]any{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		opts []logbridge.Option
+		log  func(l *zap.Logger)
+		want map[string]any // every key of the line but level and msg
+	}{
+		{"Context", nil, func(l *zap.Logger) { l.Info("m", Context(ctx), zap.Int("n", 1)) },
+			merge(otel, map[string]any{"n": 1.0})},
+		{"zap.Any", nil, func(l *zap.Logger) { l.Info("m", zap.Any("ctx", ctx), zap.Int("n", 1)) },
+			merge(otel, map[string]any{"n": 1.0})},
+		{"zap.Reflect", nil, func(l *zap.Logger) { l.Info("m", zap.Reflect("ctx", ctx)) }, otel},
+		{"sugar", nil, func(l *zap.Logger) { l.Sugar().Infow("m", "ctx", ctx, "n", 1) },
+			merge(otel, map[string]any{"n": 1.0})},
+		{"nil context", nil, func(l *zap.Logger) { l.Info("m", Context(nil), zap.Int("n", 1)) },
+			map[string]any{"n": 1.0}},
+		{"context without span", nil, func(l *zap.Logger) {
+			l.Info("m", Context(context.Background()), zap.Any("ctx", context.TODO()))
+		}, map[string]any{}},
+		{"invalid span context", nil, func(l *zap.Logger) { l.Info("m", zap.Any("ctx", invalid)) }, map[string]any{}},
+		{"context whose Value panics", nil, func(l *zap.Logger) {
+			l.Info("m", zap.Any("ctx", &panicCtx{context.Background()}), zap.Int("n", 1))
+		}, map[string]any{"n": 1.0}},
+		{"remote span context", nil, func(l *zap.Logger) { l.Info("m", Context(remote)) }, otel},
+		{"unsampled", nil, func(l *zap.Logger) { l.Info("m", Context(spanCtx(testTraceID, testSpanID, 0))) },
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "00"}},
+		{"last context counts", nil, func(l *zap.Logger) { l.Info("m", Context(ctx), Context(ctx2)) }, otel2},
+		{"With", nil, func(l *zap.Logger) { l.With(Context(ctx), zap.String("a", "b")).Info("m") },
+			merge(otel, map[string]any{"a": "b"})},
+		{"With then another span per call", nil, func(l *zap.Logger) { l.With(Context(ctx)).Info("m", Context(ctx2)) }, otel2},
+		{"With then zap.Any per call", nil, func(l *zap.Logger) { l.With(Context(ctx)).Info("m", zap.Any("c", ctx2)) }, otel2},
+		{"With then a call context without span", nil, func(l *zap.Logger) {
+			l.With(Context(ctx)).Info("m", Context(context.Background()))
+		}, otel},
+		{"With twice", nil, func(l *zap.Logger) { l.With(Context(ctx)).With(Context(ctx2)).Info("m") }, otel2},
+		{"With a context without span keeps the bound span", nil, func(l *zap.Logger) {
+			l.With(Context(ctx)).With(zap.Any("c", context.Background())).Info("m")
+		}, otel},
+		{"With a span-less context", nil, func(l *zap.Logger) { l.With(Context(context.Background())).Info("m", zap.Int("n", 1)) },
+			map[string]any{"n": 1.0}},
+		{"hand-written trace_id gives way", nil, func(l *zap.Logger) {
+			l.Info("m", zap.String("trace_id", "hand"), Context(ctx), zap.String("span_id", "hand"))
+		}, otel},
+		{"hand-written trace_id kept without span", nil, func(l *zap.Logger) {
+			l.Info("m", zap.String("trace_id", "hand"), Context(context.Background()))
+		}, map[string]any{"trace_id": "hand"}},
+		{"panicking String in another field", nil, func(l *zap.Logger) {
+			l.Info("m", zap.Stringer("bad", panicStringer{}), Context(ctx))
+		}, merge(otel, map[string]any{"badError": "PANIC=boom"})},
+		{"ECS", []logbridge.Option{logbridge.WithProfile(logbridge.ECS)}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			map[string]any{"trace.id": tid, "span.id": sid}},
+		{"Datadog", []logbridge.Option{logbridge.WithProfile(logbridge.Datadog)}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			map[string]any{"dd.trace_id": tid, "dd.span_id": sidDec}},
+		{"GCP sampled", []logbridge.Option{logbridge.WithProfile(logbridge.GCP("epro"))}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			map[string]any{"logging.googleapis.com/trace": "projects/epro/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": true}},
+		{"GCP unsampled", []logbridge.Option{logbridge.WithProfile(logbridge.GCP("epro"))}, func(l *zap.Logger) {
+			l.Info("m", Context(spanCtx(testTraceID, testSpanID, 0)))
+		}, map[string]any{"logging.googleapis.com/trace": "projects/epro/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": false}},
+		{"GoZero", []logbridge.Option{logbridge.WithProfile(logbridge.GoZero)}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			map[string]any{"trace": tid, "span": sid}},
+		{"several profiles", []logbridge.Option{logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog)}, func(l *zap.Logger) {
+			l.Info("m", Context(ctx))
+		}, merge(otel, map[string]any{"trace.id": tid, "span.id": sid, "dd.trace_id": tid, "dd.span_id": sidDec})},
+		{"service", []logbridge.Option{logbridge.WithService("questionnaire")}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			merge(otel, map[string]any{"service.name": "questionnaire"})},
+		{"baggage, capped", []logbridge.Option{logbridge.WithBaggage("trial_id", "note")}, func(l *zap.Logger) {
+			l.Info("m", Context(withBaggage(ctx, "trial_id", "EPRO-2031", "note", long, "secret", "no")))
+		}, merge(otel, map[string]any{"trial_id": "EPRO-2031", "note": long[:logbridge.DefaultBaggageValueLimit]})},
+		{"baggage without span", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.Info("m", Context(withBaggage(context.Background(), "trial_id", "EPRO-2031")))
+		}, map[string]any{"trial_id": "EPRO-2031"}},
+		{"baggage bound by With", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.With(Context(withBaggage(ctx, "trial_id", "EPRO-2031"))).Info("m")
+		}, merge(otel, map[string]any{"trial_id": "EPRO-2031"})},
+		{"call baggage replaces With baggage", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.With(Context(withBaggage(ctx, "trial_id", "A"))).Info("m", Context(withBaggage(ctx2, "trial_id", "B")))
+		}, merge(otel2, map[string]any{"trial_id": "B"})},
+		{"Logger.Ctx", nil, func(l *zap.Logger) { New(l).Ctx(ctx).Info("m", zap.Int("n", 1)) },
+			merge(otel, map[string]any{"n": 1.0})},
+		{"Logger.Ctx nil", nil, func(l *zap.Logger) { New(l).Ctx(nil).Warn("m") }, //nolint:staticcheck // a nil context is an edge case
+			map[string]any{}},
+		{"Logger.Ctx With", nil, func(l *zap.Logger) { New(l).Ctx(ctx).With(zap.String("a", "b")).Error("m") },
+			merge(otel, map[string]any{"a": "b"})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, buf := jsonLogger(zapcore.DebugLevel, tt.opts...)
+			tt.log(l)
+			out := buf.String()
+			if strings.Contains(out, "context.") || strings.Contains(out, "WithValue") || strings.Contains(out, `"ctx"`) {
+				t.Errorf("the context reached the encoder: %s", out)
+			}
+			lines := decode(t, out)
+			if len(lines) != 1 {
+				t.Fatalf("got %d lines, want 1: %s", len(lines), out)
+			}
+			got := lines[0]
+			delete(got, "level")
+			delete(got, "msg")
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("line %s\n got %v\nwant %v", out, got, tt.want)
+			}
+			// encoding/json keeps the last of duplicate keys; count them.
+			for k := range tt.want {
+				if n := strings.Count(out, `"`+k+`":`); n != 1 {
+					t.Errorf("key %q written %d times: %s", k, n, out)
+				}
+			}
+		})
+	}
+}
+
+// countingCtx counts how often a logger reads it.
+type countingCtx struct {
+	context.Context
+	reads *int
+}
+
+func (c countingCtx) Value(key any) any {
+	*c.reads++
+	return c.Context.Value(key)
+}
+
+func TestDisabledLevel(t *testing.T) {
+	reads := 0
+	ctx := countingCtx{spanCtx(testTraceID, testSpanID, 1), &reads}
+	l, buf := jsonLogger(zapcore.InfoLevel)
+	l.Debug("hidden", Context(ctx))
+	l.Debug("hidden", zap.Any("ctx", ctx))
+	New(l).Ctx(ctx).Debug("hidden")
+	if ce := l.Check(zapcore.DebugLevel, "hidden"); ce != nil {
+		t.Error("Check returned an entry for a disabled level")
+	}
+	if reads != 0 || buf.String() != "" {
+		t.Errorf("disabled level read the context %d times and wrote %q", reads, buf.String())
+	}
+	l.Info("shown", Context(ctx))
+	if reads == 0 || !strings.Contains(buf.String(), tid) {
+		t.Errorf("enabled level: %d reads, %q", reads, buf.String())
+	}
+}
+
+func TestTee(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, 1)
+	jsonBuf, textBuf := &syncBuffer{}, &syncBuffer{}
+	tee := zapcore.NewTee(
+		zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), jsonBuf, zapcore.InfoLevel),
+		zapcore.NewCore(zapcore.NewConsoleEncoder(encoderConfig), textBuf, zapcore.WarnLevel),
+	)
+	l := zap.New(NewCore(tee))
+	l.Info("info line", zap.Any("ctx", ctx))
+	l.Warn("warn line", Context(ctx))
+	l.With(zap.Any("ctx", ctx)).Warn("bound")
+	for name, out := range map[string]string{"json": jsonBuf.String(), "console": textBuf.String()} {
+		if strings.Contains(out, "context.") || strings.Contains(out, "WithValue") {
+			t.Errorf("%s core printed the context: %s", name, out)
+		}
+		if !strings.Contains(out, tid) || !strings.Contains(out, sid) {
+			t.Errorf("%s core lacks the trace fields: %s", name, out)
+		}
+	}
+	if strings.Contains(textBuf.String(), "info line") {
+		t.Errorf("the warn-level core of the tee got an info line: %s", textBuf.String())
+	}
+	if n := strings.Count(jsonBuf.String(), "\n"); n != 3 {
+		t.Errorf("json core got %d lines, want 3", n)
+	}
+
+	// The bridge beneath a tee is written through Core.Write directly.
+	under := &syncBuffer{}
+	l = zap.New(zapcore.NewTee(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), under, zapcore.InfoLevel)), zapcore.NewNopCore()))
+	l.Info("m", Context(ctx))
+	c := NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), under, zapcore.InfoLevel))
+	if err := c.Write(zapcore.Entry{Message: "direct"}, []zapcore.Field{zap.Any("ctx", ctx)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range decode(t, under.String()) {
+		if line["trace_id"] != tid || line["ctx"] != nil {
+			t.Errorf("line under a tee: %v", line)
+		}
+	}
+}
+
+func TestObserverKeepsCorrectFields(t *testing.T) {
+	obs, logs := observer.New(zapcore.DebugLevel)
+	l := zap.New(NewCore(obs))
+	ctx1 := spanCtx(testTraceID, testSpanID, 1)
+	ctx2 := spanCtx(otherTraceID, otherSpanID, 0)
+	l.Info("one", Context(ctx1), zap.String("k", "v1"))
+	l.Info("two", zap.Any("ctx", ctx2), zap.String("k", "v2"))
+	New(l).Ctx(ctx1).Info("three", zap.String("k", "v3"))
+	l.With(Context(ctx2)).Info("four", zap.String("k", "v4"))
+	// Later lines reuse the pooled scratch space.
+	for i := 0; i < 100; i++ {
+		l.Info("later", Context(spanCtx(otherTraceID, trace.SpanID{1, byte(i)}, 1)), zap.String("k", "later"), zap.Int("i", i))
+	}
+	want := []map[string]any{
+		{"trace_id": tid, "span_id": sid, "trace_flags": "01", "k": "v1"},
+		{"trace_id": tid2, "span_id": sid2, "trace_flags": "00", "k": "v2"},
+		{"trace_id": tid, "span_id": sid, "trace_flags": "01", "k": "v3"},
+		{"trace_id": tid2, "span_id": sid2, "trace_flags": "00", "k": "v4"},
+	}
+	all := logs.All()
+	for i, w := range want {
+		for _, f := range all[i].Context {
+			if _, isCtx := f.Interface.(context.Context); isCtx {
+				t.Errorf("line %d: the observer got a context field %q", i, f.Key)
+			}
+		}
+		got := all[i].ContextMap()
+		if fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("line %d: observer kept %v, want %v", i, got, w)
+		}
+	}
+}
+
+func TestCallerSliceUntouched(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, 1)
+	fields := []zap.Field{zap.String("trace_id", "hand"), Context(ctx), zap.Int("n", 1)}
+	before := append([]zap.Field(nil), fields...)
+	l, _ := jsonLogger(zapcore.InfoLevel)
+	l.Info("m", fields...)
+	for i := range fields {
+		if !fields[i].Equals(before[i]) || fields[i].Interface != before[i].Interface {
+			t.Errorf("field %d changed: %v, was %v", i, fields[i], before[i])
+		}
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	l, buf := jsonLogger(zapcore.InfoLevel, logbridge.WithBaggage("trial_id"))
+	bound := l.With(Context(spanCtx(testTraceID, testSpanID, 1)))
+	const goroutines, lines = 8, 200
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < lines; i++ {
+				s := trace.SpanID{byte(g + 1), byte(i % 7), 3, 4, 5, 6, 7, 8}
+				ctx := withBaggage(spanCtx(testTraceID, s, 1), "trial_id", s.String())
+				switch i % 3 {
+				case 0:
+					l.Info(s.String(), Context(ctx), zap.Int("i", i))
+				case 1:
+					bound.Info(s.String(), zap.Any("ctx", ctx))
+				default:
+					New(l).Ctx(ctx).Info(s.String())
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	got := decode(t, buf.String())
+	if len(got) != goroutines*lines {
+		t.Fatalf("got %d lines, want %d", len(got), goroutines*lines)
+	}
+	for _, line := range got {
+		if line["span_id"] != line["msg"] || line["trial_id"] != line["msg"] || line["trace_id"] != tid {
+			t.Fatalf("line mixes spans: %v", line)
+		}
+	}
+}
+
+type failingCore struct{ zapcore.Core }
+
+func (failingCore) Enabled(zapcore.Level) bool { return true }
+
+func (failingCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	return ce.AddCore(ent, failingCore{})
+}
+
+func (failingCore) Write(zapcore.Entry, []zapcore.Field) error { return errors.New("disk full") }
+
+func TestWriteErrorReachesErrorOutput(t *testing.T) {
+	errOut := &syncBuffer{}
+	l := zap.New(NewCore(failingCore{zapcore.NewNopCore()}), zap.ErrorOutput(errOut))
+	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
+	if !strings.Contains(errOut.String(), "write error: disk full") {
+		t.Errorf("ErrorOutput got %q", errOut.String())
+	}
+}
+
+func TestLevelAndSync(t *testing.T) {
+	c := NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), &syncBuffer{}, zapcore.WarnLevel))
+	if got := zapcore.LevelOf(c); got != zapcore.WarnLevel {
+		t.Errorf("LevelOf = %v, want warn", got)
+	}
+	if c.Enabled(zapcore.InfoLevel) || !c.Enabled(zapcore.ErrorLevel) {
+		t.Error("Enabled does not follow the wrapped core")
+	}
+	if err := c.Sync(); err != nil {
+		t.Error(err)
+	}
+	if NewCore(nil).Enabled(zapcore.FatalLevel) {
+		t.Error("NewCore(nil) is not a no-op core")
+	}
+}
+
+func TestEntryCallerAndStack(t *testing.T) {
+	obs, logs := observer.New(zapcore.InfoLevel)
+	l := zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
+	e := logs.All()[0]
+	if !strings.HasSuffix(e.Caller.File, "core_test.go") || e.Stack == "" {
+		t.Errorf("caller %v, stack %q: the entry lost what the logger added after Check", e.Caller, e.Stack)
+	}
+}
