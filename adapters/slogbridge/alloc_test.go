@@ -1,0 +1,76 @@
+//go:build !race
+
+package slogbridge
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// TestAllocs pins what the handler adds to the allocations of the same call
+// through the bare JSONHandler.
+func TestAllocs(t *testing.T) {
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	bare := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	otel := slog.New(NewHandler(slog.NewJSONHandler(io.Discard, nil)))
+	tests := []struct {
+		name   string
+		logger *slog.Logger
+		log    func(l *slog.Logger)
+		added  float64
+	}{
+		{"no attributes", otel, func(l *slog.Logger) { l.InfoContext(ctx, "form stored") }, 0},
+		{"two attributes", otel, func(l *slog.Logger) {
+			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2))
+		}, 0},
+		{"two attributes, key-value form", otel, func(l *slog.Logger) { l.InfoContext(ctx, "form stored", "form", "F1", "n", 2) }, 0},
+		{"With attributes and two", otel.With("app", "epro", "route", "/forms"), func(l *slog.Logger) {
+			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2))
+		}, 0},
+		{"no span", otel, func(l *slog.Logger) {
+			l.LogAttrs(context.Background(), slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2))
+		}, 0},
+		{"GCP", slog.New(NewHandler(slog.NewJSONHandler(io.Discard, nil), logbridge.WithProfile(logbridge.GCP("epro")))), func(l *slog.Logger) {
+			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2))
+		}, 0},
+		{"disabled level", otel, func(l *slog.Logger) { l.DebugContext(ctx, "form stored", "form", "F1") }, 0},
+		// Past five attributes slog allocates the record's overflow array.
+		{"three attributes", otel, func(l *slog.Logger) {
+			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2), slog.Bool("ok", true))
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.log(tt.logger) // the span's first line encodes its fields
+			base := testing.AllocsPerRun(500, func() { tt.log(bare) })
+			got := testing.AllocsPerRun(500, func() { tt.log(tt.logger) })
+			if got-base != tt.added {
+				t.Errorf("added %v allocs per line (%v with the handler, %v bare), want %v", got-base, got, base, tt.added)
+			}
+		})
+	}
+}
+
+// TestAllocsFirstLine pins the cost of a span's first line: one allocation,
+// the span's encoded fields.
+func TestAllocsFirstLine(t *testing.T) {
+	l := slog.New(NewHandler(slog.NewJSONHandler(io.Discard, nil)))
+	bare := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	var n uint64
+	newSpan := func() context.Context {
+		n++
+		s := trace.SpanID{1, byte(n), byte(n >> 8), 3, 4, 5, 6, 7}
+		return trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: s}))
+	}
+	base := testing.AllocsPerRun(200, func() { bare.LogAttrs(newSpan(), slog.LevelInfo, "m", slog.String("form", "F1")) })
+	got := testing.AllocsPerRun(200, func() { l.LogAttrs(newSpan(), slog.LevelInfo, "m", slog.String("form", "F1")) })
+	if got-base != 1 {
+		t.Errorf("first line of a span adds %v allocs, want 1", got-base)
+	}
+}

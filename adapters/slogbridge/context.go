@@ -1,0 +1,73 @@
+package slogbridge
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// holdsContext reports whether v is a context.Context or a group that holds
+// one at any depth. LogValuers are not resolved: their LogValue may be
+// costly or panic, and the next handler resolves them.
+func holdsContext(v slog.Value) bool {
+	switch v.Kind() {
+	case slog.KindAny:
+		_, ok := logbridge.IsContext(v.Any())
+		return ok
+	case slog.KindGroup:
+		for _, a := range v.Group() {
+			if holdsContext(a.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// spanContext returns the first context in v (depth first) that carries a
+// valid span context, or nil.
+func spanContext(v slog.Value) context.Context {
+	switch v.Kind() {
+	case slog.KindAny:
+		if ctx, ok := logbridge.IsContext(v.Any()); ok {
+			if _, valid := logbridge.FromContext(ctx); valid {
+				return ctx
+			}
+		}
+	case slog.KindGroup:
+		for _, a := range v.Group() {
+			if ctx := spanContext(a.Value); ctx != nil {
+				return ctx
+			}
+		}
+	}
+	return nil
+}
+
+// withoutContext returns a without the contexts it holds, and false when
+// nothing is left of it: a context is never printed, since its String shows
+// the whole chain of values it carries.
+func withoutContext(a slog.Attr) (slog.Attr, bool) {
+	switch a.Value.Kind() {
+	case slog.KindAny:
+		_, isCtx := logbridge.IsContext(a.Value.Any())
+		return a, !isCtx
+	case slog.KindGroup:
+		if !holdsContext(a.Value) {
+			return a, true
+		}
+		members := a.Value.Group()
+		kept := make([]slog.Attr, 0, len(members))
+		for _, m := range members {
+			if m, keep := withoutContext(m); keep {
+				kept = append(kept, m)
+			}
+		}
+		if len(kept) == 0 {
+			return slog.Attr{}, false
+		}
+		return slog.Attr{Key: a.Key, Value: slog.GroupValue(kept...)}, true
+	}
+	return a, true
+}

@@ -1,0 +1,37 @@
+// Package slogbridge writes the trace of a request into the log/slog records
+// written for it. NewHandler wraps any slog.Handler; each record logged with
+// a context (InfoContext, Log, LogAttrs) gets the span's fields under the
+// chosen naming profiles (see package logbridge), top-level:
+//
+//	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(os.Stdout, nil)))
+//	logger.InfoContext(ctx, "form stored", "form", "PHQ-9")
+//	// {"time":"…","level":"INFO","msg":"form stored","form":"PHQ-9","trace_id":"0af7…319c","span_id":"b7ad…3331","trace_flags":"01"}
+//
+// # Record conversion
+//
+//	context of the call with a valid span     trace fields after the record's attributes
+//	remote span context (traceparent)         trace fields
+//	unsampled span                            trace fields, trace_flags "00" (GCP trace_sampled false)
+//	nil context, no span, all-zero span       no trace fields (baggage members still copied)
+//	slog.Any("ctx", ctx) in the record        not written; its span is used when the call's context has none
+//	logger.With("ctx", ctx)                   not written; its span is used when neither of the above has one
+//	a context nested in a group               removed from the group; an emptied group is dropped
+//	WithGroup("g")                            the caller's attributes go under g; trace fields stay top-level
+//	disabled level                            Handle is not called: nothing is read from the context
+//	LogValuer, Stringer                       passed on unresolved: the next handler resolves them
+//
+// # Records are not shared
+//
+// Handle never changes the caller's record: it adds to a Clone (slog.Record
+// copies share the array of attributes past the fifth), or builds a new
+// record when groups are open. The trace values are immutable strings, so a
+// handler that keeps records after Handle returns sees the right values.
+//
+// # Cost
+//
+// With no open group and up to two attributes of its own, a record has room
+// for the three OTel fields inline: once a span's ids are encoded (by its
+// first line, one allocation) the handler adds none. More attributes, more
+// fields (service, several profiles, baggage) or an open group cost slog's
+// own allocation of the record's overflow array or the nested group.
+package slogbridge
