@@ -17,8 +17,10 @@ import (
 // [" and "created by " continue any entry; a "panic:", "fatal error:" or
 // "Traceback (" line continues a text entry but after a JSON entry (whose
 // logger would have put a stack in a field) starts a new one; any other
-// line continues a text entry or a panic, and otherwise is an entry of its
-// own (so a file of plain lines gives one record per line). With nothing
+// line continues a text entry, a panic, or a plain line that already has
+// indented lines under it (a Java exception's "Caused by:"), and otherwise
+// is an entry of its own (so a file of plain lines gives one record per
+// line). Trailing blank lines are dropped from Raw. With nothing
 // pending every line starts an entry, except blank lines, which are
 // dropped. An entry takes at most maxContinuations continuation lines and
 // Config.MaxLineBytes bytes (then it is cut and marked ProblemTooLong; the
@@ -130,7 +132,7 @@ func (a *Assembler) add(dst []Record, line []byte, offset, lineNo int64, prob Pr
 		a.stats.Add(ProblemBinary)
 		return dst
 	}
-	if len(line) > 30 && line[0]-'0' <= 9 {
+	if len(line) >= 29 && line[0]-'0' <= 9 {
 		if t, prec, stream, partial, payload, ok := a.p.parseCRI(line); ok {
 			return a.joinPart(dst, &a.cri[stream], payload, !partial, offset, lineNo, t, prec, stream, prob)
 		}
@@ -227,7 +229,7 @@ func (a *Assembler) continues(k lineKind) bool {
 	case lkPanic:
 		return a.pend.head == lkEntry || a.pend.head == lkPanic || a.pend.head == lkOther && a.pend.conts > 0
 	case lkOther:
-		return a.pend.head == lkEntry || a.pend.head == lkPanic
+		return a.pend.head == lkEntry || a.pend.head == lkPanic || a.pend.head == lkOther && a.pend.conts > 0
 	}
 	return false
 }
@@ -277,6 +279,9 @@ func (a *Assembler) emit(dst []Record) []Record {
 		return dst
 	}
 	pd.active = false
+	if len(pd.raw) > pd.headLen { // trailing blank continuation lines say nothing
+		pd.raw = append(pd.raw[:pd.headLen], trimRightSpace(pd.raw[pd.headLen:])...)
+	}
 	dst = append(dst, Record{File: a.file, Line: pd.lineNo, Offset: pd.offset})
 	r := &dst[len(dst)-1]
 	a.p.parseEntry(r, pd.raw, pd.headLen, &a.cfg, a.pathService, pd.t, pd.prec, pd.problems)
