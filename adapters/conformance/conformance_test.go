@@ -1,0 +1,195 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/traceline/traceline/adapters/slogbridge"
+	"github.com/traceline/traceline/adapters/zapbridge"
+	"github.com/traceline/traceline/adapters/zerologbridge"
+	"github.com/traceline/traceline/logbridge"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the zap adapter's output")
+
+// The span every adapter logs under.
+var sc = trace.NewSpanContext(trace.SpanContextConfig{
+	TraceID:    trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c},
+	SpanID:     trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31},
+	TraceFlags: trace.FlagsSampled,
+	Remote:     true,
+})
+
+var profiles = []struct {
+	name    string
+	profile logbridge.Profile
+}{
+	{"otel", logbridge.OTel},
+	{"ecs", logbridge.ECS},
+	{"datadog", logbridge.Datadog},
+	{"gcp", logbridge.GCP("epro-prod")},
+	{"gozero", logbridge.GoZero},
+}
+
+// adapter logs one line, "form stored" with form=PHQ-9, under ctx and
+// returns the JSON object written.
+type adapter struct {
+	name string
+	log  func(ctx context.Context, opts []logbridge.Option) []byte
+}
+
+var adapters = []adapter{
+	{"zap", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
+		l.Info("form stored", zap.String("form", "PHQ-9"), zapbridge.Context(ctx))
+		return buf.Bytes()
+	}},
+	{"zap-any", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
+		l.Info("form stored", zap.String("form", "PHQ-9"), zap.Any("ctx", ctx))
+		return buf.Bytes()
+	}},
+	{"zerolog", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		l := zerolog.New(&buf).Hook(zerologbridge.NewHook(opts...))
+		l.Info().Ctx(ctx).Str("form", "PHQ-9").Msg("form stored")
+		return buf.Bytes()
+	}},
+	{"slog", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		noTime := func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+		l := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: noTime}), opts...))
+		l.InfoContext(ctx, "form stored", "form", "PHQ-9")
+		return buf.Bytes()
+	}},
+}
+
+// traceKeys keeps the keys a profile owns (trace, span, flags, service)
+// from a line.
+func traceKeys(t *testing.T, line []byte, owns func(string) bool) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	if err := json.Unmarshal(line, &obj); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, line)
+	}
+	out := map[string]any{}
+	for k, v := range obj {
+		if owns(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestConformance(t *testing.T) {
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), sc)
+	for _, p := range profiles {
+		t.Run(p.name, func(t *testing.T) {
+			opts := []logbridge.Option{logbridge.WithProfile(p.profile), logbridge.WithService("questionnaire")}
+			owns := logbridge.New(opts...).Owns
+			golden := filepath.Join("testdata", p.name+".json")
+			if *update {
+				got := traceKeys(t, adapters[0].log(ctx, opts), owns)
+				b, _ := json.MarshalIndent(got, "", "  ")
+				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			raw, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("golden file: %v (run go test -update once)", err)
+			}
+			var want map[string]any
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			checkAgainstSpanContext(t, p.profile, want)
+			for _, a := range adapters {
+				t.Run(a.name, func(t *testing.T) {
+					line := a.log(ctx, opts)
+					got := traceKeys(t, line, owns)
+					if !equal(got, want) {
+						t.Errorf("trace keys differ from %s\n got %v\nwant %v\nline %s", golden, got, want, line)
+					}
+					// The context itself never reaches the line.
+					if bytes.Contains(line, []byte("context.Background")) || bytes.Contains(line, []byte("WithValue")) {
+						t.Errorf("the context leaked into the line: %s", line)
+					}
+					// Exactly once each: a JSON object with a duplicate key
+					// decodes fine, so count the raw occurrences.
+					for k := range want {
+						if n := bytes.Count(line, []byte(`"`+k+`":`)); n != 1 {
+							t.Errorf("key %q written %d times: %s", k, n, line)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// checkAgainstSpanContext ties the golden values to OpenTelemetry's own
+// rendering of the span context, so a wrong golden file cannot pass.
+func checkAgainstSpanContext(t *testing.T, p logbridge.Profile, want map[string]any) {
+	t.Helper()
+	tid, sid := sc.TraceID().String(), sc.SpanID().String()
+	switch p.Name() {
+	case "gcp":
+		tid = "projects/epro-prod/traces/" + tid
+	case "datadog":
+		sid = "13235353014750950193" // 0xb7ad6b7169203331
+	}
+	if want[p.TraceKey()] != tid || want[p.SpanKey()] != sid {
+		t.Errorf("golden %s: %s=%v %s=%v, want %s and %s", p.Name(), p.TraceKey(), want[p.TraceKey()], p.SpanKey(), want[p.SpanKey()], tid, sid)
+	}
+	if k := p.FlagsKey(); k != "" {
+		var wantFlags any = sc.TraceFlags().String()
+		if p.Name() == "gcp" {
+			wantFlags = true
+		}
+		if want[k] != wantFlags {
+			t.Errorf("golden %s: %s=%v, want %v", p.Name(), k, want[k], wantFlags)
+		}
+	}
+	if want[p.ServiceKey()] != "questionnaire" {
+		t.Errorf("golden %s: %s=%v, want questionnaire", p.Name(), p.ServiceKey(), want[p.ServiceKey()])
+	}
+}
+
+func equal(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}
