@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/mocoarow/slogotel"
+	slogotelremy "github.com/remychantenay/slog-otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/adapters/slogbridge"
+)
+
+// slogSpans is a ring of request contexts, each with its own recording
+// span from the OpenTelemetry SDK: some peers write ids only for recording
+// spans. The ring is eight times logbridge's span cache, and span ids are
+// random, so a span coming round again has nearly always been evicted:
+// every new span in a benchmark is one the bridge must encode.
+var slogSpans = func() []context.Context {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	tracer := tp.Tracer("bench")
+	ring := make([]context.Context, 1<<13)
+	for i := range ring {
+		ring[i], _ = tracer.Start(context.Background(), "request")
+	}
+	return ring
+}()
+
+// slogVariant is one way of writing the benchmark's line: the message
+// "form stored" with two attributes, and the request's trace where the way
+// writes one.
+type slogVariant struct {
+	name string
+	// fields the variant writes besides the caller's: the trace fields,
+	// or what the peer writes instead.
+	fields []string
+	new    func(w io.Writer) func(ctx context.Context)
+}
+
+func slogJSON(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) }
+
+var slogVariants = []slogVariant{
+	{"bare", nil, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogJSON(w))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"slogbridge", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewHandler(slogJSON(w)))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	// A group is open: the handler builds the nested record itself so the
+	// trace fields stay top-level (allocations allowed there).
+	{"slogbridge.WithGroup", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewHandler(slogJSON(w))).WithGroup("request")
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"hand-written", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogJSON(w))
+		return func(ctx context.Context) {
+			sc := trace.SpanContextFromContext(ctx)
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12,
+				"trace_id", sc.TraceID().String(),
+				"span_id", sc.SpanID().String(),
+				"trace_flags", sc.TraceFlags().String())
+		}
+	}},
+	// github.com/mocoarow/slogotel, set to write what we write: trace_id,
+	// span_id and trace_flags for any valid span, no span event, no
+	// baggage. Inside a group its ids are nested in the group.
+	{"mocoarow/slogotel", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogotel.New(slogJSON(w),
+			slogotel.WithSpanEvent(false), slogotel.WithBaggage(false), slogotel.WithTraceFlagsKey("trace_flags")))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	// github.com/remychantenay/slog-otel with span events off: trace_id and
+	// span_id, no flags, and only for recording spans (a span context
+	// propagated without a local span gets nothing); every baggage member
+	// unbounded.
+	{"remychantenay/slog-otel", []string{"trace_id", "span_id"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogotelremy.New(slogJSON(w), slogotelremy.WithNoTraceEvents(true)))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+}
+
+// BenchmarkSlog measures one log line per op, with a new span every
+// lines_per_span lines, so a span's first-line cost is spread as in a
+// service that writes that many lines per span.
+func BenchmarkSlog(b *testing.B) {
+	for _, perSpan := range []int{1, 5, 100} {
+		for _, v := range slogVariants {
+			b.Run(fmt.Sprintf("lines_per_span=%d/%s", perSpan, v.name), func(b *testing.B) {
+				log := v.new(io.Discard)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					log(slogSpans[(i/perSpan)%len(slogSpans)])
+				}
+			})
+		}
+	}
+}
+
+// TestSlogLines shows what each variant writes, and checks it writes the
+// fields it is said to, once each.
+func TestSlogLines(t *testing.T) {
+	ctx := slogSpans[0]
+	sc := trace.SpanContextFromContext(ctx)
+	value := map[string]string{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String(), "trace_flags": "01"}
+	for _, v := range slogVariants {
+		var sb strings.Builder
+		v.new(&sb)(ctx)
+		line := sb.String()
+		t.Logf("%-24s %s", v.name, strings.TrimSpace(line))
+		for _, k := range []string{"trace_id", "span_id", "trace_flags"} {
+			want := 0
+			for _, f := range v.fields {
+				if f == k {
+					want = 1
+				}
+			}
+			if n := strings.Count(line, `"`+k+`":"`+value[k]+`"`); n != want {
+				t.Errorf("%s: %s written %d times, want %d: %s", v.name, k, n, want, line)
+			}
+		}
+	}
+}
