@@ -1,0 +1,177 @@
+// Package server is `correlate serve`: it follows log files into the store,
+// takes pushed lines (JSON lines and OTLP/HTTP logs), and answers lookups
+// over HTTP — the joined trace, a trace's lines, find-from-a-line, coverage —
+// as a JSON API under /api/v1/ and as a web page.
+//
+// Routes (fixed: links and scripts use them):
+//
+//	GET  /                          search page
+//	GET  /trace/{traceID}           a trace's waterfall with its log lines
+//	GET  /coverage                  where services drop the context
+//	GET  /api/v1/traces/{traceID}   the joined trace (the JSON of `correlate trace --format json`)
+//	GET  /api/v1/traces/{traceID}/logs  the trace's lines, in time order
+//	DELETE /api/v1/traces/{traceID} forget a trace's lines (privacy requests)
+//	POST /api/v1/find               {"line": "…"} → trace id, span id, links
+//	GET  /api/v1/coverage           the coverage report
+//	GET  /api/v1/status             index status
+//	POST /api/v1/ingest             JSON lines (application/x-ndjson or application/json)
+//	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON
+//	GET  /healthz, /readyz, /metrics
+//
+// Security: it listens on loopback unless told otherwise, and then requires
+// a bearer token (or an explicit Insecure); the Host header must name this
+// service (DNS rebinding); a state-changing request must be JSON or protobuf
+// or carry the token, so a cross-site form cannot ingest; request bodies are
+// capped; no request names a file path; errors are JSON messages, never
+// stack traces; every piece of log text reaches the page as text.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// Server is a running `correlate serve`.
+type Server struct {
+	cfg   Config
+	store store.Store
+	log   *slog.Logger
+	red   *redactor
+	guard *guard
+
+	mu      sync.Mutex
+	http    *http.Server
+	ln      net.Listener
+	stop    context.CancelFunc
+	done    chan struct{}
+	ready   bool
+	started time.Time
+}
+
+// New builds a Server over an open store. The caller keeps ownership of st
+// and closes it after Close returns.
+func New(cfg Config, st store.Store, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	red, err := newRedactor(cfg.Redact)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: st, log: log, red: red}
+	s.guard = &guard{token: cfg.Token, maxBody: cfg.MaxBodyBytes, allowedHosts: map[string]bool{}, log: log}
+	for _, h := range cfg.AllowedHosts {
+		s.guard.allowedHosts[strings.ToLower(h)] = true
+	}
+	return s, nil
+}
+
+// Handler returns the service's routes behind its guard.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /login", s.login)
+	s.routes(mux)
+	mux.Handle("/", s.webHandler())
+	return s.guard.wrap(mux)
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ready := s.ready
+	s.mu.Unlock()
+	if !ready {
+		writeError(w, http.StatusServiceUnavailable, "starting")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// Start listens on the configured address and serves until Close or ctx
+// ends. It returns once the listener is open.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	s.mu.Lock()
+	s.http, s.ln, s.stop, s.done, s.started = srv, ln, stop, make(chan struct{}), time.Now()
+	s.mu.Unlock()
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serving stopped", "err", err)
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.background(ctx)
+	}()
+	go func() {
+		wg.Wait()
+		close(s.done)
+	}()
+	s.mu.Lock()
+	s.ready = true
+	s.mu.Unlock()
+	s.log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", s.cfg.Data)
+	return nil
+}
+
+// Addr is the address the service listens on (useful with port 0).
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Close stops taking requests, lets those in flight finish (bounded), stops
+// ingest at a checkpoint, and returns when everything it started is done.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv, stop, done := s.http, s.stop, s.done
+	s.ready = false
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	stop()
+	<-done
+	return err
+}
