@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/traceline/traceline/logbridge"
 	"go.opentelemetry.io/otel/baggage"
@@ -432,5 +433,17 @@ func TestEntryCallerAndStack(t *testing.T) {
 	e := logs.All()[0]
 	if !strings.HasSuffix(e.Caller.File, "core_test.go") || e.Stack == "" {
 		t.Errorf("caller %v, stack %q: the entry lost what the logger added after Check", e.Caller, e.Stack)
+	}
+}
+
+func TestSamplerBeneathStillSamples(t *testing.T) {
+	buf := &syncBuffer{}
+	sampled := zapcore.NewSamplerWithOptions(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), buf, zapcore.InfoLevel), time.Hour, 2, 0)
+	l := zap.New(NewCore(sampled))
+	for i := 0; i < 5; i++ {
+		l.Info("same message", Context(spanCtx(testTraceID, testSpanID, 1)))
+	}
+	if n := strings.Count(buf.String(), tid); n != 2 {
+		t.Errorf("sampler kept %d of 5 lines, want 2:\n%s", n, buf.String())
 	}
 }

@@ -53,8 +53,10 @@
 // # Levels and cores
 //
 // A disabled level costs the wrapped core's level check and nothing else: no
-// context is read. Check asks the wrapped core which cores want the entry,
-// so the cores of a zapcore.NewTee keep their own levels, and write errors
+// context is read. Check asks the wrapped core which cores want the entry
+// and writes to exactly those, so the cores of a zapcore.NewTee keep their
+// own levels, a sampler beneath the bridge (zap.NewProduction's) still
+// samples, the logger's caller and stack reach the line, and write errors
 // reach the logger's ErrorOutput.
 //
 // # Cost
