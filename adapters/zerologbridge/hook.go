@@ -3,6 +3,7 @@ package zerologbridge
 import (
 	"bytes"
 	"context"
+	"sync/atomic"
 
 	"github.com/rs/zerolog"
 
@@ -19,7 +20,8 @@ type Hook struct {
 	// firstKey is the first key the hook writes, quoted as zerolog encodes
 	// keys: finding it in the line means another hook (or the caller)
 	// already wrote the trace fields.
-	firstKey string
+	firstKey  string
+	fragments [fragmentSlots]atomic.Pointer[fragment]
 }
 
 var _ zerolog.Hook = (*Hook)(nil)
@@ -42,13 +44,18 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 		return
 	}
 	ctx := e.GetCtx()
-	if fs, ok := h.b.Fields(ctx); ok && !hasKey(encoded(e), h.firstKey) {
-		for _, f := range fs.Fields {
-			if f.Kind == logbridge.BoolKind {
-				e.Bool(f.Key, f.Bool)
-			} else {
-				e.Str(f.Key, f.String)
+	if fs, ok := h.b.Fields(ctx); ok && len(fs.Fields) > 0 {
+		switch {
+		case !jsonEncoding:
+			for _, f := range fs.Fields {
+				if f.Kind == logbridge.BoolKind {
+					e.Bool(f.Key, f.Bool)
+				} else {
+					e.Str(f.Key, f.String)
+				}
 			}
+		case !hasKey(encoded(e), h.firstKey):
+			e.RawJSON(fs.Fields[0].Key, h.fragment(fs))
 		}
 	}
 	if h.b.HasBaggage() {

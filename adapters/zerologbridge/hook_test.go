@@ -130,6 +130,8 @@ func TestHook(t *testing.T) {
 				"service.name": "questionnaire", "dd.service": "questionnaire"}},
 		{"service", []logbridge.Option{logbridge.WithService("gateway")}, sampled,
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "service.name": "gateway"}},
+		{"service needing escapes", []logbridge.Option{logbridge.WithService("q\"s\\v\x01é")}, sampled,
+			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "service.name": "q\"s\\v\x01é"}},
 		{"service without span writes nothing", []logbridge.Option{logbridge.WithService("gateway")}, context.Background(), map[string]any{}},
 		{"baggage", []logbridge.Option{logbridge.WithBaggage("trial_id")}, withBaggage(t, sampled, "trial_id", "T-17"),
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "trial_id": "T-17"}},
@@ -450,5 +452,36 @@ func TestInternalsFound(t *testing.T) {
 	// The pinned zerolog version must take the fast paths.
 	if eventBufOffset == noOffset || loggerCtxOffset == noOffset {
 		t.Fatalf("zerolog internals not found: buf %v ctx %v", eventBufOffset, loggerCtxOffset)
+	}
+}
+
+// TestFieldByFieldSameLine checks the path taken when zerolog encodes CBOR
+// (no ready JSON fragments) gives the same line as the fragment path.
+func TestFieldByFieldSameLine(t *testing.T) {
+	ctx := withBaggage(t, spanCtx(context.Background(), testSpanID, 0), "trial_id", "T-17")
+	tests := []struct {
+		name string
+		opts []logbridge.Option
+	}{
+		{"OTel", nil},
+		{"every profile, service, baggage", []logbridge.Option{
+			logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("p"), logbridge.GoZero),
+			logbridge.WithService("svc"), logbridge.WithBaggage("trial_id")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := func() string {
+				var buf bytes.Buffer
+				l := zerolog.New(&buf).Hook(NewHook(tt.opts...))
+				l.Info().Ctx(ctx).Msg("m")
+				return buf.String()
+			}
+			fragments := line()
+			jsonEncoding = false
+			defer func() { jsonEncoding = true }()
+			if byField := line(); byField != fragments {
+				t.Errorf("field by field:\n%s\nfragment:\n%s", byField, fragments)
+			}
+		})
 	}
 }
