@@ -121,8 +121,12 @@ func BenchmarkZap(b *testing.B) {
 				log := v.new(io.Discard)
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := zapProcessCPU()
 				for i := 0; i < b.N; i++ {
 					log(zapSpans[(i/perSpan)%len(zapSpans)])
+				}
+				if cpu != 0 {
+					b.ReportMetric(float64(zapProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}
