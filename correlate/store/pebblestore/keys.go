@@ -1,0 +1,118 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// Key spaces. Entry keys start with a one-byte space and a 4-byte time
+// bucket (days since the Unix epoch of the entry's At), so that retention
+// drops a whole day with one range deletion.
+//
+//	t bucket trace(16) at(8) file(8) offset(8) → traced entry, full
+//	l bucket lo(8) hi(8)                       → ∅: a 128-bit trace with that low half
+//	r bucket at(8) file(8) offset(8)           → trace(16): time index of traced entries
+//	u bucket at(8) file(8) offset(8)           → untraced entry, compact
+//	b bucket                                   → ∅: the bucket holds entries
+//	c file(8)                                  → checkpoint
+//	m name                                     → store metadata
+const (
+	spaceTrace    = 't'
+	spaceLow      = 'l'
+	spaceTime     = 'r'
+	spaceUntraced = 'u'
+	spaceBucket   = 'b'
+	spaceCheck    = 'c'
+	spaceMeta     = 'm'
+)
+
+// bucketDuration is the time-bucket width: the unit of retention.
+const bucketDuration = 24 * time.Hour
+
+func bucketOf(at time.Time) uint32 {
+	d := at.Unix() / int64(bucketDuration/time.Second)
+	if at.Unix() < 0 {
+		return 0
+	}
+	if d > 1<<32-1 {
+		return 1<<32 - 1
+	}
+	return uint32(d)
+}
+
+func bucketStart(b uint32) time.Time {
+	return time.Unix(int64(b)*int64(bucketDuration/time.Second), 0).UTC()
+}
+
+// atKey orders times as unsigned big-endian bytes.
+func atKey(at time.Time) uint64 {
+	if at.IsZero() {
+		return 0
+	}
+	return uint64(at.UnixNano()) ^ 1<<63
+}
+
+func atFromKey(v uint64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(v^1<<63)).UTC()
+}
+
+func appendTraceKey(dst []byte, b uint32, hi, lo uint64, at time.Time, file uint64, off int64) []byte {
+	dst = append(dst, spaceTrace)
+	dst = binary.BigEndian.AppendUint32(dst, b)
+	dst = binary.BigEndian.AppendUint64(dst, hi)
+	dst = binary.BigEndian.AppendUint64(dst, lo)
+	dst = binary.BigEndian.AppendUint64(dst, atKey(at))
+	dst = binary.BigEndian.AppendUint64(dst, file)
+	return binary.BigEndian.AppendUint64(dst, uint64(off))
+}
+
+const traceKeyLen = 1 + 4 + 16 + 8 + 8 + 8
+
+func appendTracePrefix(dst []byte, b uint32, hi, lo uint64) []byte {
+	dst = append(dst, spaceTrace)
+	dst = binary.BigEndian.AppendUint32(dst, b)
+	dst = binary.BigEndian.AppendUint64(dst, hi)
+	return binary.BigEndian.AppendUint64(dst, lo)
+}
+
+func appendLowKey(dst []byte, b uint32, lo, hi uint64) []byte {
+	dst = append(dst, spaceLow)
+	dst = binary.BigEndian.AppendUint32(dst, b)
+	dst = binary.BigEndian.AppendUint64(dst, lo)
+	return binary.BigEndian.AppendUint64(dst, hi)
+}
+
+// appendTimeKey is the key of the r and u spaces.
+func appendTimeKey(dst []byte, space byte, b uint32, at time.Time, file uint64, off int64) []byte {
+	dst = append(dst, space)
+	dst = binary.BigEndian.AppendUint32(dst, b)
+	dst = binary.BigEndian.AppendUint64(dst, atKey(at))
+	dst = binary.BigEndian.AppendUint64(dst, file)
+	return binary.BigEndian.AppendUint64(dst, uint64(off))
+}
+
+const timeKeyLen = 1 + 4 + 8 + 8 + 8
+
+func appendBucketKey(dst []byte, space byte, b uint32) []byte {
+	dst = append(dst, space)
+	return binary.BigEndian.AppendUint32(dst, b)
+}
+
+func checkKey(file uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{spaceCheck}, file)
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,628 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/sstable/block"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// Compression names accepted by Options.Compression.
+const (
+	CompressionZstd   = "zstd"   // zstd level 3 on every level: smallest index (the default)
+	CompressionSnappy = "snappy" // Pebble's default: faster, about a third larger
+	CompressionMinLZ  = "minlz"
+	CompressionNone   = "none"
+)
+
+// Options configure a Store. The zero value is usable.
+type Options struct {
+	// ReadOnly opens an existing store for reading only; it fails when the
+	// folder holds no store.
+	ReadOnly bool
+	// Compression of sstable blocks: CompressionZstd (default),
+	// CompressionSnappy, CompressionMinLZ or CompressionNone.
+	Compression string
+	// CacheBytes is the block cache size (default 64 MiB).
+	CacheBytes int64
+	// MemTableBytes is the memtable size (default 64 MiB).
+	MemTableBytes uint64
+	// Sync makes every Write durable against power loss (fsync). Without
+	// it a Write survives a crash of the process (kill -9), not of the
+	// machine; Close always syncs.
+	Sync bool
+	// Untraced says how entries without a trace id are kept: "compact"
+	// (default), "full" (raw line too) or "none".
+	Untraced string
+}
+
+// Store is the Pebble store. Open one per data folder.
+type Store struct {
+	db   *pebble.DB
+	dir  string
+	opts Options
+	wo   *pebble.WriteOptions
+
+	mu      sync.Mutex
+	buckets map[uint32]bool // buckets known to hold entries
+	newest  time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// ErrNoStore is returned (wrapped) by Open with ReadOnly when dir holds no
+// store.
+var ErrNoStore = errors.New("no index in this folder")
+
+// ErrLocked is returned (wrapped) by Open when another process holds the
+// folder.
+var ErrLocked = errors.New("the data folder is in use by another process")
+
+// Open opens (creating unless ReadOnly) the store in dir.
+func Open(dir string, o Options) (*Store, error) {
+	if o.CacheBytes == 0 {
+		o.CacheBytes = 64 << 20
+	}
+	if o.MemTableBytes == 0 {
+		o.MemTableBytes = 64 << 20
+	}
+	if o.Untraced == "" {
+		o.Untraced = "compact"
+	}
+	switch o.Untraced {
+	case "compact", "full", "none":
+	default:
+		return nil, fmt.Errorf("pebblestore: unknown Untraced mode %q (want compact, full or none)", o.Untraced)
+	}
+	var prof *block.CompressionProfile
+	switch o.Compression {
+	case "", CompressionZstd:
+		o.Compression = CompressionZstd
+		prof = block.ZstdCompression
+	case CompressionSnappy:
+		prof = block.SnappyCompression
+	case CompressionMinLZ:
+		prof = block.MinLZCompression
+	case CompressionNone:
+		prof = block.NoCompression
+	default:
+		return nil, fmt.Errorf("pebblestore: unknown compression %q", o.Compression)
+	}
+	if o.ReadOnly {
+		if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
+			if _, err2 := os.Stat(dir); err2 != nil {
+				return nil, fmt.Errorf("%s: %w (the folder does not exist)", dir, ErrNoStore)
+			}
+			if m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(m) == 0 {
+				return nil, fmt.Errorf("%s: %w", dir, ErrNoStore)
+			}
+		}
+	}
+	cache := pebble.NewCache(o.CacheBytes)
+	defer cache.Unref()
+	po := &pebble.Options{
+		Cache:                       cache,
+		MemTableSize:                o.MemTableBytes,
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       4,
+		L0StopWritesThreshold:       40,
+		LBaseMaxBytes:               256 << 20,
+		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
+		FormatMajorVersion:          pebble.FormatNewest,
+		ReadOnly:                    o.ReadOnly,
+		Logger:                      quietLogger{},
+		// Without disk-health checks: Pebble leaks their goroutine when
+		// Open fails (a locked folder).
+		FS: vfs.Default,
+	}
+	for i := range po.Levels {
+		po.Levels[i].BlockSize = 32 << 10
+		po.Levels[i].Compression = func() *block.CompressionProfile { return prof }
+	}
+	po.EnsureDefaults()
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		if isLockErr(err) {
+			return nil, fmt.Errorf("%s: %w (a running correlate index or serve?)", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync}
+	if o.Sync {
+		s.wo = pebble.Sync
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func isLockErr(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "lock held") || (strings.Contains(msg, "lock") && strings.Contains(msg, "resource temporarily unavailable"))
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+var metaNewest = []byte{spaceMeta, 'n'}
+
+func (s *Store) load() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceBucket}, UpperBound: []byte{spaceBucket + 1}})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if k := it.Key(); len(k) == 5 {
+			s.buckets[binary.BigEndian.Uint32(k[1:])] = true
+		}
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	v, closer, err := s.db.Get(metaNewest)
+	if err == nil {
+		if len(v) == 8 {
+			s.newest = atFromKey(binary.BigEndian.Uint64(v))
+		}
+		closer.Close()
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// Close flushes and closes the store.
+func (s *Store) Close() error {
+	if !s.opts.ReadOnly {
+		if err := s.db.LogData(nil, pebble.Sync); err != nil {
+			s.db.Close()
+			return err
+		}
+	}
+	return s.db.Close()
+}
+
+// Flush writes the memtable to disk (for size measurements).
+func (s *Store) Flush() error { return s.db.Flush() }
+
+// Compact compacts the whole key space (for size measurements and after
+// large expiries).
+func (s *Store) Compact(ctx context.Context) error {
+	return s.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
+}
+
+// Checkpoints returns every file's checkpoint.
+func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceCheck}, UpperBound: []byte{spaceCheck + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var cps []store.Checkpoint
+	for it.First(); it.Valid(); it.Next() {
+		var cp store.Checkpoint
+		if err := json.Unmarshal(it.Value(), &cp); err != nil {
+			return nil, fmt.Errorf("pebblestore: checkpoint %x: %w", it.Key(), err)
+		}
+		cps = append(cps, cp)
+	}
+	return cps, it.Error()
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// Write stores entries and the checkpoint in one Pebble batch.
+func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
+	if s.opts.ReadOnly {
+		return errors.New("pebblestore: store opened read-only")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	bp := bufPool.Get().(*[]byte)
+	key, val := (*bp)[:0], make([]byte, 0, 1024)
+	var newest time.Time
+	var touched []uint32
+	var lastLow [2]uint64
+	for i := range entries {
+		e := &entries[i]
+		at := e.At
+		if at.IsZero() {
+			at = e.Time
+		}
+		bk := bucketOf(at)
+		if len(touched) == 0 || touched[len(touched)-1] != bk {
+			if !slices.Contains(touched, bk) {
+				touched = append(touched, bk)
+			}
+		}
+		if at.After(newest) {
+			newest = at
+		}
+		id, ok := store.TraceIDFromRecord(e.TraceID, e.TraceIDLow)
+		if !ok {
+			if s.opts.Untraced == "none" {
+				continue
+			}
+			key = appendTimeKey(key[:0], spaceUntraced, bk, at, cp.FileID, e.Offset)
+			val = appendEntry(val[:0], e, s.opts.Untraced == "compact")
+			if err := b.Set(key, val, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		hi := id.Hi
+		if id.Only64 {
+			hi = 0
+		}
+		key = appendTraceKey(key[:0], bk, hi, id.Lo, at, cp.FileID, e.Offset)
+		val = appendEntry(val[:0], e, false)
+		if err := b.Set(key, val, nil); err != nil {
+			return err
+		}
+		var tid [16]byte
+		binary.BigEndian.PutUint64(tid[:8], hi)
+		binary.BigEndian.PutUint64(tid[8:], id.Lo)
+		key = appendTimeKey(key[:0], spaceTime, bk, at, cp.FileID, e.Offset)
+		if err := b.Set(key, tid[:], nil); err != nil {
+			return err
+		}
+		if hi != 0 && (lastLow != [2]uint64{hi, id.Lo}) {
+			lastLow = [2]uint64{hi, id.Lo}
+			key = appendLowKey(key[:0], bk, id.Lo, hi)
+			if err := b.Set(key, nil, nil); err != nil {
+				return err
+			}
+		}
+	}
+	s.mu.Lock()
+	var newBuckets []uint32
+	for _, bk := range touched {
+		if !s.buckets[bk] {
+			newBuckets = append(newBuckets, bk)
+		}
+	}
+	s.mu.Unlock()
+	for _, bk := range newBuckets {
+		if err := b.Set(appendBucketKey(key[:0], spaceBucket, bk), nil, nil); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	if newest.After(s.newest) {
+		s.newest = newest
+		var nb [8]byte
+		binary.BigEndian.PutUint64(nb[:], atKey(newest))
+		if err := b.Set(metaNewest, nb[:], nil); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+	}
+	s.mu.Unlock()
+	if cp.Updated.IsZero() {
+		cp.Updated = time.Now().UTC()
+	}
+	cpv, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	if err := b.Set(checkKey(cp.FileID), cpv, nil); err != nil {
+		return err
+	}
+	*bp = key
+	bufPool.Put(bp)
+	if err := b.Commit(s.wo); err != nil {
+		return fmt.Errorf("pebblestore: write: %w", err)
+	}
+	s.mu.Lock()
+	for _, bk := range newBuckets {
+		s.buckets[bk] = true
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) sortedBuckets() []uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bs := make([]uint32, 0, len(s.buckets))
+	for b := range s.buckets {
+		bs = append(bs, b)
+	}
+	slices.Sort(bs)
+	return bs
+}
+
+// Logs returns every entry carrying one of ids, in time order.
+func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record, error) {
+	buckets := s.sortedBuckets()
+	if len(buckets) == 0 {
+		return nil, fmt.Errorf("%s: %w", s.dir, store.ErrEmpty)
+	}
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	type full struct{ hi, lo uint64 }
+	var want []full
+	add := func(f full) {
+		if !slices.Contains(want, f) {
+			want = append(want, f)
+		}
+	}
+	for _, id := range ids {
+		if !id.Only64 {
+			add(full{id.Hi, id.Lo})
+		}
+		add(full{0, id.Lo})
+		if id.Only64 {
+			// every 128-bit trace with this low half
+			var p []byte
+			for _, bk := range buckets {
+				p = appendBucketKey(p[:0], spaceLow, bk)
+				p = binary.BigEndian.AppendUint64(p, id.Lo)
+				for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
+					add(full{binary.BigEndian.Uint64(it.Key()[len(p):]), id.Lo})
+				}
+			}
+		}
+	}
+	type keyed struct {
+		rec       parse.Record
+		at        uint64
+		file, off uint64
+	}
+	var out []keyed
+	var p []byte
+	for _, bk := range buckets {
+		for _, f := range want {
+			p = appendTracePrefix(p[:0], bk, f.hi, f.lo)
+			for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
+				k := it.Key()
+				if len(k) != traceKeyLen {
+					continue
+				}
+				atk := binary.BigEndian.Uint64(k[21:])
+				file := binary.BigEndian.Uint64(k[29:])
+				off := binary.BigEndian.Uint64(k[37:])
+				var e store.Entry
+				v, err := it.ValueAndErr()
+				if err != nil {
+					return nil, err
+				}
+				if err := decodeEntry(&e, v, f.hi, f.lo, atFromKey(atk), int64(off)); err != nil {
+					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
+				}
+				out = append(out, keyed{e.Record, atk, file, off})
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: %w", idsString(ids), store.ErrNotFound)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		if a.at != b.at {
+			return a.at < b.at
+		}
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		return a.off < b.off
+	})
+	recs := make([]parse.Record, len(out))
+	for i := range out {
+		recs[i] = out[i].rec
+	}
+	return recs, nil
+}
+
+func idsString(ids []store.TraceID) string {
+	var b []byte
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, " or "...)
+		}
+		if id.Only64 {
+			b = append(b, id.String()[16:]...)
+		} else {
+			b = append(b, id.String()...)
+		}
+	}
+	return string(b)
+}
+
+// Range calls fn for every entry with from <= At < to in time order.
+func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.Entry) bool) error {
+	buckets := s.sortedBuckets()
+	rit, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceTime}, UpperBound: []byte{spaceTime + 1}})
+	if err != nil {
+		return err
+	}
+	defer rit.Close()
+	uit, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceUntraced}, UpperBound: []byte{spaceUntraced + 1}})
+	if err != nil {
+		return err
+	}
+	defer uit.Close()
+	var lo, hi, tk []byte
+	for _, bk := range buckets {
+		if !to.IsZero() && !bucketStart(bk).Before(to) {
+			break
+		}
+		if !from.IsZero() && !bucketStart(bk+1).After(from) {
+			continue
+		}
+		lo = appendTimeKey(lo[:0], 0, bk, from, 0, 0)[1:]
+		hi = appendBucketKey(hi[:0], 0, bk)[1:]
+		hi = binary.BigEndian.AppendUint64(hi, atKey(to))
+		if to.IsZero() {
+			hi = appendBucketKey(hi[:0], 0, bk+1)[1:]
+		}
+		seek := func(it *pebble.Iterator, space byte) bool {
+			return it.SeekGE(append([]byte{space}, lo...))
+		}
+		inRange := func(it *pebble.Iterator) bool {
+			return it.Valid() && bytes.Compare(it.Key()[1:], hi) < 0
+		}
+		rok, uok := seek(rit, spaceTime) && inRange(rit), seek(uit, spaceUntraced) && inRange(uit)
+		for rok || uok {
+			useR := rok && (!uok || bytes.Compare(rit.Key()[1:], uit.Key()[1:]) <= 0)
+			var e store.Entry
+			if useR {
+				k := rit.Key()
+				v := rit.Value()
+				if len(k) != timeKeyLen || len(v) != 16 {
+					rok = rit.Next() && inRange(rit)
+					continue
+				}
+				thi, tlo := binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])
+				atk := binary.BigEndian.Uint64(k[5:])
+				tk = appendTraceKey(tk[:0], bk, thi, tlo, atFromKey(atk), binary.BigEndian.Uint64(k[13:]), int64(binary.BigEndian.Uint64(k[21:])))
+				tv, closer, err := s.db.Get(tk)
+				if err == nil {
+					err = decodeEntry(&e, tv, thi, tlo, atFromKey(atk), int64(binary.BigEndian.Uint64(k[21:])))
+					closer.Close()
+					if err != nil {
+						return err
+					}
+					if !fn(&e) {
+						return nil
+					}
+				} else if !errors.Is(err, pebble.ErrNotFound) {
+					return err
+				}
+				rok = rit.Next() && inRange(rit)
+			} else {
+				k := uit.Key()
+				if len(k) == timeKeyLen {
+					atk := binary.BigEndian.Uint64(k[5:])
+					if err := decodeEntry(&e, uit.Value(), 0, 0, atFromKey(atk), int64(binary.BigEndian.Uint64(k[21:]))); err != nil {
+						return err
+					}
+					if !fn(&e) {
+						return nil
+					}
+				}
+				uok = uit.Next() && inRange(uit)
+			}
+		}
+		if err := rit.Error(); err != nil {
+			return err
+		}
+		if err := uit.Error(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stats describes the store; SizeBytes is what the folder holds on disk.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	cps, err := s.Checkpoints(ctx)
+	if err != nil {
+		return store.Stats{}, err
+	}
+	bs := s.sortedBuckets()
+	st := store.Stats{Files: len(cps), Buckets: len(bs), Compression: s.opts.Compression, DataDirectory: s.dir}
+	s.mu.Lock()
+	st.Newest = s.newest
+	s.mu.Unlock()
+	if len(bs) > 0 {
+		st.Oldest = bucketStart(bs[0])
+	}
+	m := s.db.Metrics()
+	st.LiveBytes = int64(m.DiskSpaceUsage())
+	st.SizeBytes = dirSize(s.dir)
+	return st, nil
+}
+
+// DirSize returns the bytes of the regular files in dir (the size of an
+// index on disk).
+func DirSize(dir string) int64 { return dirSize(dir) }
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// Expire drops the day buckets that ended more than retention before the
+// newest entry time seen (never later than now plus a day, so a bogus
+// future time cannot expire everything). Zero retention keeps everything.
+func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error) {
+	if retention <= 0 {
+		return 0, nil
+	}
+	s.mu.Lock()
+	ref := s.newest
+	s.mu.Unlock()
+	if lim := time.Now().Add(bucketDuration); ref.After(lim) {
+		ref = lim
+	}
+	cut := ref.Add(-retention)
+	n := 0
+	for _, bk := range s.sortedBuckets() {
+		if bucketStart(bk + 1).After(cut) {
+			break
+		}
+		b := s.db.NewBatch()
+		for _, sp := range []byte{spaceTrace, spaceLow, spaceTime, spaceUntraced} {
+			start := appendBucketKey(nil, sp, bk)
+			if err := b.DeleteRange(start, appendBucketKey(nil, sp, bk+1), nil); err != nil {
+				b.Close()
+				return n, err
+			}
+		}
+		if err := b.Delete(appendBucketKey(nil, spaceBucket, bk), nil); err != nil {
+			b.Close()
+			return n, err
+		}
+		if err := b.Commit(pebble.Sync); err != nil {
+			b.Close()
+			return n, err
+		}
+		b.Close()
+		s.mu.Lock()
+		delete(s.buckets, bk)
+		s.mu.Unlock()
+		n++
+	}
+	return n, ctx.Err()
+}
