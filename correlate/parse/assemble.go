@@ -256,7 +256,7 @@ func (a *Assembler) entry(dst []Record, line []byte, offset, lineNo int64, lines
 	}
 	dst = a.emit(dst)
 	if k == lkBlank {
-		a.stats.Skipped++
+		a.stats.Skipped += int64(lines)
 		return dst
 	}
 	pd := &a.pend

@@ -233,7 +233,7 @@ func (p *parser) finish(rec *Record, raw []byte, pathService string, ctime time.
 	if flags.end > 0 {
 		rec.TraceFlags = s[flags.off:flags.end]
 	}
-	if p.hasTime {
+	if p.hasTime && !p.time.IsZero() {
 		rec.Time, rec.TimePrecision = p.time, p.prec
 	} else if !ctime.IsZero() {
 		rec.Time, rec.TimePrecision = ctime, cprec

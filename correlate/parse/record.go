@@ -78,7 +78,7 @@ func (p Problem) String() string {
 type Stats struct {
 	Lines   int64 // physical lines given to Add
 	Records int64 // records emitted
-	Skipped int64 // physical lines dropped (binary junk)
+	Skipped int64 // physical lines dropped: binary junk, blank lines outside a record
 	counts  [numProblems]int64
 }
 

@@ -409,8 +409,10 @@ func (p *parser) textFallback(b []byte) {
 		if ks < eq {
 			if k, ok := p.lowerKey(0, b[ks:eq]); ok {
 				if kind := classifyKey(k); isTraceKind(kind) {
-					val, _ := p.logfmtValue(b[eq+1:])
+					val, m := p.logfmtValue(b[eq+1:])
 					p.field(kind, val, true)
+					i = eq + 1 + m // past the value: linear however keys repeat
+					continue
 				}
 			}
 		}
