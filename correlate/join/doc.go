@@ -39,11 +39,11 @@
 // in this order:
 //
 //   - "unsampled": trace_flags 00; the service did not export the span.
+//   - "trace unavailable": the trace source failed (WithSourceError); the
+//     record is shown, the error says why.
 //   - "not yet exported": the record is younger than the exporters' delay
 //     (WithExportDelay, default 10 s): the span is probably still in a batch.
 //     The caller may wait and join again.
-//   - "trace unavailable": the trace source failed (WithSourceError); the
-//     record is shown, the error says why.
 //   - "trace missing": the source has no span of this trace at all.
 //   - "dropped downstream": trace_flags 01 (sampled at the head) but the span
 //     is absent while other spans of the trace exist, e.g. tail sampling or a

@@ -29,8 +29,8 @@ type Reason string
 // Reasons of an orphan, in the order Join tries them.
 const (
 	ReasonUnsampled         Reason = "unsampled"
-	ReasonNotYetExported    Reason = "not yet exported"
 	ReasonTraceUnavailable  Reason = "trace unavailable"
+	ReasonNotYetExported    Reason = "not yet exported"
 	ReasonTraceMissing      Reason = "trace missing"
 	ReasonDroppedDownstream Reason = "dropped downstream"
 	ReasonSpanMissing       Reason = "span missing"
@@ -215,10 +215,10 @@ func (c *config) reason(r *parse.Record, haveSpans bool, now time.Time) Reason {
 	switch {
 	case known && !sampled:
 		return ReasonUnsampled
-	case c.delay > 0 && !r.Time.IsZero() && now.Sub(r.Time) < c.delay:
-		return ReasonNotYetExported
 	case c.sourceErr != "":
 		return ReasonTraceUnavailable
+	case c.delay > 0 && !r.Time.IsZero() && now.Sub(r.Time) < c.delay:
+		return ReasonNotYetExported
 	case !haveSpans:
 		return ReasonTraceMissing
 	case known && sampled:
