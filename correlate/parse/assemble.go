@@ -179,6 +179,7 @@ func (a *Assembler) joinPart(dst []Record, pt *part, payload []byte, complete bo
 
 // classify tells what a logical line is, for continuation folding.
 func (a *Assembler) classify(line []byte) lineKind {
+	line = bytes.TrimPrefix(line, utf8BOM)
 	if len(trimSpace(line)) == 0 {
 		return lkBlank
 	}

@@ -18,6 +18,8 @@ import (
 // Parts are joined per stream, so interleaved stdout and stderr lines do
 // not mix. The payload is then parsed like any line; the wrapper's time is
 // the record's time when the payload has none, and Record.Stream is set.
+// Both wrappers write RFC3339Nano, which drops trailing zeros, so their
+// times count as nanosecond-precise whatever digits show.
 
 const (
 	streamStdout = 0
@@ -62,7 +64,7 @@ func (p *parser) parseCRI(line []byte) (t time.Time, prec time.Duration, stream 
 		}
 		i++
 	}
-	return t, prec, stream, partial, rest[i:], true
+	return t, time.Nanosecond, stream, partial, rest[i:], true
 }
 
 // parseDocker reads a json-file entry, appending the decoded log to buf.
@@ -104,7 +106,8 @@ func (p *parser) parseDocker(line, buf []byte) (out []byte, t time.Time, prec ti
 				}
 			case "time":
 				hasMeta = true
-				t, prec, _, _ = p.parseDateTime(v)
+				t, _, _, _ = p.parseDateTime(v)
+				prec = time.Nanosecond
 			}
 			i = j
 		} else if b[i] == '{' || b[i] == '[' {

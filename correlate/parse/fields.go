@@ -19,6 +19,10 @@ package parse
 //	         dd.span_id (decimal), logging.googleapis.com/spanid (hex or decimal)
 //	flags    trace_flags, traceflags (2 hex); logging.googleapis.com/trace_sampled,
 //	         x-b3-sampled, sampled (booleans → "01"/"00")
+//
+// Under any other prefix (a nested object, a slog group: req.trace_id),
+// trace_id, traceid, span_id, spanid, trace_flags, traceflags and
+// traceparent keep their meaning.
 
 type fieldKind uint8
 
@@ -118,6 +122,20 @@ func classifyKey(k []byte) fieldKind {
 		return fFlags
 	case "traceparent":
 		return fTraceparent
+	}
+	// A trace key inside an object or a group (slog WithGroup, a "req"
+	// object) still names the trace: match the last segment.
+	if i := lastIndexByte(k, '.'); i >= 0 {
+		switch string(k[i+1:]) {
+		case "trace_id", "traceid":
+			return fTrace
+		case "span_id", "spanid":
+			return fSpan
+		case "trace_flags", "traceflags":
+			return fFlags
+		case "traceparent":
+			return fTraceparent
+		}
 	}
 	return fUnknown
 }

@@ -113,6 +113,9 @@ func (p *parser) parseEntry(rec *Record, raw []byte, headLen int, cfg *Config, p
 		head = head[:len(head)-1]
 	}
 	src := head
+	if bytes.HasPrefix(src, utf8BOM) {
+		src = src[len(utf8BOM):]
+	}
 	if bytes.IndexByte(src, 0x1b) >= 0 {
 		src = p.stripANSI(src)
 	}
@@ -131,6 +134,8 @@ func (p *parser) parseEntry(rec *Record, raw []byte, headLen int, cfg *Config, p
 	}
 	p.finish(rec, raw, pathService, ctime, cprec)
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // within returns the offset of sub inside base when sub is a slice of it.
 func within(sub, base []byte) (int, bool) {
