@@ -22,8 +22,9 @@
 //	remote span context (propagated traceparent)  fields written
 //	unsampled span                                fields written, trace_flags "00" (GCP trace_sampled false)
 //	disabled level or discarded event             the hook does not run; nothing is read from the context
-//	trace key already in the line                 nothing written again: the hook installed twice, two
-//	                                              profiles' hooks sharing a first key, or a hand-written trace_id
+//	hook installed twice, or two hooks            written once: a later hook finds the first key in the line
+//	                                              and writes nothing (hooks of different profiles write each)
+//	trace_id written by the caller                written again: the hook does not parse the caller's fields
 //
 // # Cost
 //
@@ -31,6 +32,7 @@
 // logbridge and shared by all its lines as immutable strings, which zerolog
 // copies into the event's buffer. A writer that buffers (ConsoleWriter, a
 // diode writer) therefore sees stable bytes. The duplicate check reads the
-// bytes already encoded (JSON encoding; with zerolog's binary_log build tag
-// it finds nothing and the fields are always written).
+// bytes already encoded, and only when two hooks of this package run on one
+// event (JSON encoding; with zerolog's binary_log build tag it finds nothing
+// and the fields are written by each hook).
 package zerologbridge

@@ -18,8 +18,8 @@ const maxBaggage = 8
 type Hook struct {
 	b *logbridge.Bridge
 	// firstKey is the first key the hook writes, quoted as zerolog encodes
-	// keys: finding it in the line means another hook (or the caller)
-	// already wrote the trace fields.
+	// keys: when another Hook runs on the same event, finding it in the
+	// line means that hook already wrote the trace fields.
 	firstKey  string
 	fragments [fragmentSlots]atomic.Pointer[fragment]
 }
@@ -54,7 +54,7 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 					e.Str(f.Key, f.String)
 				}
 			}
-		case !hasKey(encoded(e), h.firstKey):
+		case !sharesEvent(e) || !hasKey(encoded(e), h.firstKey):
 			e.RawJSON(fs.Fields[0].Key, h.fragment(fs))
 		}
 	}
@@ -67,9 +67,10 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 func (h *Hook) baggage(e *zerolog.Event, ctx context.Context) {
 	var arr [maxBaggage]logbridge.Field
 	var quoted [64]byte
+	shared := sharesEvent(e)
 	for _, f := range h.b.AppendBaggage(arr[:0], ctx) {
 		q := append(append(append(quoted[:0], '"'), f.Key...), '"', ':')
-		if !bytes.Contains(encoded(e), q) {
+		if !shared || !bytes.Contains(encoded(e), q) {
 			e.Str(f.Key, f.String)
 		}
 	}

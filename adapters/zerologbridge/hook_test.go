@@ -244,10 +244,10 @@ func TestNoDuplicateKeys(t *testing.T) {
 			l := zerolog.New(w).Hook(NewHook()).With().Ctx(ctx).Logger()
 			l.Info().Ctx(ctx).Msg("m")
 		}, []string{"trace_id", "span_id", "trace_flags"}},
-		{"trace_id written by hand", func(w *bytes.Buffer) {
+		{"trace_id nested in the caller's object", func(w *bytes.Buffer) {
 			l := zerolog.New(w).Hook(NewHook())
-			l.Info().Ctx(ctx).Str("trace_id", tid).Msg("m")
-		}, []string{"trace_id"}},
+			l.Info().Ctx(ctx).Dict("upstream", zerolog.Dict().Str("trace_id", "x")).Msg("m")
+		}, []string{"span_id", "trace_flags"}},
 		{"baggage hook twice", func(w *bytes.Buffer) {
 			h := NewHook(logbridge.WithBaggage("trial_id"))
 			l := zerolog.New(w).Hook(h, h)
@@ -450,8 +450,8 @@ func TestBufferingWriters(t *testing.T) {
 
 func TestInternalsFound(t *testing.T) {
 	// The pinned zerolog version must take the fast paths.
-	if eventBufOffset == noOffset || loggerCtxOffset == noOffset {
-		t.Fatalf("zerolog internals not found: buf %v ctx %v", eventBufOffset, loggerCtxOffset)
+	if eventBufOffset == noOffset || eventHooksOffset == noOffset || loggerCtxOffset == noOffset || !jsonEncoding {
+		t.Fatalf("zerolog internals not found: buf %v hooks %v ctx %v, JSON %v", eventBufOffset, eventHooksOffset, loggerCtxOffset, jsonEncoding)
 	}
 }
 

@@ -9,17 +9,19 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// zerolog keeps two things this package needs behind unexported fields: the
-// bytes an event has encoded so far (to see whether a trace key is already
-// in the line) and a Logger's context.Context (to bind a logger to a
+// zerolog keeps three things this package needs behind unexported fields:
+// an event's hooks (to know whether another Hook of this package runs on
+// it), the bytes it has encoded so far (to see whether such a hook already
+// wrote the trace) and a Logger's context.Context (to bind a logger to a
 // request's context without copying its field buffer). Their offsets are
 // looked up by name and type once, at start-up; if a zerolog release renames
 // or retypes them, the package falls back to the slower public API (With)
 // and to writing the fields without the duplicate check. The tests pin both
 // paths for the required zerolog version.
 var (
-	eventBufOffset  = fieldOffset(reflect.TypeOf(zerolog.Event{}), "buf", reflect.TypeOf([]byte(nil)))
-	loggerCtxOffset = fieldOffset(reflect.TypeOf(zerolog.Logger{}), "ctx", reflect.TypeOf((*context.Context)(nil)).Elem())
+	eventBufOffset   = fieldOffset(reflect.TypeOf(zerolog.Event{}), "buf", reflect.TypeOf([]byte(nil)))
+	eventHooksOffset = fieldOffset(reflect.TypeOf(zerolog.Event{}), "ch", reflect.TypeOf([]zerolog.Hook(nil)))
+	loggerCtxOffset  = fieldOffset(reflect.TypeOf(zerolog.Logger{}), "ctx", reflect.TypeOf((*context.Context)(nil)).Elem())
 )
 
 // fieldOffset returns the offset of struct field name if it has type want,
@@ -41,6 +43,21 @@ func encoded(e *zerolog.Event) []byte {
 		return nil
 	}
 	return *(*[]byte)(unsafe.Add(unsafe.Pointer(e), eventBufOffset))
+}
+
+// sharesEvent reports whether more than one Hook of this package runs on e
+// (installed twice, or two hooks), or whether that cannot be known.
+func sharesEvent(e *zerolog.Event) bool {
+	if eventHooksOffset == noOffset {
+		return true
+	}
+	n := 0
+	for _, h := range *(*[]zerolog.Hook)(unsafe.Add(unsafe.Pointer(e), eventHooksOffset)) {
+		if _, ours := h.(*Hook); ours {
+			n++
+		}
+	}
+	return n > 1
 }
 
 // hasKey reports whether the event's line already holds key as a JSON key.
