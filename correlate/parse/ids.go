@@ -26,13 +26,23 @@ const (
 	traceFull
 )
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
+// hexLower maps a hex digit to its lower-case form and anything else to 0.
+var hexLower = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	return t
+}()
+
+func isHex(c byte) bool { return hexLower[c] != 0 }
 
 func lowerHex(c byte) byte {
-	if 'A' <= c && c <= 'F' {
-		return c + ('a' - 'A')
+	if l := hexLower[c]; l != 0 {
+		return l
 	}
 	return c
 }
@@ -40,18 +50,17 @@ func lowerHex(c byte) byte {
 // copyHex writes src lower-cased to dst; false when src holds a non-hex
 // digit. zero reports whether every digit was '0'.
 func copyHex(dst []byte, src []byte) (ok, zero bool) {
-	zero = true
+	dst = dst[:len(src)]
+	var nz byte
 	for i, c := range src {
-		if !isHex(c) {
+		l := hexLower[c]
+		if l == 0 {
 			return false, false
 		}
-		c = lowerHex(c)
-		if c != '0' {
-			zero = false
-		}
-		dst[i] = c
+		nz |= l ^ '0'
+		dst[i] = l
 	}
-	return true, zero
+	return true, nz == 0
 }
 
 func allDigits(b []byte) bool {

@@ -27,6 +27,16 @@ func skipJSONSpace(b []byte, i int) int {
 func scanString(b []byte, i int) (start, end int, esc bool, next int, ok bool) {
 	start = i + 1
 	j := start
+	// Keys and most values are short: a plain loop beats IndexByte's call
+	// for the first bytes.
+	for lim := min(len(b), start+24); j < lim; j++ {
+		if c := b[j]; c == '"' {
+			return start, j, false, j + 1, true
+		} else if c == '\\' {
+			j = start
+			break
+		}
+	}
 	for {
 		if j > len(b) {
 			return
