@@ -10,7 +10,8 @@ import (
 //
 //   - a JSON object (first non-blank byte '{'), or
 //   - a text entry: it starts with a time (see timefmt.go), a bracketed
-//     time, a level word (see level.go) or a key=value pair.
+//     time, a syslog time, a klog header, a level word (see level.go) or a
+//     key=value pair.
 //
 // Every other line continues the pending entry above it, with these
 // limits: lines starting with a space or a tab, blank lines, "goroutine N
@@ -202,7 +203,10 @@ func (a *Assembler) classify(line []byte) lineKind {
 		a.p.scratch = a.p.scratch[:0]
 		s = a.p.stripANSI(s[:min(len(s), 256)])
 	}
-	if keyAt(s) > 0 {
+	if keyAt(s) > 0 || syslogTimeLen(s) > 0 {
+		return lkEntry
+	}
+	if _, n := klogHeader(s); n > 0 {
 		return lkEntry
 	}
 	if _, _, _, _, ok := a.p.parseTimePrefix(s); ok {

@@ -19,6 +19,9 @@ import "bytes"
 //     message", most hand-made formats): the level may be bracketed
 //     ([INFO]), followed by ':' or by logrus's [0000]; the message runs up to
 //     the trailing run of key=value pairs, which are read as fields;
+//   - klog (Kubernetes components): "I0301 10:00:00.123456   12 file.go:12] message";
+//     the date has no year, so Time stays zero;
+//   - a syslog time "Jan _2 15:04:05" (no year either) starts a line like a time;
 //   - anything else: the whole line is the message.
 //
 // In every text shape, when no key has given a trace id, known trace keys
@@ -296,9 +299,16 @@ func (p *parser) parseText(b []byte) {
 		p.textFallback(b)
 		return
 	}
+	if p.parseKlog(b) {
+		p.textFallback(b)
+		return
+	}
 	rest := b
 	entry := false
-	if t, prec, n, known, ok := p.parseTimePrefix(rest); ok {
+	if n := syslogTimeLen(rest); n > 0 {
+		entry = true
+		rest = rest[n:]
+	} else if t, prec, n, known, ok := p.parseTimePrefix(rest); ok {
 		entry = true
 		if known {
 			p.time, p.prec, p.hasTime = t, prec, true
@@ -421,4 +431,87 @@ func (p *parser) textFallback(b []byte) {
 	if p.traceQuality == traceNone {
 		p.scanTraceparent(b)
 	}
+}
+
+// klogHeader reports the length of a klog header "Lmmdd hh:mm:ss.uuuuuu" at
+// the start of b, and its level.
+func klogHeader(b []byte) (string, int) {
+	if len(b) < 21 || b[5] != ' ' || b[8] != ':' || b[11] != ':' || b[14] != '.' {
+		return "", 0
+	}
+	var l string
+	switch b[0] {
+	case 'I':
+		l = lvlInfo
+	case 'W':
+		l = lvlWarn
+	case 'E':
+		l = lvlError
+	case 'F':
+		l = lvlFatal
+	default:
+		return "", 0
+	}
+	for _, i := range [...]int{1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20} {
+		if b[i]-'0' > 9 {
+			return "", 0
+		}
+	}
+	return l, 21
+}
+
+// parseKlog reads a klog line: header, thread id, file:line] message.
+func (p *parser) parseKlog(b []byte) bool {
+	l, n := klogHeader(b)
+	if n == 0 {
+		return false
+	}
+	p.level = l
+	rest := trimLeftSpace(b[n:])
+	for len(rest) > 0 && rest[0]-'0' <= 9 { // thread id
+		rest = rest[1:]
+	}
+	rest = trimLeftSpace(rest)
+	if i := indexByte(rest, ']'); i > 0 && callerLike(rest[:i]) {
+		p.caller, p.callerRank = rest[:i], 1
+		rest = rest[i+1:]
+	}
+	p.msg, p.hasMsg = p.splitTrailingPairs(rest), true
+	return true
+}
+
+var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// syslogTimeLen reports the length of a syslog time "Jan _2 15:04:05" at
+// the start of b.
+func syslogTimeLen(b []byte) int {
+	if len(b) < 15 || b[3] != ' ' {
+		return 0
+	}
+	found := false
+	for _, m := range months {
+		if string(b[:3]) == m {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return 0
+	}
+	i := 4
+	if b[i] == ' ' {
+		i++
+	}
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
+	}
+	if i >= len(b) || b[i] != ' ' || i+9 > len(b) || b[i+3] != ':' || b[i+6] != ':' {
+		return 0
+	}
+	for _, k := range [...]int{1, 2, 4, 5, 7, 8} {
+		if b[i+k]-'0' > 9 {
+			return 0
+		}
+	}
+	return i + 9
 }
