@@ -1,0 +1,94 @@
+package ingest
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/traceline/traceline/correlate/parse"
+)
+
+// Config says what to read and how. Start from DefaultConfig.
+type Config struct {
+	// Paths are files, folders and globs.
+	Paths []string
+	// Exclude are paths (folders included) never read, such as the store's
+	// own data folder.
+	Exclude []string
+	// Parse configures the parser (zone, path-to-service map, line limit).
+	Parse parse.Config
+	// Host is mixed into fingerprints so that two hosts' identical files
+	// stay apart (default: os.Hostname).
+	Host string
+	// FingerprintBytes is how many leading bytes identify a file.
+	FingerprintBytes int
+	// BatchEntries caps the entries of one store write.
+	BatchEntries int
+	// PollInterval is how often a Follower looks for new lines and files.
+	PollInterval time.Duration
+	// IdleFlush is how long a Follower waits on a quiet file before it
+	// emits the entry held back for continuation lines.
+	IdleFlush time.Duration
+	// Progress, when set, is called from the reading goroutine after each
+	// batch (Index) or poll (Follower). It must be quick.
+	Progress func(Stats)
+}
+
+// DefaultConfig returns the defaults: 1 KiB fingerprints, 1 MiB lines,
+// batches of 8192 entries, a 250 ms poll, a 2 s idle flush.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		Host:             host,
+		FingerprintBytes: 1024,
+		BatchEntries:     8192,
+		PollInterval:     250 * time.Millisecond,
+		IdleFlush:        2 * time.Second,
+		Parse:            parse.Config{MaxLineBytes: parse.DefaultMaxLineBytes},
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c *Config) Validate() error {
+	if len(c.Paths) == 0 {
+		return errors.New("ingest: no paths to read")
+	}
+	if c.FingerprintBytes < 16 {
+		return errors.New("ingest: FingerprintBytes below 16")
+	}
+	if c.BatchEntries <= 0 || c.PollInterval <= 0 || c.IdleFlush <= 0 {
+		return errors.New("ingest: BatchEntries, PollInterval and IdleFlush must be positive")
+	}
+	return nil
+}
+
+func (c *Config) maxLine() int {
+	if c.Parse.MaxLineBytes <= 0 {
+		return parse.DefaultMaxLineBytes
+	}
+	return c.Parse.MaxLineBytes
+}
+
+// Stats counts what was read.
+type Stats struct {
+	Files      int              // files read from (with something new)
+	BytesTotal int64            // bytes of the files to read (Index: known up front)
+	BytesRead  int64            // bytes read (compressed bytes for .gz files)
+	Lines      int64            // physical lines read
+	Entries    int64            // entries written
+	Traced     int64            // entries with a trace id
+	Partial    int              // files whose last line waits for its newline
+	Skipped    map[string]int64 // entries skipped or damaged, by reason (parse.Problem names)
+	Errors     int              // files that could not be read (Follower: counted and retried)
+	LastError  string
+	Elapsed    time.Duration
+}
+
+func (s *Stats) clone() Stats {
+	c := *s
+	c.Skipped = make(map[string]int64, len(s.Skipped))
+	for k, v := range s.Skipped {
+		c.Skipped[k] = v
+	}
+	return c
+}

@@ -1,0 +1,58 @@
+// Package ingest reads log files into a store: files, folders and globs,
+// once (Index, for `correlate index`) or continuously (Follower, for
+// `correlate serve`).
+//
+// # Files and identity
+//
+// A path names a file, a folder (every regular file under it, recursively)
+// or a glob (path.Match syntax, one level). A file is known by a
+// fingerprint: a hash of the host name and its first FingerprintBytes bytes
+// (decompressed, for a .gz file), not by its inode. So a rotated file is
+// recognised under its new name, and a rotated file that is then
+// compressed (a.log.1 → a.log.1.gz) is not read twice. A file shorter than
+// FingerprintBytes is known by what it has, and its fingerprint grows with
+// it. A file with no complete line yet is not read.
+//
+// # Checkpoints
+//
+// After each batch of entries the file's checkpoint (byte offset and line
+// number to resume at) is written with the entries in one atomic store
+// write. The resume point is the first line the parser has not yet emitted
+// in a record (parse.Assembler.Pending), so an entry with continuation
+// lines, or a container line split into partials, is re-read whole after a
+// restart. Entries are keyed by file and offset: re-reading overwrites,
+// never duplicates. Killing the process at any moment loses nothing and
+// duplicates nothing.
+//
+// # Lines
+//
+// A line ends at '\n' ("\r\n" too). A last line without its newline waits
+// for it (in Index it is counted as Stats.Partial and left for the next
+// run). A line longer than MaxLineBytes is cut there and marked
+// parse.ProblemTooLong; the rest of it up to its newline is skipped.
+// Invalid UTF-8 is kept as it is; the JSON output shows each bad byte as
+// U+FFFD.
+//
+// # Rotation (Follower)
+//
+// Every PollInterval the Follower lists its paths again and reads what is
+// new:
+//
+//   - rename and create (logrotate's default): the open file keeps being
+//     read to its end under its new name if that name is among the paths
+//     (watch "app.log*"), else through the descriptor it already holds; the
+//     new file is read from its start;
+//   - copytruncate: the copy has the old fingerprint and is read on from
+//     where the original was left; the truncated original is a new file.
+//     Lines written after the copy and before the truncate are in neither
+//     file: copytruncate loses them, whoever reads the files (logrotate's
+//     documentation says so). Lines the Follower had not yet read when the
+//     copy was made are read from the copy only if its name is among the
+//     paths;
+//   - compression of a rotated file: the .gz has the fingerprint of its
+//     plain content and continues (or, usually, finishes) that file;
+//   - deletion: the entries stay in the store until retention drops them.
+//
+// An entry whose continuation lines may still come is held back until the
+// file has been idle for IdleFlush.
+package ingest

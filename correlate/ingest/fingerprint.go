@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// fingerprint hashes the host and a file's leading bytes.
+func fingerprint(host string, prefix []byte) uint64 {
+	d := xxhash.New()
+	d.WriteString(host)
+	d.Write([]byte{0})
+	d.Write(prefix)
+	return d.Sum64()
+}
+
+// isGzip reports whether f starts with the gzip magic.
+func isGzip(f *os.File) bool {
+	var m [2]byte
+	n, _ := f.ReadAt(m[:], 0)
+	return n == 2 && m[0] == 0x1f && m[1] == 0x8b
+}
+
+// readPrefix returns up to n leading (decompressed) bytes of f, or nil
+// when they hold no complete line yet and are fewer than n.
+func readPrefix(f *os.File, gz bool, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	var got int
+	var err error
+	if gz {
+		var zr *gzip.Reader
+		zr, err = gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
+		if err != nil {
+			return nil, err
+		}
+		got, err = io.ReadFull(zr, buf)
+		zr.Close()
+	} else {
+		got, err = io.ReadFull(io.NewSectionReader(f, 0, int64(n)), buf)
+	}
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	buf = buf[:got]
+	if got < n && bytes.IndexByte(buf, '\n') < 0 {
+		return nil, nil
+	}
+	return buf, nil
+}
+
+// fpIndex finds a file's checkpoint by its leading bytes.
+type fpIndex struct {
+	host  string
+	size  int
+	full  map[uint64]uint64 // fingerprint of size bytes → file id
+	short map[int]map[uint64]uint64
+}
+
+func newFPIndex(host string, size int) *fpIndex {
+	return &fpIndex{host: host, size: size, full: map[uint64]uint64{}, short: map[int]map[uint64]uint64{}}
+}
+
+func (x *fpIndex) add(fp uint64, n int, id uint64) {
+	if n >= x.size {
+		x.full[fp] = id
+		return
+	}
+	m := x.short[n]
+	if m == nil {
+		m = map[uint64]uint64{}
+		x.short[n] = m
+	}
+	m[fp] = id
+}
+
+func (x *fpIndex) remove(fp uint64, n int) {
+	if n >= x.size {
+		delete(x.full, fp)
+	} else {
+		delete(x.short[n], fp)
+	}
+}
+
+// match returns the id of the file whose fingerprint covers the longest
+// part of prefix.
+func (x *fpIndex) match(prefix []byte) (id uint64, ok bool) {
+	if len(prefix) >= x.size {
+		if id, ok := x.full[fingerprint(x.host, prefix[:x.size])]; ok {
+			return id, true
+		}
+	}
+	best := -1
+	for n, m := range x.short {
+		if n > len(prefix) || n <= best || len(m) == 0 {
+			continue
+		}
+		if v, ok := m[fingerprint(x.host, prefix[:n])]; ok {
+			id, best = v, n
+		}
+	}
+	return id, best >= 0
+}

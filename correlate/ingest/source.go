@@ -1,0 +1,280 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// source is one file being read: its checkpoint (as of the last batch
+// handed to the store), its descriptor and the parser state.
+type source struct {
+	cp      store.Checkpoint
+	path    string      // "" when no listed path names it now
+	pathFI  os.FileInfo // what path named when attached
+	f       *os.File    // nil once the file is gone (truncated under us)
+	gz      bool
+	zr      *gzip.Reader
+	counter countingReader
+	rd      io.Reader
+	fdPos   int64 // decompressed bytes consumed from the descriptor
+	asm     *parse.Assembler
+
+	buf          []byte
+	bstart, bend int
+	pos          int64 // offset of buf[bstart]
+	line         int64 // number of the line starting at pos
+	lastAt       time.Time
+	long         []byte // head of an over-long line being skipped
+	longOff      int64
+	longLine     int64
+	skipping     bool
+	held         bool // the assembler may hold an entry back
+	lastGrowth   time.Time
+	eof          bool // the last read reached the end
+	gzDone       bool // a gzip stream read to its clean end
+	recs         []parse.Record
+}
+
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
+}
+
+// open positions a new source's descriptor at its checkpoint.
+func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f *os.File, gz bool) (*source, error) {
+	s := &source{cp: cp, path: path, pathFI: fi, f: f, gz: gz,
+		pos: cp.Offset, line: cp.Line, lastAt: cp.LastAt, lastGrowth: time.Now()}
+	if s.line == 0 {
+		s.line = 1
+	}
+	s.asm = parse.NewAssembler(path, t.cfg.Parse)
+	s.buf = make([]byte, t.cfg.maxLine()+256<<10)
+	if err := s.attachFD(f, gz, cp.Offset, &t.stats.BytesRead); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// attachFD makes f the descriptor, positioned at decompressed offset off.
+func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error {
+	s.f, s.gz = f, gz
+	if gz {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		zr, err := gzip.NewReader(countingReader{f, counter})
+		if err != nil {
+			return err
+		}
+		s.zr = zr
+		if off > 0 {
+			if _, err := io.CopyN(io.Discard, zr, off); err != nil {
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					// shorter than the checkpoint: it is done, or being written
+					s.fdPos = off
+					s.rd = zr
+					return nil
+				}
+				return err
+			}
+		}
+		s.rd = zr
+	} else {
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			return err
+		}
+		s.rd = countingReader{f, counter}
+	}
+	s.fdPos = off
+	return nil
+}
+
+func (s *source) close() {
+	if s.zr != nil {
+		s.zr.Close()
+		s.zr = nil
+	}
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+}
+
+// stillSame reports whether the descriptor still holds the file the
+// checkpoint names: not truncated below what was read, same first bytes.
+func (s *source) stillSame(host string) bool {
+	if s.f == nil || s.gz {
+		return s.f != nil
+	}
+	fi, err := s.f.Stat()
+	if err != nil || fi.Size() < s.fdPos {
+		return false
+	}
+	n := s.cp.FingerprintLen
+	p := make([]byte, n)
+	if m, _ := s.f.ReadAt(p, 0); m < n {
+		return false
+	}
+	return fingerprint(host, p) == s.cp.Fingerprint
+}
+
+// read reads what is new, up to the end of the descriptor, handing batches
+// to submit. It reports whether anything was read.
+func (t *tailer) read(s *source) (bool, error) {
+	if s.f == nil || s.rd == nil {
+		return false, nil
+	}
+	max := t.cfg.maxLine()
+	grew := false
+	s.eof = false
+	var lastErr error
+	for {
+		// complete lines in the buffer
+		for s.bstart < s.bend {
+			chunk := s.buf[s.bstart:s.bend]
+			i := bytes.IndexByte(chunk, '\n')
+			if s.skipping {
+				if i < 0 {
+					s.pos += int64(len(chunk))
+					s.bstart = s.bend
+					break
+				}
+				s.recs = s.asm.AddCut(s.recs, s.long, s.longOff, s.longLine)
+				s.skipping = false
+				s.long = s.long[:0]
+				s.pos += int64(i + 1)
+				s.bstart += i + 1
+				s.line = s.longLine + 1
+				s.held = true
+				t.stats.Lines++
+				continue
+			}
+			if i < 0 {
+				if len(chunk) > max {
+					s.long = append(s.long[:0], chunk[:max]...)
+					s.longOff, s.longLine, s.skipping = s.pos, s.line, true
+					s.pos += int64(len(chunk))
+					s.bstart = s.bend
+				}
+				break
+			}
+			s.recs = s.asm.Add(s.recs, chunk[:i], s.pos, s.line)
+			s.pos += int64(i + 1)
+			s.bstart += i + 1
+			s.line++
+			s.held = true
+			t.stats.Lines++
+			if len(s.recs) >= t.cfg.BatchEntries {
+				if err := t.submit(s, false); err != nil {
+					return grew, err
+				}
+			}
+		}
+		if lastErr != nil {
+			s.eof = true
+			if errors.Is(lastErr, io.EOF) {
+				if s.gz {
+					s.gzDone = true
+				}
+				break
+			}
+			if errors.Is(lastErr, io.ErrUnexpectedEOF) && s.gz {
+				break // a .gz still being written: wait
+			}
+			return grew, fmt.Errorf("%s: %w", s.path, lastErr)
+		}
+		// refill
+		if s.bstart > 0 {
+			s.bend = copy(s.buf, s.buf[s.bstart:s.bend])
+			s.bstart = 0
+		}
+		n, err := s.rd.Read(s.buf[s.bend:])
+		if n > 0 {
+			s.bend += n
+			s.fdPos += int64(n)
+			grew = true
+			s.lastGrowth = time.Now()
+		}
+		lastErr = err
+		if n == 0 && err == nil {
+			s.eof = true
+			break
+		}
+	}
+	if len(s.recs) > 0 || grew {
+		return grew, t.submit(s, false)
+	}
+	return grew, nil
+}
+
+// submit hands the records read so far and the checkpoint they reach to the
+// store writer; flush first emits the entry held back for continuation
+// lines.
+func (t *tailer) submit(s *source, flush bool) error {
+	if flush && s.held {
+		s.recs = s.asm.Flush(s.recs)
+		s.held = false
+	}
+	entries := t.getEntries()
+	var traced int64
+	for i := range s.recs {
+		r := &s.recs[i]
+		at := r.Time
+		if at.IsZero() {
+			at = s.lastAt
+			if at.IsZero() {
+				at = s.cp.Created
+			}
+		}
+		s.lastAt = at
+		if r.TraceID != "" || r.TraceIDLow != "" {
+			traced++
+		}
+		entries = append(entries, store.Entry{Record: *r, At: at})
+	}
+	clear(s.recs)
+	s.recs = s.recs[:0]
+	cp := s.cp
+	cp.Path = s.path
+	if cp.Path == "" {
+		cp.Path = s.cp.Path
+	}
+	if off, line, ok := s.asm.Pending(); ok {
+		cp.Offset, cp.Line = off, line
+	} else if s.skipping {
+		cp.Offset, cp.Line = s.longOff, s.longLine
+	} else {
+		cp.Offset, cp.Line = s.pos, s.line
+	}
+	cp.LastAt = s.lastAt
+	cp.Done = s.gzDone && !s.skipping && s.bstart == s.bend
+	cp.Updated = time.Now().UTC()
+	s.cp = cp
+	t.cps[cp.FileID] = cp
+	t.stats.Entries += int64(len(entries))
+	t.stats.Traced += traced
+	if err := t.commit.submit(entries, cp); err != nil {
+		return wrapStore(err)
+	}
+	if t.cfg.Progress != nil && time.Since(t.lastProgress) >= 100*time.Millisecond {
+		t.lastProgress = time.Now()
+		t.stats.Files = len(t.files)
+		t.stats.Elapsed = time.Since(t.start)
+		t.cfg.Progress(t.snapshot())
+	}
+	return nil
+}
