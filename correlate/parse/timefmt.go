@@ -11,7 +11,9 @@ import (
 //
 //   - RFC 3339 and its relatives: 2006-01-02T15:04:05[.frac][Z|±07:00|±0700|±07],
 //     with a space instead of the T, a comma instead of the dot, or
-//     slashes in the date (Go's log package: 2006/01/02 15:04:05.000000);
+//     slashes in the date (Go's log package: 2006/01/02 15:04:05.000000),
+//     a zone after a space (Go's Time.String: "… 15:04:05.999 -0700 MST",
+//     or " UTC");
 //     without a zone the Config.Location applies;
 //   - epoch numbers (JSON numbers or digit strings), integer or decimal:
 //     the integer part's magnitude picks the unit (< 1e11 seconds, < 1e14
@@ -96,6 +98,18 @@ func (p *parser) parseDateTime(b []byte) (t time.Time, prec time.Duration, n int
 		}
 	}
 	loc := p.cfg.location()
+	spaceZone := false
+	if i+1 < len(b) && b[i] == ' ' && (b[i+1] == '+' || b[i+1] == '-') && i+6 <= len(b) {
+		// Go's Time.String: "2006-01-02 15:04:05.999999999 -0700 MST"
+		if _, ok1 := digits2(b, i+2); ok1 {
+			if _, ok2 := digits2(b, i+4); ok2 && (i+6 == len(b) || b[i+6] == ' ') {
+				i++
+				spaceZone = true
+			}
+		}
+	} else if i+4 <= len(b) && b[i] == ' ' && string(b[i+1:i+4]) == "UTC" && (i+4 == len(b) || b[i+4] == ' ') {
+		return time.Date(y1*100+y2, time.Month(mo), d, h, mi, s, ns, time.UTC), prec, i + 4, true
+	}
 	if i < len(b) {
 		switch c := b[i]; c {
 		case 'Z', 'z':
@@ -120,6 +134,15 @@ func (p *parser) parseDateTime(b []byte) (t time.Time, prec time.Duration, n int
 				off = -off
 			}
 			loc = p.zones.get(off)
+			i = j
+		}
+	}
+	if spaceZone && i+1 < len(b) && b[i] == ' ' { // the zone's abbreviation
+		j := i + 1
+		for j < len(b) && j-i <= 6 && (b[j] >= 'A' && b[j] <= 'Z' || b[j] >= '0' && b[j] <= '9' || b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if j-i-1 >= 3 && (j == len(b) || b[j] == ' ') {
 			i = j
 		}
 	}
