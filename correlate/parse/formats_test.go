@@ -234,6 +234,7 @@ func TestTimes(t *testing.T) {
 		{"no zone uses Location", `{"time":"2024-03-01 10:00:00.000"}`, want{Time: "2024-03-01T10:00:00+01:00", Prec: time.Millisecond}},
 		{"Go Time.String", `{"time":"2024-03-01 10:00:00.5 -0700 MST"}`, want{Time: "2024-03-01T10:00:00.5-07:00", Prec: 100 * time.Millisecond}},
 		{"Go Time.String in text", `2024-03-01 10:00:00.5 +0100 CET WARN m`, want{Time: "2024-03-01T10:00:00.5+01:00", Prec: 100 * time.Millisecond, Level: "warn", Msg: "m"}},
+		{"numeric zone then level", `2024-03-01 10:00:00 -0700 INFO m`, want{Time: "2024-03-01T10:00:00-07:00", Prec: time.Second, Level: "info", Msg: "m"}},
 		{"UTC suffix", `2024-03-01 10:00:00 UTC INFO m`, want{Time: "2024-03-01T10:00:00Z", Prec: time.Second, Level: "info", Msg: "m"}},
 		{"unreadable time", `{"time":"yesterday"}`, want{}},
 		{"first time key wins", `{"ts":1709287200,"time":"2020-01-01T00:00:00Z"}`, want{Time: "2024-03-01T10:00:00Z", Prec: time.Second}},

@@ -142,7 +142,7 @@ func (p *parser) parseDateTime(b []byte) (t time.Time, prec time.Duration, n int
 		for j < len(b) && j-i <= 6 && (b[j] >= 'A' && b[j] <= 'Z' || b[j] >= '0' && b[j] <= '9' || b[j] == '+' || b[j] == '-') {
 			j++
 		}
-		if j-i-1 >= 3 && (j == len(b) || b[j] == ' ') {
+		if j-i-1 >= 3 && (j == len(b) || b[j] == ' ') && normalizeLevel(b[i+1:j]) == "" {
 			i = j
 		}
 	}
