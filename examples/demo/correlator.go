@@ -1,0 +1,160 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// JoinedTrace is the correlator's joined trace (`correlate trace --format
+// json`, GET /api/v1/traces/{id}): spans in start order, each with the log
+// lines placed under it, and the lines no span could claim.
+type JoinedTrace struct {
+	TraceID string       `json:"trace_id"`
+	Spans   []JoinedSpan `json:"spans"`
+	Orphans []LogLine    `json:"orphans"`
+}
+
+// JoinedSpan is one span of a JoinedTrace.
+type JoinedSpan struct {
+	SpanID       string    `json:"span_id"`
+	ParentSpanID string    `json:"parent_span_id"`
+	Service      string    `json:"service"`
+	Name         string    `json:"name"`
+	Error        bool      `json:"error"`
+	Logs         []LogLine `json:"logs"`
+}
+
+// LogLine is one log line as the correlator reports it.
+type LogLine struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+	Level   string `json:"level"`
+	Msg     string `json:"msg"`
+	Service string `json:"service"`
+	Match   string `json:"match,omitempty"`  // exact, inferred, ambiguous (span logs)
+	Reason  string `json:"reason,omitempty"` // why it is an orphan
+}
+
+// LogServices returns the services whose lines are placed under a span of
+// their own service.
+func (t *JoinedTrace) LogServices() map[string]int {
+	got := map[string]int{}
+	for _, s := range t.Spans {
+		for _, l := range s.Logs {
+			if l.Service == s.Service {
+				got[s.Service]++
+			}
+		}
+	}
+	return got
+}
+
+// correlator drives the correlate binary: `correlate serve` when the binary
+// has it, else `correlate index` of the log folder before each lookup.
+type correlator struct {
+	bin    string
+	data   string
+	logs   string
+	jaeger string
+	url    string   // serve's base URL; empty when indexing
+	proc   *process // serve's process
+}
+
+// hasServe reports whether bin implements `correlate serve`: its help names
+// the --logs flag.
+func hasServe(ctx context.Context, bin string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, bin, "serve", "--help").CombinedOutput()
+	s := string(out)
+	return strings.Contains(s, "-logs") && !strings.Contains(strings.ToLower(s), "unknown command")
+}
+
+// refresh brings the index up to date with the log folder (index mode).
+func (c *correlator) refresh(ctx context.Context) error {
+	if c.url != "" {
+		return nil
+	}
+	_, err := c.run(ctx, "index", "--data", c.data, c.logs)
+	return err
+}
+
+// traceJSON is the joined trace of id.
+func (c *correlator) traceJSON(ctx context.Context, id string) (*JoinedTrace, []byte, error) {
+	var raw []byte
+	if c.url != "" {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/traces/"+id, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo: correlator: %w", err)
+		}
+		raw, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return nil, raw, fmt.Errorf("demo: correlator %s: %s %v", req.URL, resp.Status, err)
+		}
+	} else {
+		var err error
+		if raw, err = c.run(ctx, c.args("trace", id, "--format", "json")...); err != nil {
+			return nil, raw, err
+		}
+	}
+	var t JoinedTrace
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, raw, fmt.Errorf("demo: joined trace %s: %w", id, err)
+	}
+	return &t, raw, nil
+}
+
+// traceText is `correlate trace` as a user would run it.
+func (c *correlator) traceText(ctx context.Context, id string) (string, error) {
+	out, err := c.run(ctx, c.args("trace", id)...)
+	return string(out), err
+}
+
+// coverage is `correlate coverage` on the demo's data.
+func (c *correlator) coverage(ctx context.Context) (string, error) {
+	args := []string{"coverage", "--data", c.data}
+	if c.url != "" {
+		args = append(args, "--server", c.url)
+	}
+	out, err := c.run(ctx, args...)
+	return string(out), err
+}
+
+func (c *correlator) args(cmd, id string, more ...string) []string {
+	args := []string{cmd, "--data", c.data, "--jaeger", c.jaeger}
+	if c.url != "" {
+		args = append(args, "--server", c.url)
+	}
+	return append(append(args, more...), id)
+}
+
+// command is the command line a user would type for args, for the report.
+func (c *correlator) command(args ...string) string {
+	return c.bin + " " + strings.Join(args, " ")
+}
+
+func (c *correlator) run(ctx context.Context, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("demo: %s: %w\n%s", c.command(args...), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
