@@ -247,7 +247,7 @@ func (a *Assembler) entry(dst []Record, line []byte, offset, lineNo int64, lines
 		pd := &a.pend
 		pd.lines += lines
 		pd.conts++
-		pd.problems |= prob &^ ProblemTooLong
+		pd.problems |= prob
 		if room := a.max - len(pd.raw) - 1; len(line) > room {
 			pd.problems |= ProblemTooLong
 			if room <= 0 {

@@ -31,11 +31,7 @@ var streamNames = [2]string{"stdout", "stderr"}
 // parseCRI splits a CRI line.
 func (p *parser) parseCRI(line []byte) (t time.Time, prec time.Duration, stream int, partial bool, payload []byte, ok bool) {
 	sp := bytes.IndexByte(line, ' ')
-	if sp < 20 {
-		return
-	}
-	t, prec, n, ok1 := p.parseDateTime(line[:sp])
-	if !ok1 || n != sp {
+	if sp < 20 || sp+9 > len(line) || line[sp+1] != 's' || line[sp+7] != ' ' {
 		return
 	}
 	rest := line[sp+1:]
@@ -52,6 +48,10 @@ func (p *parser) parseCRI(line []byte) (t time.Time, prec time.Duration, stream 
 		return
 	}
 	partial = rest[0] == 'P'
+	t, _, n, ok1 := p.parseDateTime(line[:sp])
+	if !ok1 || n != sp {
+		return
+	}
 	i := 1
 	if i < len(rest) && rest[i] == ':' { // further tags
 		for i < len(rest) && rest[i] != ' ' {
