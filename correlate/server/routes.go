@@ -8,6 +8,8 @@ import (
 // routes registers the API. Each handler lives in the file named for it.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/status", s.status)
+	mux.HandleFunc("POST /api/v1/ingest", s.ingestJSONLines)
+	mux.HandleFunc("POST /v1/logs", s.otlpLogs)
 }
 
 // background runs the work that goes on while the service serves: following

@@ -1,0 +1,314 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// Push ingest is as durable as file ingest: a 2xx answer means the lines
+// are in the store. Exporters retry a batch they saw time out, so every
+// pushed line is keyed by what it says, not by when it arrived: the
+// "offset" of a pushed line is a hash of its content and of how many equal
+// lines came before it in the same batch. A retried batch writes the same
+// keys again and adds nothing.
+
+// pushSource names the pseudo-file pushed lines are kept under.
+func pushFileID(source string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte("push\x00"))
+	h.Write([]byte(source))
+	return h.Sum64()
+}
+
+// contentKeys gives each line a repeatable key within its batch.
+type contentKeys map[uint64]int64
+
+func (k contentKeys) next(parts ...[]byte) int64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write(p)
+		h.Write([]byte{0})
+	}
+	sum := h.Sum64()
+	n := k[sum]
+	k[sum] = n + 1
+	// Positive, and distinct for the n-th repeat of the same line.
+	return int64((sum ^ uint64(n)*0x9e3779b97f4a7c15) >> 1)
+}
+
+// ingestJSONLines takes newline-separated log lines (any format the parser
+// reads; JSON lines are what pipelines send) and stores them.
+func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
+	source := r.URL.Query().Get("source")
+	if source == "" {
+		source = "push"
+	}
+	if len(source) > 200 {
+		writeError(w, http.StatusBadRequest, "source name longer than 200 bytes")
+		return
+	}
+	cfg := &parse.Config{}
+	keys := contentKeys{}
+	var entries []store.Entry
+	sc := bufio.NewScanner(r.Body)
+	sc.Buffer(make([]byte, 64<<10), int(s.cfg.MaxBodyBytes)+1)
+	lineNo := int64(0)
+	for sc.Scan() {
+		lineNo++
+		line := bytes.TrimRight(sc.Bytes(), "\r")
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		line = s.red.Line(line)
+		var rec parse.Record
+		parse.ParseLine(line, &rec, cfg)
+		rec.File = "push:" + source
+		rec.Line = lineNo
+		rec.Offset = keys.next(line)
+		entries = append(entries, store.Entry{Record: rec, At: entryTime(rec.Time)})
+	}
+	if err := sc.Err(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes: send smaller batches", s.cfg.MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return
+	}
+	if err := s.writePushed(r.Context(), source, entries); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "the index did not take the lines: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"accepted": len(entries)})
+}
+
+// entryTime is the time an entry sorts by; a pushed line without a time
+// sorts at its arrival.
+func entryTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now().UTC()
+	}
+	return t
+}
+
+func (s *Server) writePushed(ctx context.Context, source string, entries []store.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	cp := store.Checkpoint{FileID: pushFileID(source), Fingerprint: pushFileID(source), Path: "push:" + source, Created: now, Updated: now}
+	return s.store.Write(ctx, entries, cp)
+}
+
+// otlpLogs is OTLP/HTTP logs: ExportLogsServiceRequest as protobuf
+// (application/x-protobuf) or JSON (application/json).
+func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	req := &collogs.ExportLogsServiceRequest{}
+	isJSON := mt == "application/json"
+	if isJSON {
+		err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, req)
+	} else {
+		err = proto.Unmarshal(body, req)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "not an OTLP ExportLogsServiceRequest: "+err.Error())
+		return
+	}
+	bySource := map[string][]store.Entry{}
+	keys := contentKeys{}
+	for _, rl := range req.GetResourceLogs() {
+		service := attrString(rl.GetResource().GetAttributes(), "service.name")
+		for _, sl := range rl.GetScopeLogs() {
+			for _, lr := range sl.GetLogRecords() {
+				rec := otlpRecord(lr, service)
+				raw := []byte(rec.Raw)
+				raw = s.red.Line(raw)
+				rec.Raw = string(raw)
+				source := "otlp/" + service
+				rec.File = "push:" + source
+				rec.Offset = keys.next([]byte(source), raw)
+				bySource[source] = append(bySource[source], store.Entry{Record: rec, At: entryTime(rec.Time)})
+			}
+		}
+	}
+	sources := make([]string, 0, len(bySource))
+	for src := range bySource {
+		sources = append(sources, src)
+	}
+	sort.Strings(sources)
+	for _, src := range sources {
+		if err := s.writePushed(r.Context(), src, bySource[src]); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "the index did not take the records: "+err.Error())
+			return
+		}
+	}
+	resp := &collogs.ExportLogsServiceResponse{}
+	if isJSON {
+		b, _ := protojson.Marshal(resp)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+		return
+	}
+	b, _ := proto.Marshal(resp)
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.Write(b)
+}
+
+// otlpRecord turns an OTLP log record into a Record. Its Raw is a JSON line
+// with the record's time, level, body, ids and attributes, the form `logs`
+// prints and the page shows.
+func otlpRecord(lr *logspb.LogRecord, service string) parse.Record {
+	rec := parse.Record{Service: service}
+	if ts := lr.GetTimeUnixNano(); ts != 0 {
+		rec.Time = time.Unix(0, int64(ts)).UTC()
+	} else if ts := lr.GetObservedTimeUnixNano(); ts != 0 {
+		rec.Time = time.Unix(0, int64(ts)).UTC()
+	}
+	if !rec.Time.IsZero() {
+		rec.TimePrecision = time.Nanosecond
+	}
+	rec.Level = otlpLevel(lr.GetSeverityText(), lr.GetSeverityNumber())
+	rec.Msg = anyString(lr.GetBody())
+	if id := lr.GetTraceId(); len(id) == 16 && !allZero(id) {
+		rec.TraceID = hex.EncodeToString(id)
+		if sid := lr.GetSpanId(); len(sid) == 8 && !allZero(sid) {
+			rec.SpanID = hex.EncodeToString(sid)
+		}
+		rec.TraceFlags = fmt.Sprintf("%02x", lr.GetFlags()&0xff)
+	}
+	attrs := lr.GetAttributes()
+	if f := attrString(attrs, "code.filepath"); f != "" {
+		rec.Caller = f
+	} else if f := attrString(attrs, "code.file.path"); f != "" {
+		rec.Caller = f
+	}
+	if rec.Caller != "" {
+		if n := attrString(attrs, "code.lineno"); n != "" {
+			rec.Caller += ":" + n
+		} else if n := attrString(attrs, "code.line.number"); n != "" {
+			rec.Caller += ":" + n
+		}
+	}
+	raw := map[string]any{"msg": rec.Msg, "level": rec.Level}
+	if !rec.Time.IsZero() {
+		raw["time"] = rec.Time.Format(time.RFC3339Nano)
+	}
+	if rec.TraceID != "" {
+		raw["trace_id"], raw["trace_flags"] = rec.TraceID, rec.TraceFlags
+	}
+	if rec.SpanID != "" {
+		raw["span_id"] = rec.SpanID
+	}
+	if service != "" {
+		raw["service.name"] = service
+	}
+	for _, kv := range attrs {
+		if _, taken := raw[kv.GetKey()]; !taken {
+			raw[kv.GetKey()] = anyString(kv.GetValue())
+		}
+	}
+	b, _ := json.Marshal(raw)
+	rec.Raw = string(b)
+	return rec
+}
+
+func otlpLevel(text string, n logspb.SeverityNumber) string {
+	if text != "" {
+		t := strings.ToLower(text)
+		switch {
+		case strings.HasPrefix(t, "warn"):
+			return "warn"
+		case strings.HasPrefix(t, "err"):
+			return "error"
+		}
+		return t
+	}
+	switch {
+	case n == 0:
+		return ""
+	case n <= 4:
+		return "trace"
+	case n <= 8:
+		return "debug"
+	case n <= 12:
+		return "info"
+	case n <= 16:
+		return "warn"
+	case n <= 20:
+		return "error"
+	default:
+		return "fatal"
+	}
+}
+
+func attrString(attrs []*commonpb.KeyValue, key string) string {
+	for _, kv := range attrs {
+		if kv.GetKey() == key {
+			return anyString(kv.GetValue())
+		}
+	}
+	return ""
+}
+
+func anyString(v *commonpb.AnyValue) string {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_StringValue:
+		return x.StringValue
+	case *commonpb.AnyValue_IntValue:
+		return strconv.FormatInt(x.IntValue, 10)
+	case *commonpb.AnyValue_DoubleValue:
+		return strconv.FormatFloat(x.DoubleValue, 'g', -1, 64)
+	case *commonpb.AnyValue_BoolValue:
+		return strconv.FormatBool(x.BoolValue)
+	case *commonpb.AnyValue_BytesValue:
+		return hex.EncodeToString(x.BytesValue)
+	case nil:
+		return ""
+	default:
+		b, _ := protojson.Marshal(v)
+		return string(b)
+	}
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}

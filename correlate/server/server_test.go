@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore"
+)
+
+// startServer runs a real Server over a real Pebble store on a loopback
+// port chosen by the kernel.
+func startServer(t *testing.T, mutate func(*Config)) (*Server, store.Store, string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	st, err := pebblestore.Open(cfg.Data, pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		st.Close()
+	})
+	return srv, st, "http://" + srv.Addr()
+}
+
+func traceLogs(t *testing.T, st store.Store, id string) int {
+	t.Helper()
+	ids, err := store.ParseTraceID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.Logs(context.Background(), ids...)
+	if err != nil {
+		return 0
+	}
+	return len(recs)
+}
+
+func TestPushOTLPWithSDKExporter(t *testing.T) {
+	_, st, base := startServer(t, nil)
+	ctx := context.Background()
+	exp, err := otlploghttp.New(ctx, otlploghttp.WithEndpointURL(base+"/v1/logs"), otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resource.NewSchemaless(semconv.ServiceName("notify-worker"))
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(sdklog.NewSimpleProcessor(exp)))
+	logger := lp.Logger("test")
+
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	sctx := trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
+	var rec otellog.Record
+	rec.SetTimestamp(time.Date(2026, 11, 24, 12, 0, 0, 123456789, time.UTC))
+	rec.SetSeverity(otellog.SeverityWarn)
+	rec.SetBody(attribute.StringValue("monitor notified late"))
+	rec.AddAttributes(attribute.String("code.filepath", "notify/worker.go"), attribute.Int("code.lineno", 42))
+	logger.Emit(sctx, rec)
+	if err := lp.Shutdown(ctx); err != nil {
+		t.Fatalf("exporter: %v", err)
+	}
+
+	ids, _ := store.ParseTraceID(tid.String())
+	recs, err := st.Logs(ctx, ids...)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("want the pushed record in the index, got %d (%v)", len(recs), err)
+	}
+	r := recs[0]
+	if r.SpanID != sid.String() || r.TraceFlags != "01" || r.Service != "notify-worker" || r.Level != "warn" ||
+		r.Msg != "monitor notified late" || r.Caller != "notify/worker.go:42" || !r.Time.Equal(time.Date(2026, 11, 24, 12, 0, 0, 123456789, time.UTC)) {
+		t.Errorf("record lost what OTLP carried: %+v", r)
+	}
+}
+
+func TestPushRetriedBatchIsNotIndexedTwice(t *testing.T) {
+	_, st, base := startServer(t, nil)
+	batch := `{"time":"2026-11-24T12:00:00.1Z","level":"info","msg":"form stored","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331"}
+{"time":"2026-11-24T12:00:00.2Z","level":"info","msg":"same line twice","trace_id":"0af7651916cd43dd8448eb211c80319c"}
+{"time":"2026-11-24T12:00:00.2Z","level":"info","msg":"same line twice","trace_id":"0af7651916cd43dd8448eb211c80319c"}
+`
+	for i := 0; i < 3; i++ {
+		resp, err := http.Post(base+"/api/v1/ingest?source=vector", "application/x-ndjson", strings.NewReader(batch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("ingest: %d %s", resp.StatusCode, body)
+		}
+	}
+	if n := traceLogs(t, st, "0af7651916cd43dd8448eb211c80319c"); n != 3 {
+		t.Errorf("three sends of a three-line batch gave %d lines, want 3", n)
+	}
+}
+
+func TestPushCrossSiteTextPlainIsRefused(t *testing.T) {
+	_, st, base := startServer(t, nil)
+	line := `{"msg":"forged","trace_id":"11111111111111111111111111111111"}`
+	resp, err := http.Post(base+"/api/v1/ingest", "text/plain", strings.NewReader(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain POST: %d", resp.StatusCode)
+	}
+	if n := traceLogs(t, st, "11111111111111111111111111111111"); n != 0 {
+		t.Errorf("a cross-site text/plain POST ingested %d lines", n)
+	}
+}
+
+func TestPushRedacts(t *testing.T) {
+	_, st, base := startServer(t, func(c *Config) { c.Redact.Keys = []string{"patient_name"} })
+	line := `{"msg":"answers stored","patient_name":"Jane Doe","trace_id":"22222222222222222222222222222222"}`
+	resp, err := http.Post(base+"/api/v1/ingest", "application/json", strings.NewReader(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ids, _ := store.ParseTraceID("22222222222222222222222222222222")
+	recs, err := st.Logs(context.Background(), ids...)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("got %d (%v)", len(recs), err)
+	}
+	if strings.Contains(recs[0].Raw, "Jane") || !strings.Contains(recs[0].Raw, redactedValue) {
+		t.Errorf("patient name reached the index: %s", recs[0].Raw)
+	}
+}
+
+func TestHealthAndUnknownPath(t *testing.T) {
+	_, _, base := startServer(t, nil)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/etc/passwd": 404, "/assets/../../go.mod": 404, "/api/v1/status": 200} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d (%s)", path, resp.StatusCode, want, b)
+		}
+		if strings.Contains(string(b), "root:") || strings.Contains(string(b), "module ") {
+			t.Errorf("%s served a file: %s", path, b)
+		}
+	}
+}
