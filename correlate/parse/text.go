@@ -402,10 +402,14 @@ func (p *parser) parseTabbed(b []byte) {
 
 // textFallback finds trace keys written key=value anywhere in b, then a
 // traceparent value, when no key has given a trace id yet.
+// Words met this way are a guess, so values that are no ids are not
+// counted as bad ids.
 func (p *parser) textFallback(b []byte) {
 	if p.traceQuality != traceNone {
 		return
 	}
+	saved := p.problems
+	defer func() { p.problems = saved }()
 	for i := 0; i < len(b); {
 		j := indexByte(b[i:], '=')
 		if j < 0 {
