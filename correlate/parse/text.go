@@ -247,7 +247,7 @@ func (p *parser) splitTrailingPairs(b []byte) []byte {
 			i += k + 1 + m
 			continue
 		}
-		runStart = -1
+		runStart, n = -1, 0
 		for i < len(b) && b[i] != ' ' {
 			i++
 		}
