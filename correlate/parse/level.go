@@ -3,7 +3,7 @@ package parse
 // Levels are normalised to lower-case words: trace, debug, info, warn,
 // error, fatal, panic (and dpanic, zap's development panic). Recognised
 // spellings, in any case: the words themselves, warning, err, crit,
-// critical, severe (go-zero; read as error), emerg/alert (fatal), notice
+// critical, severe and alert (go-zero's; read as error), emerg (fatal), notice
 // (info), zerolog's console TRC DBG INF WRN ERR FTL PNC, logrus's
 // warning. Numbers: zerolog's -1..5 and pino/bunyan's 10..60. Other level
 // words in a JSON or key=value level field are kept lower-cased (go-zero's
@@ -41,9 +41,9 @@ func normalizeLevel(b []byte) string {
 		return lvlInfo
 	case "warn", "wrn", "warning":
 		return lvlWarn
-	case "error", "err", "erro", "severe", "crit", "critical":
+	case "error", "err", "erro", "severe", "crit", "critical", "alert":
 		return lvlError
-	case "fatal", "ftl", "fata", "emerg", "emergency", "alert":
+	case "fatal", "ftl", "fata", "emerg", "emergency":
 		return lvlFatal
 	case "panic", "pnc", "pani":
 		return lvlPanic
