@@ -56,7 +56,9 @@ func Run(ctx context.Context, c Config) error {
 
 	// The set-up a real service copies: zap's JSON core wrapped by
 	// zapbridge, so a line given zapbridge.Context(ctx) carries the span's ids.
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), out, zap.InfoLevel)
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), out, zap.InfoLevel)
 	logger := zap.New(zapbridge.NewCore(core, logbridge.WithService("data-collection")), zap.AddCaller())
 	defer func() { _ = logger.Sync() }()
 

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,22 +20,22 @@ var Services = []string{"questionnaire", "notify-worker", "data-collection", "ep
 
 // Result is what a run found.
 type Result struct {
-	Dir     string // the run folder
-	LogDir  string // the services' JSON log files, <service>.log
-	DataDir string // the correlator's data folder
+	Dir     string `json:"dir"`      // the run folder
+	LogDir  string `json:"log_dir"`  // the services' JSON log files, <service>.log
+	DataDir string `json:"data_dir"` // the correlator's data folder
 
-	JaegerURL     string // Jaeger's query API
-	CorrelatorURL string // `correlate serve`; empty when the binary has no serve
-	Correlate     string // the correlate binary
+	JaegerURL     string `json:"jaeger_url"`     // Jaeger's query API
+	CorrelatorURL string `json:"correlator_url"` // `correlate serve`; empty when the binary has no serve
+	Correlate     string `json:"correlate"`      // the correlate binary
 
-	Requests  []Request
-	Failing   Request      // a sampled request that failed in questionnaire, shown joined
-	Unsampled Request      // a request the gateway did not sample
-	Trace     *JoinedTrace // Failing's joined trace
-	TraceText string       // `correlate trace` of Failing
-	Coverage  string       // `correlate coverage`
+	Requests  []Request    `json:"requests"`
+	Failing   Request      `json:"failing"`    // a sampled request that failed in questionnaire, shown joined
+	Unsampled Request      `json:"unsampled"`  // a request the gateway did not sample
+	Trace     *JoinedTrace `json:"trace"`      // Failing's joined trace
+	TraceText string       `json:"trace_text"` // `correlate trace` of Failing
+	Coverage  string       `json:"coverage"`   // `correlate coverage`
 
-	PIDs map[string]int // every process started, by name
+	PIDs map[string]int `json:"pids"` // every process started, by name
 }
 
 // Demo is a running demo.
@@ -71,7 +72,19 @@ func Start(ctx context.Context, c Config) (d *Demo, err error) {
 	if err := d.exercise(ctx, corr); err != nil {
 		return d, err
 	}
-	return d, nil
+	return d, d.writeResult()
+}
+
+// ResultFile is the file of the run folder that holds the Result as JSON,
+// written once the report is printed, for scripts and the end-to-end test.
+const ResultFile = "result.json"
+
+func (d *Demo) writeResult() error {
+	b, err := json.MarshalIndent(d.res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("demo: result: %w", err)
+	}
+	return os.WriteFile(filepath.Join(d.res.Dir, ResultFile), b, 0o644)
 }
 
 // Result returns what the run found.

@@ -24,11 +24,11 @@ const (
 
 // Request is one submission the burst sent and what came back.
 type Request struct {
-	N       int    // 1-based position in the burst
-	Kind    Kind   // what it was built to do
-	Status  int    // HTTP status from the gateway
-	TraceID string // from the response's traceparent
-	Sampled bool   // the gateway's sampling decision, from the same header
+	N       int    `json:"n"`        // 1-based position in the burst
+	Kind    Kind   `json:"kind"`     // what it was built to do
+	Status  int    `json:"status"`   // HTTP status from the gateway
+	TraceID string `json:"trace_id"` // from the response's traceparent
+	Sampled bool   `json:"sampled"`  // the gateway's sampling decision, from the same header
 }
 
 // Failed reports whether the gateway answered with an error.

@@ -49,7 +49,8 @@ func Run(ctx context.Context, c Config) error {
 	}
 
 	// The set-up a real service copies: the hook writes the trace fields of
-	// each event's context.
+	// each event's context. (zerolog's default time has whole seconds.)
+	zerolog.TimeFieldFormat = time.RFC3339Nano
 	logger := zerolog.New(out).With().Timestamp().Caller().Logger().
 		Hook(zerologbridge.NewHook(logbridge.WithService("notify-worker")))
 
