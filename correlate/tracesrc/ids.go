@@ -24,14 +24,13 @@ func normalizeID(id string, size int) (string, bool) {
 	digits := 2 * size
 	if len(id) <= digits && isHex(id) {
 		norm := strings.Repeat("0", digits-len(id)) + strings.ToLower(id)
-		return norm, norm != strings.Repeat("0", digits)
+		return valid(norm, digits)
 	}
 	// base64 of size bytes: protobuf JSON encodes bytes fields this way.
 	if len(id) == base64.StdEncoding.EncodedLen(size) || len(id) == base64.RawStdEncoding.EncodedLen(size) {
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 			if b, err := enc.DecodeString(id); err == nil && len(b) == size {
-				norm := hex.EncodeToString(b)
-				return norm, norm != strings.Repeat("0", digits)
+				return valid(hex.EncodeToString(b), digits)
 			}
 		}
 	}
@@ -46,4 +45,12 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// valid returns norm, or "" and false for the all-zero id.
+func valid(norm string, digits int) (string, bool) {
+	if norm == strings.Repeat("0", digits) {
+		return "", false
+	}
+	return norm, true
 }
