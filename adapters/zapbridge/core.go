@@ -3,6 +3,8 @@ package zapbridge
 import (
 	"context"
 	"errors"
+	"io"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -19,8 +21,9 @@ var (
 // core wraps the next core. It holds the span bound by With, if any; the
 // line's own context, if it carries a valid span, takes its place.
 type core struct {
-	next zapcore.Core
-	b    *logbridge.Bridge
+	next   zapcore.Core
+	direct bool // next is a core made by zapcore.NewCore; see Check
+	b      *logbridge.Bridge
 
 	bound   bool                  // With was given a context
 	span    *logbridge.SpanFields // its span's fields; nil when it had none
@@ -35,8 +38,15 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) zapcore.Core {
 	if next == nil {
 		next = zapcore.NewNopCore()
 	}
-	return &core{next: next, b: logbridge.New(opts...)}
+	return &core{next: next, direct: isIOCore(next), b: logbridge.New(opts...)}
 }
+
+// ioCoreType is the type of the cores zapcore.NewCore returns. Their Check
+// only tests the level and adds the core itself, so the bridge can stand in
+// for them in a CheckedEntry and call their Write directly.
+var ioCoreType = reflect.TypeOf(zapcore.NewCore(zapcore.NewJSONEncoder(zapcore.EncoderConfig{}), zapcore.AddSync(io.Discard), zapcore.DebugLevel))
+
+func isIOCore(c zapcore.Core) bool { return reflect.TypeOf(c) == ioCoreType }
 
 // Enabled implements zapcore.LevelEnabler.
 func (c *core) Enabled(lvl zapcore.Level) bool { return c.next.Enabled(lvl) }
@@ -57,6 +67,7 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	ctx, n := scan(fields)
 	if n == 0 {
 		clone.next = c.next.With(fields)
+		clone.direct = isIOCore(clone.next)
 		return &clone
 	}
 	kept := make([]zapcore.Field, 0, len(fields)-n)
@@ -72,15 +83,24 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 		}
 	}
 	clone.next = c.next.With(kept)
+	clone.direct = isIOCore(clone.next)
 	return &clone
 }
 
 // Check asks the wrapped core, and when it agrees to write the entry,
 // registers a writer that rewrites the fields before handing them to the
 // cores the wrapped core chose. That keeps each core of a zapcore.NewTee at
-// its own level. Nothing is extracted here: a disabled level costs only the
-// wrapped core's own check.
+// its own level and lets a sampler beneath the bridge sample. A core made
+// by zapcore.NewCore chooses only itself when its level is enabled, so for
+// it the bridge registers itself and saves the second CheckedEntry. Nothing
+// is extracted here: a disabled level costs only the wrapped core's check.
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.direct {
+		if c.next.Enabled(ent.Level) {
+			return ce.AddCore(ent, c)
+		}
+		return ce
+	}
 	inner := c.next.Check(ent, nil)
 	if inner == nil {
 		return ce
@@ -92,7 +112,8 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 }
 
 // Write rewrites fields and writes them to the wrapped core. zap calls it
-// directly when the bridge sits under a zapcore.NewTee.
+// when the bridge wraps a core made by zapcore.NewCore, or sits under a
+// zapcore.NewTee.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	ctx, n := scan(fields)
 	if n == 0 && !c.bound {
@@ -223,10 +244,10 @@ func writesKey(key string, span *logbridge.SpanFields, bag []zapcore.Field) bool
 	return false
 }
 
-// release clears what the line referenced and returns w to the pool.
+// release returns w to the pool. The scratch slices are not cleared: what
+// they still reference is overwritten by the next line or dropped with the
+// pool at the next garbage collections, and clearing costs every line.
 func (w *checkedWrite) release() {
-	clear(w.fields)
-	clear(w.bag)
 	w.core, w.inner, w.err = nil, nil, nil
 	w.fields, w.bag = w.fields[:0], w.bag[:0]
 	if cap(w.fields) <= maxPooledFields && cap(w.bag) <= maxPooledFields {

@@ -427,8 +427,20 @@ func TestLevelAndSync(t *testing.T) {
 }
 
 func TestEntryCallerAndStack(t *testing.T) {
+	// zapcore.NewCore's core, which the bridge writes to directly.
+	buf := &syncBuffer{}
+	cfg := encoderConfig
+	cfg.CallerKey, cfg.StacktraceKey, cfg.EncodeCaller = "caller", "stack", zapcore.ShortCallerEncoder
+	l := zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), buf, zapcore.InfoLevel)), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
+	line := decode(t, buf.String())[0]
+	if c, _ := line["caller"].(string); !strings.HasPrefix(c, "zapbridge/core_test.go:") || line["stack"] == nil || line["trace_id"] != tid {
+		t.Errorf("line lost the caller or stack: %v", line)
+	}
+
+	// Any other core, written through the CheckedEntry the bridge keeps.
 	obs, logs := observer.New(zapcore.InfoLevel)
-	l := zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+	l = zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
 	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
 	e := logs.All()[0]
 	if !strings.HasSuffix(e.Caller.File, "core_test.go") || e.Stack == "" {
@@ -447,3 +459,17 @@ func TestSamplerBeneathStillSamples(t *testing.T) {
 		t.Errorf("sampler kept %d of 5 lines, want 2:\n%s", n, buf.String())
 	}
 }
+
+func TestWriteErrorDirect(t *testing.T) {
+	errOut := &syncBuffer{}
+	l := zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), failingWriter{}, zapcore.InfoLevel)), zap.ErrorOutput(errOut))
+	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
+	if !strings.Contains(errOut.String(), "write error: disk full") {
+		t.Errorf("ErrorOutput got %q", errOut.String())
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+func (failingWriter) Sync() error               { return nil }
