@@ -82,19 +82,24 @@ func Run(ctx context.Context, c Config) error {
 		client:        &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport), Timeout: 5 * time.Second},
 		questionnaire: c.QuestionnaireURL,
 	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("data-collection: listen: %w", err)
+	}
+	logger.Info("data-collection service listening", zap.String("addr", ln.Addr().String()))
+	return serve(ctx, &http.Server{Handler: newRouter(s), ReadHeaderTimeout: 5 * time.Second}, ln)
+}
+
+// newRouter routes the service's requests; otelgin starts each request's
+// server span (the health check stays untraced).
+func newRouter(s *server) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	router := gin.New()
 	router.Use(gin.Recovery())
 	router.GET("/healthz", func(c *gin.Context) { c.Status(http.StatusOK) })
 	api := router.Group("/", otelgin.Middleware("data-collection"))
 	api.POST("/submissions", s.store)
-
-	ln, err := net.Listen("tcp", c.Listen)
-	if err != nil {
-		return fmt.Errorf("data-collection: listen: %w", err)
-	}
-	logger.Info("data-collection service listening", zap.String("addr", ln.Addr().String()))
-	return serve(ctx, &http.Server{Handler: router, ReadHeaderTimeout: 5 * time.Second}, ln)
+	return router
 }
 
 // openStore opens the SQLite file with GORM and its OpenTelemetry plugin:

@@ -126,19 +126,14 @@ func (c *correlator) traceText(ctx context.Context, id string) (string, error) {
 
 // coverage is `correlate coverage` on the demo's data.
 func (c *correlator) coverage(ctx context.Context) (string, error) {
-	args := []string{"coverage", "--data", c.data}
-	if c.url != "" {
-		args = append(args, "--server", c.url)
-	}
-	out, err := c.run(ctx, args...)
+	// While serve holds the data folder, the command asks it (serve leaves
+	// its address there).
+	out, err := c.run(ctx, "coverage", "--data", c.data)
 	return string(out), err
 }
 
 func (c *correlator) args(cmd, id string, more ...string) []string {
 	args := []string{cmd, "--data", c.data, "--jaeger", c.jaeger}
-	if c.url != "" {
-		args = append(args, "--server", c.url)
-	}
 	return append(append(args, more...), id)
 }
 
