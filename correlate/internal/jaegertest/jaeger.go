@@ -3,7 +3,6 @@ package jaegertest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -248,5 +247,3 @@ func tail(b []byte, n int) []byte {
 	}
 	return b
 }
-
-var errNoTrace = errors.New("trace not in Jaeger")

@@ -3,6 +3,7 @@ package jaegertest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
+
+var errNoTrace = errors.New("trace not in Jaeger")
 
 // waitTimeout bounds WaitForTrace. The batch processors on both sides flush
 // within a fraction of a second; a loaded machine needs more.
@@ -70,7 +73,7 @@ func Flush(t testing.TB, tp *sdktrace.TracerProvider) {
 // between the export and the write to storage.
 func (j *Jaeger) WaitForTrace(t testing.TB, traceID string, spans int) {
 	t.Helper()
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	client := j.client()
 	url := j.QueryURL + "/api/v3/traces/" + traceID
 	deadline := time.Now().Add(waitTimeout)
 	var got int
@@ -85,6 +88,12 @@ func (j *Jaeger) WaitForTrace(t testing.TB, traceID string, spans int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// client is an HTTP client that keeps no idle connections (and so no
+// goroutines) behind.
+func (j *Jaeger) client() *http.Client {
+	return &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
 // countSpans reads GET /api/v3/traces/ID and counts its spans.
