@@ -2,20 +2,67 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"time"
+
+	"github.com/traceline/traceline/correlate/ingest"
 )
 
 // routes registers the API. Each handler lives in the file named for it.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/status", s.status)
+	mux.HandleFunc("GET /api/v1/traces/{traceID}", s.joinedTrace)
+	mux.HandleFunc("GET /api/v1/traces/{traceID}/logs", s.traceLogs)
+	mux.HandleFunc("POST /api/v1/find", s.find)
+	mux.HandleFunc("GET /api/v1/coverage", s.coverageReport)
 	mux.HandleFunc("POST /api/v1/ingest", s.ingestJSONLines)
 	mux.HandleFunc("POST /v1/logs", s.otlpLogs)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no API at "+truncatePath(r.URL.Path)+"; see /api/v1/status, /api/v1/traces/{traceID}")
+	})
 }
 
-// background runs the work that goes on while the service serves: following
-// log files and expiring old entries. It returns when ctx ends.
+// background runs the work that goes on while the service serves:
+// following the log files into the store and expiring old entries. It
+// returns when ctx ends, after the follower's last checkpoint.
 func (s *Server) background(ctx context.Context) {
-	<-ctx.Done()
+	if len(s.cfg.Logs) > 0 {
+		cfg := ingest.DefaultConfig()
+		cfg.Paths = s.cfg.Logs
+		cfg.Exclude = []string{s.cfg.Data}
+		cfg.PollInterval = s.cfg.PollInterval
+		cfg.Progress = s.metrics.followed
+		f, err := ingest.NewFollower(s.store, cfg)
+		if err != nil {
+			s.log.Error("cannot follow the logs", "err", err)
+		} else {
+			go func() {
+				if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					s.log.Error("following the logs stopped", "err", err)
+				}
+			}()
+		}
+	}
+	if s.cfg.Retention <= 0 {
+		<-ctx.Done()
+		return
+	}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.store.Expire(ctx, s.cfg.Retention); err != nil {
+			s.log.Warn("expiring old entries failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired old entries", "buckets", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
@@ -24,8 +71,13 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 		return
 	}
+	s.metrics.mu.Lock()
+	followed := s.metrics.last
+	s.metrics.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"files": st.Files, "oldest": st.Oldest, "newest": st.Newest, "size_bytes": st.SizeBytes,
-		"compression": st.Compression, "logs": s.cfg.Logs,
+		"compression": st.Compression, "logs": s.cfg.Logs, "jaeger": s.cfg.Jaeger,
+		"followed": map[string]any{"lines": followed.Lines, "entries": followed.Entries, "traced": followed.Traced,
+			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError},
 	})
 }

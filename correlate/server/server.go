@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/tracesrc"
 )
 
 // Server is a running `correlate serve`.
@@ -45,8 +46,11 @@ type Server struct {
 	cfg   Config
 	store store.Store
 	log   *slog.Logger
-	red   *redactor
-	guard *guard
+	red     *redactor
+	guard   *guard
+	src     tracesrc.Source // nil without --jaeger
+	jaeger  *tracesrc.Jaeger
+	metrics *metrics
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -70,7 +74,14 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, log: log, red: red}
+	s := &Server{cfg: cfg, store: st, log: log, red: red, metrics: newMetrics()}
+	if cfg.Jaeger != "" {
+		j, err := tracesrc.NewJaeger(cfg.Jaeger)
+		if err != nil {
+			return nil, fmt.Errorf("--jaeger: %w", err)
+		}
+		s.jaeger, s.src = j, j
+	}
 	s.guard = &guard{token: cfg.Token, maxBody: cfg.MaxBodyBytes, allowedHosts: map[string]bool{}, log: log}
 	for _, h := range cfg.AllowedHosts {
 		s.guard.allowedHosts[strings.ToLower(h)] = true
@@ -173,5 +184,8 @@ func (s *Server) Close() error {
 	err := srv.Shutdown(ctx)
 	stop()
 	<-done
+	if s.jaeger != nil {
+		s.jaeger.Close()
+	}
 	return err
 }

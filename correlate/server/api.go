@@ -1,0 +1,239 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/traceline/traceline/correlate/coverage"
+	"github.com/traceline/traceline/correlate/links"
+	"github.com/traceline/traceline/correlate/lookup"
+	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/view"
+)
+
+// traceIDs reads {traceID} from the path; it answers 400 itself on a bad id.
+func traceIDs(w http.ResponseWriter, r *http.Request) ([]store.TraceID, bool) {
+	raw := r.PathValue("traceID")
+	ids, err := store.ParseTraceID(raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "not a trace id: want 32 or 16 hex digits (or a decimal 64-bit id)")
+		return nil, false
+	}
+	return ids, true
+}
+
+// joinedTrace is GET /api/v1/traces/{traceID}: the JSON of `correlate trace
+// --format json`, plus "jaeger_ui" (base of the "open in Jaeger" links),
+// "jaeger_url" (this trace there) and "notes" (what a person should know:
+// the trace source failed, spans are not exported yet…).
+func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
+	ids, ok := traceIDs(w, r)
+	if !ok {
+		return
+	}
+	start := time.Now()
+	res := lookup.Trace(r.Context(), s.store, s.src, ids, lookup.Options{ExportDelay: s.cfg.ExportDelay})
+	s.metrics.lookup.Observe(time.Since(start).Seconds())
+	if res.Fault() != nil {
+		s.metrics.jaegerErrors.Inc()
+	}
+	if res.IndexFailed() {
+		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+res.LogErr.Error())
+		return
+	}
+	if res.Empty() {
+		writeError(w, http.StatusNotFound, s.nothingFound(res))
+		return
+	}
+	var notes []string
+	switch {
+	case s.src == nil:
+		notes = append(notes, "No trace source is configured (--jaeger URL): showing the log lines only.")
+	case res.Fault() != nil:
+		notes = append(notes, "The trace source failed ("+res.Fault().Error()+"): showing the log lines only.")
+	case len(res.Trace.Spans) == 0:
+		notes = append(notes, "Jaeger has no span of this trace: "+orphanHint(res))
+	}
+	if n := res.Waiting(); n > 0 {
+		notes = append(notes, plural(n, "line waits", "lines wait")+" for spans not yet exported: reload in a few seconds.")
+	}
+	if len(res.Records) == 0 {
+		notes = append(notes, "No log line of this trace is in the index: "+res.LogErr.Error()+".")
+	}
+	body := view.AppendJSON(make([]byte, 0, 64<<10), res.Trace)
+	body = appendExtra(body, map[string]any{
+		"jaeger_ui":  s.jaegerUI(),
+		"jaeger_url": links.Jaeger(s.jaegerUI(), res.TraceID, ""),
+		"notes":      notes,
+	})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(body)
+}
+
+func orphanHint(res *lookup.Result) string {
+	for _, o := range res.Trace.Orphans {
+		if o.Reason != "" {
+			return "its lines say why (" + string(o.Reason) + ")."
+		}
+	}
+	return "it was not sampled, or not exported yet."
+}
+
+func (s *Server) nothingFound(res *lookup.Result) string {
+	why := "no log line of trace " + res.TraceID + " is in the index"
+	if errors.Is(res.LogErr, store.ErrEmpty) {
+		why = "the index is empty (is --logs pointing at the right files?)"
+	}
+	switch {
+	case s.src == nil:
+		return why + ", and no trace source is configured (--jaeger URL)"
+	case res.Fault() != nil:
+		return why + ", and the trace source failed: " + res.Fault().Error()
+	default:
+		return why + ", and Jaeger has no such trace"
+	}
+}
+
+// appendExtra adds keys to the JSON object in body (which ends with "}").
+func appendExtra(body []byte, extra map[string]any) []byte {
+	body = []byte(strings.TrimRight(string(body), "\n"))
+	if len(body) == 0 || body[len(body)-1] != '}' {
+		return body
+	}
+	body = body[:len(body)-1]
+	for k, v := range extra {
+		b, err := json.Marshal(v)
+		if err != nil {
+			continue
+		}
+		kb, _ := json.Marshal(k)
+		body = append(body, ',')
+		body = append(body, kb...)
+		body = append(body, ':')
+		body = append(body, b...)
+	}
+	return append(body, '}', '\n')
+}
+
+func (s *Server) jaegerUI() string {
+	if s.cfg.JaegerUI != "" {
+		return s.cfg.JaegerUI
+	}
+	return s.cfg.Jaeger
+}
+
+// traceLogs is GET /api/v1/traces/{traceID}/logs: the trace's lines in time
+// order, the objects of `correlate logs`.
+func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
+	ids, ok := traceIDs(w, r)
+	if !ok {
+		return
+	}
+	start := time.Now()
+	recs, err := s.store.Logs(r.Context(), ids...)
+	s.metrics.lookup.Observe(time.Since(start).Seconds())
+	switch {
+	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty):
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+err.Error())
+		return
+	}
+	buf := make([]byte, 0, 256*len(recs)+64)
+	buf = append(buf, `{"trace_id":`...)
+	tid, _ := json.Marshal(lookup.ID(ids, recs))
+	buf = append(buf, tid...)
+	buf = append(buf, `,"logs":[`...)
+	for i := range recs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = recs[i].AppendJSON(buf)
+	}
+	buf = append(buf, "]}\n"...)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(buf)
+}
+
+// findRequest is the body of POST /api/v1/find.
+type findRequest struct {
+	Line string `json:"line"`
+}
+
+// findResponse says where a pasted line belongs.
+type findResponse struct {
+	TraceID    string `json:"trace_id"`
+	SpanID     string `json:"span_id,omitempty"`
+	TraceFlags string `json:"trace_flags,omitempty"`
+	Service    string `json:"service,omitempty"`
+	Correlator string `json:"correlator_url"`
+	Jaeger     string `json:"jaeger_url,omitempty"`
+}
+
+func (s *Server) find(w http.ResponseWriter, r *http.Request) {
+	var req findRequest
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "the pasted line is too long")
+			return
+		}
+		writeError(w, http.StatusBadRequest, `want {"line": "<a log line or a trace id>"}`)
+		return
+	}
+	line := strings.TrimSpace(req.Line)
+	var rec parse.Record
+	if ids, err := store.ParseTraceID(line); err == nil && len(line) >= 16 {
+		rec.TraceID = ids[len(ids)-1].String()
+	} else {
+		parse.ParseLine([]byte(line), &rec, &parse.Config{})
+	}
+	if rec.TraceID == "" && rec.TraceIDLow != "" {
+		rec.TraceID = strings.Repeat("0", 16) + rec.TraceIDLow
+	}
+	if rec.TraceID == "" {
+		writeError(w, http.StatusUnprocessableEntity, "no trace id in that line: it has no trace_id/traceId/trace.id/dd.trace_id/traceparent field, so it was written without the request's context")
+		return
+	}
+	base := "http://" + r.Host
+	writeJSON(w, http.StatusOK, findResponse{
+		TraceID: rec.TraceID, SpanID: rec.SpanID, TraceFlags: rec.TraceFlags, Service: rec.Service,
+		Correlator: links.Correlator(base, rec.TraceID),
+		Jaeger:     links.Jaeger(s.jaegerUI(), rec.TraceID, rec.SpanID),
+	})
+}
+
+// coverageReport is GET /api/v1/coverage.
+func (s *Server) coverageReport(w http.ResponseWriter, r *http.Request) {
+	src := func(ctx ctxT, fn func(*parse.Record, time.Time) bool) error {
+		return s.store.Range(ctx, time.Time{}, time.Time{}, func(e *store.Entry) bool { return fn(&e.Record, e.At) })
+	}
+	rep, err := coverage.Analyze(r.Context(), src)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "coverage: "+err.Error())
+		return
+	}
+	var notes []string
+	for _, svc := range rep.CallersMissing {
+		notes = append(notes, svc+" writes no caller, so its call sites are message templates: turn callers on (zap.AddCaller(), zerolog's .Caller(), slog's HandlerOptions{AddSource: true}).")
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*coverage.Report
+		Notes []string `json:"notes"`
+	}{rep, notes})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
