@@ -32,7 +32,7 @@ type Options struct {
 
 // Result is a joined trace and what went wrong on the way.
 type Result struct {
-	TraceID string        // the id asked of the trace source (the full id the lines carry)
+	TraceID string         // the id asked of the trace source (the full id the lines carry)
 	Records []parse.Record // the trace's lines, in time order
 	Trace   *join.Trace
 	// LogErr is why there are no lines: nil, or an error wrapping

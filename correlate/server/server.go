@@ -43,9 +43,9 @@ import (
 
 // Server is a running `correlate serve`.
 type Server struct {
-	cfg   Config
-	store store.Store
-	log   *slog.Logger
+	cfg     Config
+	store   store.Store
+	log     *slog.Logger
 	red     *redactor
 	guard   *guard
 	src     tracesrc.Source // nil without --jaeger
