@@ -3,7 +3,7 @@
 // service and stores them. It shows Traceline on Gin, zap and GORM:
 //
 //	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), file, zap.InfoLevel)
-//	logger := zap.New(zapbridge.NewCore(core, logbridge.WithService("data-collection")))
+//	logger := zap.New(zapbridge.NewCore(core), zap.AddCaller()).With(zap.String("service.name", "data-collection"))
 //	router.Use(otelgin.Middleware("data-collection"))
 //	client := &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport)}
 //	db.Use(tracing.NewPlugin(tracing.WithoutMetrics())) // gorm.io/plugin/opentelemetry

@@ -26,7 +26,6 @@ import (
 
 	"github.com/traceline/traceline/adapters/zapbridge"
 	"github.com/traceline/traceline/examples/internal/telemetry"
-	"github.com/traceline/traceline/logbridge"
 )
 
 // Submission is one patient's answers to one questionnaire, as stored.
@@ -55,11 +54,13 @@ func Run(ctx context.Context, c Config) error {
 	}
 
 	// The set-up a real service copies: zap's JSON core wrapped by
-	// zapbridge, so a line given zapbridge.Context(ctx) carries the span's ids.
+	// zapbridge, so a line given zapbridge.Context(ctx) carries the span's
+	// ids. The service's name goes on every line, traced or not (logbridge's
+	// WithService names only traced lines; coverage needs the others too).
 	enc := zap.NewProductionEncoderConfig()
 	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), out, zap.InfoLevel)
-	logger := zap.New(zapbridge.NewCore(core, logbridge.WithService("data-collection")), zap.AddCaller())
+	logger := zap.New(zapbridge.NewCore(core), zap.AddCaller()).With(zap.String("service.name", "data-collection"))
 	defer func() { _ = logger.Sync() }()
 
 	shutdown, err := telemetry.Start(ctx, "data-collection", c.OTLPEndpoint)

@@ -70,13 +70,13 @@ type correlator struct {
 }
 
 // hasServe reports whether bin implements `correlate serve`: its help names
-// the --logs flag.
+// the --logs flag and does not call the command unknown.
 func hasServe(ctx context.Context, bin string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	out, _ := exec.CommandContext(ctx, bin, "serve", "--help").CombinedOutput()
 	s := string(out)
-	return strings.Contains(s, "-logs") && !strings.Contains(strings.ToLower(s), "unknown command")
+	return strings.Contains(s, "-logs") && !strings.Contains(strings.ToLower(s), "unknown")
 }
 
 // refresh brings the index up to date with the log folder (index mode).
@@ -152,4 +152,45 @@ func (c *correlator) run(ctx context.Context, args ...string) ([]byte, error) {
 		return stdout.Bytes(), fmt.Errorf("demo: %s: %w\n%s", c.command(args...), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
+}
+
+// Text renders t as an indented span tree with each span's lines: the
+// report's fallback when `correlate trace` cannot print it.
+func (t *JoinedTrace) Text() string {
+	var b strings.Builder
+	children := map[string][]JoinedSpan{}
+	known := map[string]bool{}
+	for _, s := range t.Spans {
+		known[s.SpanID] = true
+	}
+	var roots []JoinedSpan
+	for _, s := range t.Spans {
+		if known[s.ParentSpanID] {
+			children[s.ParentSpanID] = append(children[s.ParentSpanID], s)
+		} else {
+			roots = append(roots, s)
+		}
+	}
+	var walk func(s JoinedSpan, depth int)
+	walk = func(s JoinedSpan, depth int) {
+		pad := strings.Repeat("  ", depth)
+		mark := ""
+		if s.Error {
+			mark = "  ERROR"
+		}
+		fmt.Fprintf(&b, "%s%s  %s%s\n", pad, s.Service, s.Name, mark)
+		for _, l := range s.Logs {
+			fmt.Fprintf(&b, "%s  | %-5s %s  (%s:%d, %s)\n", pad, l.Level, l.Msg, l.File, l.Line, l.Match)
+		}
+		for _, c := range children[s.SpanID] {
+			walk(c, depth+1)
+		}
+	}
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	for _, l := range t.Orphans {
+		fmt.Fprintf(&b, "orphan: %s %s (%s)\n", l.Service, l.Msg, l.Reason)
+	}
+	return b.String()
 }

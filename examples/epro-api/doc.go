@@ -7,12 +7,12 @@
 // Telemetry configuration (OTLP to the collector, sampled by ratio, the one
 // sampling decision of the whole request) and logx through logxbridge:
 //
-//	opts := []logbridge.Option{logbridge.WithService("epro-api")}
 //	c.Telemetry = trace.Config{Name: "epro-api", Endpoint: otlp, Batcher: "otlphttp", Sampler: 0.5}
-//	logxbridge.SetFieldKeys(&c.Log, opts...)     // logx writes trace_id / span_id itself
+//	logxbridge.SetFieldKeys(&c.Log)             // logx writes trace_id / span_id itself
 //	server, err := rest.NewServer(c)
-//	logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(file), opts...))
-//	server.Use(logxbridge.Middleware(opts...))  // adds trace_flags and service.name
+//	logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(file)))
+//	logx.AddGlobalFields(logx.Field("service.name", "epro-api"))
+//	server.Use(logxbridge.Middleware())         // adds trace_flags
 //	...
 //	logx.WithContext(ctx).Infow("patient authenticated", logx.Field("patient_id", id))
 //

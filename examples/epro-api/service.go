@@ -20,7 +20,6 @@ import (
 	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/traceline/traceline/adapters/logxbridge"
-	"github.com/traceline/traceline/logbridge"
 )
 
 // Run serves the gateway until ctx is done, then shuts it down gracefully
@@ -57,15 +56,17 @@ func Run(ctx context.Context, c Config) error {
 		Batcher:  "otlphttp", // an empty Endpoint still traces, exporting nothing
 	}
 
-	// The set-up a real go-zero service copies.
-	opts := []logbridge.Option{logbridge.WithService("epro-api")}
-	logxbridge.SetFieldKeys(&rc.Log, opts...)
+	// The set-up a real go-zero service copies. The service's name goes on
+	// every line, traced or not (logbridge's WithService names only traced
+	// lines; coverage needs the others too).
+	logxbridge.SetFieldKeys(&rc.Log)
 	server, err := rest.NewServer(rc)
 	if err != nil {
 		return fmt.Errorf("epro-api: %w", err)
 	}
-	logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(out), opts...))
-	server.Use(logxbridge.Middleware(opts...))
+	logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(out)))
+	logx.AddGlobalFields(logx.Field("service.name", "epro-api"))
+	server.Use(logxbridge.Middleware()) // adds trace_flags
 
 	g := &gateway{
 		client:        &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport), Timeout: 5 * time.Second},

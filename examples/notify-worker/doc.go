@@ -3,8 +3,8 @@
 // delivers it in the background. It shows Traceline on zerolog, and the
 // two ways background work can treat a request's context:
 //
-//	logger := zerolog.New(file).With().Timestamp().Caller().Logger().
-//		Hook(zerologbridge.NewHook(logbridge.WithService("notify-worker")))
+//	logger := zerolog.New(file).With().Timestamp().Caller().Str("service.name", "notify-worker").Logger().
+//		Hook(zerologbridge.NewHook())
 //	...
 //	ctx := logger.WithContext(r.Context())
 //	zerologbridge.Ctx(ctx).Info().Msg("notification queued")

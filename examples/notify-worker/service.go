@@ -19,7 +19,6 @@ import (
 
 	"github.com/traceline/traceline/adapters/zerologbridge"
 	"github.com/traceline/traceline/examples/internal/telemetry"
-	"github.com/traceline/traceline/logbridge"
 )
 
 // Notification is what the gateway asks the worker to tell the study
@@ -49,10 +48,12 @@ func Run(ctx context.Context, c Config) error {
 	}
 
 	// The set-up a real service copies: the hook writes the trace fields of
-	// each event's context. (zerolog's default time has whole seconds.)
+	// each event's context. The service's name goes on every line, traced
+	// or not (logbridge's WithService names only traced lines; coverage
+	// needs the others too). zerolog's default time has whole seconds.
 	zerolog.TimeFieldFormat = time.RFC3339Nano
-	logger := zerolog.New(out).With().Timestamp().Caller().Logger().
-		Hook(zerologbridge.NewHook(logbridge.WithService("notify-worker")))
+	logger := zerolog.New(out).With().Timestamp().Caller().Str("service.name", "notify-worker").Logger().
+		Hook(zerologbridge.NewHook())
 
 	shutdown, err := telemetry.Start(ctx, "notify-worker", c.OTLPEndpoint)
 	if err != nil {

@@ -2,9 +2,8 @@
 // it serves questionnaire definitions and checks a patient's answers
 // against them. It shows Traceline on net/http, otelhttp and log/slog:
 //
-//	h := slogbridge.NewHandler(slog.NewJSONHandler(file, nil),
-//		logbridge.WithService("questionnaire"))
-//	logger := slog.New(h)
+//	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(file, nil))).
+//		With("service.name", "questionnaire")
 //	mux.Handle("GET /questionnaires/{id}", otelhttp.NewHandler(handler, "GET /questionnaires/{id}"))
 //	...
 //	logger.InfoContext(r.Context(), "definition served", "questionnaire_id", id)

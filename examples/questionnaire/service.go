@@ -17,7 +17,6 @@ import (
 
 	"github.com/traceline/traceline/adapters/slogbridge"
 	"github.com/traceline/traceline/examples/internal/telemetry"
-	"github.com/traceline/traceline/logbridge"
 )
 
 // Run serves the questionnaire service until ctx is done, then shuts it
@@ -33,9 +32,11 @@ func Run(ctx context.Context, c Config) error {
 	defer closeLog()
 
 	// The set-up a real service copies: slog's JSON handler wrapped by
-	// slogbridge, so every *Context call carries the span's ids.
-	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(out, nil),
-		logbridge.WithService("questionnaire")))
+	// slogbridge, so every *Context call carries the span's ids. The
+	// service's name goes on every line, traced or not (logbridge's
+	// WithService names only traced lines; coverage needs the others too).
+	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(out, nil))).
+		With("service.name", "questionnaire")
 
 	shutdown, err := telemetry.Start(ctx, "questionnaire", c.OTLPEndpoint)
 	if err != nil {

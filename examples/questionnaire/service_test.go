@@ -15,14 +15,13 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/traceline/traceline/adapters/slogbridge"
-	"github.com/traceline/traceline/logbridge"
 )
 
 func TestRoutes(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
 	var logs bytes.Buffer
-	mux := newMux(slog.New(slogbridge.NewHandler(slog.NewJSONHandler(&logs, nil), logbridge.WithService("questionnaire"))))
+	mux := newMux(slog.New(slogbridge.NewHandler(slog.NewJSONHandler(&logs, nil))))
 
 	tests := []struct {
 		name, method, path, body string
