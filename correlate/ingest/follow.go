@@ -181,6 +181,9 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			}
 			s.path, s.pathFI = p, fi
 			t.byPath[p] = s
+			if s.f != nil && !s.stillSame(t.cfg.Host) {
+				s.close() // truncated under us: read on from the copy
+			}
 			if s.f == nil {
 				if err := s.attachFD(f, gz, s.fdPos, &t.stats.BytesRead); err != nil {
 					f.Close()

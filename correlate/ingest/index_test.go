@@ -15,7 +15,12 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(killChildEnv); spec != "" {
+		runKillChild(spec) // never returns
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func plusOne(seq int) int64 { return int64(seq) + 1 }
 

@@ -1,0 +1,178 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// lineWriter appends seq lines to a file, optionally with indented
+// continuation lines, and remembers each seq's line number.
+type lineWriter struct {
+	t     testing.TB
+	path  string
+	line  int64
+	lines map[int]int64
+	conts bool
+}
+
+func newLineWriter(t testing.TB, path string) *lineWriter {
+	return &lineWriter{t: t, path: path, line: 1, lines: map[int]int64{}}
+}
+
+// write appends seq numbers [from,to); with conts, every 7th entry gets two
+// stack-trace lines under it.
+func (w *lineWriter) write(from, to int) {
+	f, err := os.OpenFile(w.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer f.Close()
+	var b []byte
+	for i := from; i < to; i++ {
+		b = append(b, seqLine(i)...)
+		b = append(b, '\n')
+		w.lines[i] = w.line
+		w.line++
+		if w.conts && i%7 == 3 {
+			b = append(b, "\tat main.handler(main.go:42)\n\tat main.main(main.go:7)\n"...)
+			w.line += 2
+		}
+	}
+	if _, err := f.Write(b); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// restart starts a new file (after a rotation) at line 1.
+func (w *lineWriter) restart() { w.line = 1 }
+
+func (w *lineWriter) lineOf(seq int) int64 { return w.lines[seq] }
+
+type rotation struct {
+	name   string
+	glob   bool
+	rotate func(t *testing.T, w *lineWriter, log string) (lost []int)
+}
+
+func TestFollowerRotation(t *testing.T) {
+	tests := []rotation{
+		{"rename and create", true, func(t *testing.T, w *lineWriter, log string) []int {
+			os.Rename(log, log+".1")
+			w.restart()
+			return nil
+		}},
+		{"rename and create, rotated name not watched", false, func(t *testing.T, w *lineWriter, log string) []int {
+			w.write(200, 220) // written just before the rename: read through the open descriptor
+			os.Rename(log, log+".1")
+			w.restart()
+			return nil
+		}},
+		{"copytruncate", true, func(t *testing.T, w *lineWriter, log string) []int {
+			copyFile(t, log, log+".1")
+			os.Truncate(log, 0)
+			w.restart()
+			return nil
+		}},
+		{"copytruncate loses what is written between copy and truncate", true, func(t *testing.T, w *lineWriter, log string) []int {
+			copyFile(t, log, log+".1")
+			w.write(200, 220) // the window
+			os.Truncate(log, 0)
+			w.restart()
+			var lost []int
+			for i := 200; i < 220; i++ {
+				lost = append(lost, i)
+			}
+			return lost
+		}},
+		{"rename, then gzip and delete the rotated file", true, func(t *testing.T, w *lineWriter, log string) []int {
+			os.Rename(log, log+".1")
+			w.restart()
+			w.write(220, 230)
+			gzipFile(t, log+".1", log+".1.gz")
+			os.Remove(log + ".1")
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "logs", "app.log")
+			os.MkdirAll(filepath.Dir(log), 0o755)
+			st := openStore(t, filepath.Join(dir, "data"))
+			defer st.Close()
+			w := newLineWriter(t, log)
+			w.conts = true
+			w.write(0, 100)
+			path := log
+			if tt.glob {
+				path = log + "*"
+			}
+			f, err := NewFollower(st, testConfig(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- f.Run(ctx) }()
+			time.Sleep(60 * time.Millisecond)
+			w.write(100, 200)
+			time.Sleep(60 * time.Millisecond)
+			lost := tt.rotate(t, w, log)
+			w.write(230, 300)
+			want := len(w.lines) - len(lost)
+			deadline := time.Now().Add(10 * time.Second)
+			var got map[int][]seen
+			for time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+				got = collect(t, st)
+				if len(got) >= want {
+					break
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			got = collect(t, st)
+			for _, l := range lost {
+				if len(got[l]) != 0 {
+					t.Errorf("seq %d was in the copytruncate window but is indexed", l)
+				}
+			}
+			for seq, line := range w.lines {
+				if slicesContains(lost, seq) {
+					continue
+				}
+				s := got[seq]
+				if len(s) != 1 || s[0].line != line {
+					t.Errorf("seq %d: got %v, want once at line %d", seq, s, line)
+				}
+			}
+			if len(got) != len(w.lines)-len(lost) {
+				t.Errorf("%d entries, want %d", len(got), len(w.lines)-len(lost))
+			}
+		})
+	}
+}
+
+func slicesContains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func copyFile(t testing.TB, from, to string) {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
