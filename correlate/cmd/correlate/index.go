@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/traceline/traceline/correlate/ingest"
+	"github.com/traceline/traceline/correlate/internal/progress"
+	"github.com/traceline/traceline/correlate/store/pebblestore"
+)
+
+func init() {
+	register(command{
+		Name:    "index",
+		Args:    "--data DIR PATH...",
+		Summary: "index log files, folders and globs by trace id into DIR",
+		Order:   20,
+		Help: `Reads every file PATH names (a file, a folder and everything under it, or a
+glob such as '/var/log/app/*.log*'; .gz files are decompressed) and stores
+its entries in the index in DIR, created if missing. Then "correlate logs"
+finds a trace's lines in milliseconds, even after the files are rotated,
+compressed or deleted.
+
+Running it again reads only what is new: each file is known by its first
+bytes (not its name), and where its indexing stopped is saved together with
+the entries. A last line without its newline is left for the next run.
+Entries older than --retention before the newest entry are dropped.
+
+On a terminal a progress bar shows on stderr; otherwise one summary line.
+
+Examples:
+  correlate index --data ~/.cache/correlate ./logs
+  correlate index '/var/log/pods/*/*/*.log*' --data /var/lib/correlate --retention 7d`,
+		Flags: func(fs *flag.FlagSet) runFunc {
+			data := dataFlag(fs)
+			pc := parseConfigFlags(fs)
+			var retention time.Duration
+			fs.Var(durationFlag{&retention}, "retention", "drop entries older than `AGE` before the newest one (e.g. 30d, 72h; 0 keeps all)")
+			compression := fs.String("compression", "zstd", "index block `COMPRESSION`: zstd, snappy, minlz or none")
+			untraced := fs.String("untraced", "compact", "`MODE` for entries without a trace id: compact (no raw line), full or none")
+			host := fs.String("host", "", "host `NAME` mixed into file fingerprints (default: this host's name)")
+			quiet := fs.Bool("quiet", false, "print nothing but errors")
+			return func(ctx context.Context, e *env, args []string) error {
+				dir, err := dataDir(e, *data)
+				if err != nil {
+					return err
+				}
+				if len(args) == 0 {
+					return usagef("give at least one PATH to index")
+				}
+				pcfg, err := pc.config()
+				if err != nil {
+					return err
+				}
+				st, err := openStore(dir, false, storeOptions{Compression: *compression, Untraced: *untraced})
+				if err != nil {
+					return err
+				}
+				cfg := ingest.DefaultConfig()
+				cfg.Paths = args
+				cfg.Exclude = []string{dir}
+				cfg.Parse = pcfg
+				if *host != "" {
+					cfg.Host = *host
+				}
+				var bar *progress.Bar
+				if !*quiet && e.StderrFile != nil && progress.IsTerminal(e.StderrFile) {
+					cfg.Progress = func(s ingest.Stats) {
+						if bar == nil {
+							bar = progress.NewBar(e.Stderr, s.BytesTotal)
+						}
+						bar.Update(s.BytesRead, s.Lines)
+					}
+				}
+				stats, err := ingest.Index(ctx, st, cfg)
+				if bar != nil {
+					bar.Finish()
+				}
+				if err != nil {
+					st.Close()
+					return err
+				}
+				if _, err := st.Expire(ctx, retention); err != nil {
+					st.Close()
+					return fmt.Errorf("retention: %w", err)
+				}
+				if err := st.Close(); err != nil {
+					return err
+				}
+				if !*quiet {
+					printIndexSummary(e.Stderr, stats, dir)
+				}
+				return nil
+			}
+		},
+	})
+}
+
+// printIndexSummary writes the one-line summary of an index run.
+func printIndexSummary(w io.Writer, s ingest.Stats, dir string) {
+	size := pebblestore.DirSize(dir)
+	var b strings.Builder
+	fmt.Fprintf(&b, "indexed %d files: %s lines, %s entries (%s with a trace id), %s in %s (%s lines/s)",
+		s.Files, progress.Count(s.Lines), progress.Count(s.Entries), progress.Count(s.Traced),
+		progress.Bytes(s.BytesRead), progress.Duration(s.Elapsed), progress.Count(progress.Rate(s.Lines, s.Elapsed)))
+	if len(s.Skipped) > 0 {
+		keys := make([]string, 0, len(s.Skipped))
+		for k := range s.Skipped {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("; problems:")
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s %s", k, progress.Count(s.Skipped[k]))
+		}
+	}
+	if s.Partial > 0 {
+		fmt.Fprintf(&b, "; %d files end in a line without newline (left for the next run)", s.Partial)
+	}
+	fmt.Fprintf(&b, "; index %s", progress.Bytes(size))
+	if s.BytesRead > 0 {
+		fmt.Fprintf(&b, " (%.0f%% of the bytes read)", 100*float64(size)/float64(s.BytesRead))
+	}
+	fmt.Fprintf(&b, " in %s\n", dir)
+	io.WriteString(w, b.String())
+}
