@@ -76,7 +76,7 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 			kept = append(kept, fields[i])
 		}
 	}
-	if sf, bag, use := c.extract(ctx, nil); use {
+	if sf, ok, bag := c.lookup(ctx, nil); ok || !c.bound {
 		clone.bound, clone.span, clone.baggage = true, sf, nil
 		for _, m := range bag {
 			clone.baggage = append(clone.baggage, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
@@ -125,24 +125,20 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return err
 }
 
-// extract returns the fields of ctx's span and its baggage members, and
-// whether the line should use them in place of what With bound: it should
-// when ctx carries a valid span, or when nothing is bound. A context whose
-// Value panics gives nothing.
-func (c *core) extract(ctx context.Context, bag []logbridge.Field) (sf *logbridge.SpanFields, _ []logbridge.Field, use bool) {
+// lookup returns the fields of ctx's span, whether it has a valid one, and
+// bag with ctx's configured baggage members appended. A context whose Value
+// panics gives nothing.
+func (c *core) lookup(ctx context.Context, bag []logbridge.Field) (sf *logbridge.SpanFields, ok bool, _ []logbridge.Field) {
 	defer func() {
 		if recover() != nil {
-			sf, use = nil, !c.bound
+			sf, ok = nil, false
 		}
 	}()
-	sf, ok := c.b.Fields(ctx)
-	if !ok && c.bound {
-		return nil, bag, false
-	}
+	sf, ok = c.b.Fields(ctx)
 	if c.b.HasBaggage() {
 		bag = c.b.AppendBaggage(bag, ctx)
 	}
-	return sf, bag, true
+	return sf, ok, bag
 }
 
 // scan returns the last context among fields and how many fields carry one.
@@ -164,7 +160,18 @@ type checkedWrite struct {
 	inner  *zapcore.CheckedEntry
 	err    error
 	fields []zapcore.Field
-	bag    []logbridge.Field
+	bag    []logbridge.Field // baggage of memo.ctx
+
+	// memo is the last context this scratch space looked up, for which
+	// bridge. Successive lines of a request tend to get the same pooled
+	// checkedWrite back, and a context never changes, so they skip the
+	// lookup.
+	memo struct {
+		b   *logbridge.Bridge
+		ctx context.Context
+		sf  *logbridge.SpanFields
+		ok  bool
+	}
 }
 
 // maxPooledFields caps the scratch slice that goes back to the pool, so one
@@ -198,9 +205,8 @@ func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Cont
 	span, bag := c.span, c.baggage
 	callBag := false
 	if ctx != nil {
-		if sf, b, use := c.extract(ctx, w.bag[:0]); use {
+		if sf, ok := w.lookup(c, ctx); ok || !c.bound {
 			span, bag, callBag = sf, nil, true
-			w.bag = b
 		}
 	}
 	out := w.fields[:0]
@@ -226,6 +232,24 @@ func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Cont
 	return out
 }
 
+// lookup is core.lookup through w's memo; the baggage lands in w.bag. Only
+// contexts of pointer type are remembered: comparing two values of another
+// type may panic, and a context that is not a pointer carries no span.
+func (w *checkedWrite) lookup(c *core, ctx context.Context) (*logbridge.SpanFields, bool) {
+	m := &w.memo
+	if m.ctx == ctx && m.b == c.b {
+		return m.sf, m.ok
+	}
+	sf, ok, bag := c.lookup(ctx, w.bag[:0])
+	w.bag = bag
+	if reflect.TypeOf(ctx).Kind() == reflect.Pointer {
+		m.b, m.ctx, m.sf, m.ok = c.b, ctx, sf, ok
+	} else {
+		m.b, m.ctx, m.sf, m.ok = nil, nil, nil, false
+	}
+	return sf, ok
+}
+
 // writesKey reports whether the bridge writes key on this line, so that a
 // caller's field of the same name is dropped rather than written twice.
 func writesKey(key string, span *logbridge.SpanFields, bag []zapcore.Field) bool {
@@ -244,9 +268,10 @@ func writesKey(key string, span *logbridge.SpanFields, bag []zapcore.Field) bool
 	return false
 }
 
-// release returns w to the pool. The scratch slices are not cleared: what
-// they still reference is overwritten by the next line or dropped with the
-// pool at the next garbage collections, and clearing costs every line.
+// release returns w to the pool. The scratch slices and the memo are not
+// cleared: what they still reference is overwritten by a later line or
+// dropped with the pool at the next garbage collections, and clearing costs
+// every line.
 func (w *checkedWrite) release() {
 	w.core, w.inner, w.err = nil, nil, nil
 	w.fields, w.bag = w.fields[:0], w.bag[:0]

@@ -473,3 +473,42 @@ type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 func (failingWriter) Sync() error               { return nil }
+
+// valueCtx is a context of struct type that cannot be compared with ==.
+type valueCtx struct {
+	context.Context
+	tags []string
+}
+
+func TestLookupMemo(t *testing.T) {
+	// Lines alternate between bridges, spans and context kinds on one
+	// goroutine, so they reuse the same pooled scratch space and its memo.
+	otelLog, otelBuf := jsonLogger(zapcore.InfoLevel, logbridge.WithBaggage("trial_id"))
+	ecsLog, ecsBuf := jsonLogger(zapcore.InfoLevel, logbridge.WithProfile(logbridge.ECS))
+	ctx1 := withBaggage(spanCtx(testTraceID, testSpanID, 1), "trial_id", "A")
+	ctx2 := spanCtx(otherTraceID, otherSpanID, 1)
+	noncomparable := valueCtx{ctx2, []string{"x"}}
+	for i := 0; i < 3; i++ {
+		otelLog.Info("1", Context(ctx1))
+		ecsLog.Info("1", Context(ctx1))
+		otelLog.Info("2", Context(ctx2))
+		otelLog.Info("2", Context(noncomparable))
+		ecsLog.Info("2", zap.Any("ctx", noncomparable))
+		otelLog.Info("none", Context(context.Background()))
+	}
+	for _, line := range decode(t, otelBuf.String()) {
+		want := map[string]any{"1": tid, "2": tid2, "none": nil}[line["msg"].(string)]
+		if line["trace_id"] != want {
+			t.Errorf("otel line %v: trace_id want %v", line, want)
+		}
+		if (line["msg"] == "1") != (line["trial_id"] == "A") {
+			t.Errorf("otel line %v: baggage of another context", line)
+		}
+	}
+	for _, line := range decode(t, ecsBuf.String()) {
+		want := map[string]any{"1": tid, "2": tid2}[line["msg"].(string)]
+		if line["trace.id"] != want || line["trace_id"] != nil {
+			t.Errorf("ecs line %v: trace.id want %v", line, want)
+		}
+	}
+}

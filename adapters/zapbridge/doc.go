@@ -63,7 +63,9 @@
 //
 // The span's fields are encoded once per span (logbridge caches them) and
 // handed to the encoder as one inline field that points to the immutable
-// cache entry; the rewritten field list lives in pooled scratch space. A
+// cache entry; the rewritten field list lives in pooled scratch space, which
+// also remembers the last context it looked up, so the lines of one request
+// usually skip even the span lookup. A
 // line with a context and up to a few other fields adds no allocation once
 // its span's ids are encoded, and at most one on a span's first line. A core
 // that keeps fields after Write, such as zaptest/observer, copies the field
