@@ -60,3 +60,34 @@ func TestCtxAllocs(t *testing.T) {
 		t.Errorf("Ctx without a stored logger: %v allocs, want 0", disabled)
 	}
 }
+
+// TestAllocsFirstLine pins the cost of a span's first line: one allocation,
+// the span's rendered fields.
+func TestAllocsFirstLine(t *testing.T) {
+	tests := []struct {
+		name string
+		hook zerolog.Hook
+	}{
+		{"OTel", NewHook()},
+		{"Datadog and GCP", NewHook(logbridge.WithProfile(logbridge.Datadog, logbridge.GCP("epro")))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n uint64
+			newSpan := func(l zerolog.Logger) func() {
+				return func() {
+					n++
+					s := trace.SpanID{1, byte(n), byte(n >> 8), 3, 4, 5, 6, 7}
+					ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: s}))
+					l.Info().Ctx(ctx).Msg("form stored")
+				}
+			}
+			// The test's own contexts allocate: count them with the bare logger.
+			base := testing.AllocsPerRun(500, newSpan(zerolog.New(io.Discard)))
+			got := testing.AllocsPerRun(500, newSpan(zerolog.New(io.Discard).Hook(tt.hook)))
+			if got-base != 1 {
+				t.Errorf("first line of a span adds %v allocs, want 1", got-base)
+			}
+		})
+	}
+}

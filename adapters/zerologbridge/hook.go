@@ -20,8 +20,11 @@ type Hook struct {
 	// firstKey is the first key the hook writes, quoted as zerolog encodes
 	// keys: when another Hook runs on the same event, finding it in the
 	// line means that hook already wrote the trace fields.
-	firstKey  string
-	fragments [fragmentSlots]atomic.Pointer[fragment]
+	firstKey string
+	// tmpl renders the fields straight from the span context; nil when
+	// zerolog does not encode JSON or the fields cannot be rendered so.
+	tmpl      *template
+	fragments [fragmentSlots]atomic.Pointer[byte]
 }
 
 var _ zerolog.Hook = (*Hook)(nil)
@@ -34,7 +37,11 @@ var _ zerolog.Hook = (*Hook)(nil)
 //	logger := zerolog.New(os.Stdout).Hook(zerologbridge.NewHook())
 func NewHook(opts ...logbridge.Option) zerolog.Hook {
 	b := logbridge.New(opts...)
-	return &Hook{b: b, firstKey: `"` + b.Profiles()[0].TraceKey() + `":`}
+	h := &Hook{b: b, firstKey: `"` + b.Profiles()[0].TraceKey() + `":`}
+	if jsonEncoding {
+		h.tmpl = compileTemplate(b)
+	}
+	return h
 }
 
 // Run implements zerolog.Hook. It does nothing for a discarded event or one
@@ -44,22 +51,26 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 		return
 	}
 	ctx := e.GetCtx()
-	if fs, ok := h.b.Fields(ctx); ok && len(fs.Fields) > 0 {
-		switch {
-		case !jsonEncoding:
-			for _, f := range fs.Fields {
-				if f.Kind == logbridge.BoolKind {
-					e.Bool(f.Key, f.Bool)
-				} else {
-					e.Str(f.Key, f.String)
-				}
-			}
-		case !sharesEvent(e) || !hasKey(encoded(e), h.firstKey):
-			e.RawJSON(fs.Fields[0].Key, h.fragment(fs))
+	if sc, ok := logbridge.FromContext(ctx); ok && (!sharesEvent(e) || !hasKey(encoded(e), h.firstKey)) {
+		if h.tmpl != nil {
+			e.RawJSON(h.tmpl.key, h.fragment(sc))
+		} else {
+			h.fields(e, h.b.SpanFields(sc))
 		}
 	}
 	if h.b.HasBaggage() {
 		h.baggage(e, ctx)
+	}
+}
+
+// fields writes fs field by field.
+func (h *Hook) fields(e *zerolog.Event, fs *logbridge.SpanFields) {
+	for _, f := range fs.Fields {
+		if f.Kind == logbridge.BoolKind {
+			e.Bool(f.Key, f.Bool)
+		} else {
+			e.Str(f.Key, f.String)
+		}
 	}
 }
 

@@ -79,3 +79,11 @@ func bind(l *zerolog.Logger, ctx context.Context) *zerolog.Logger {
 	*(*context.Context)(unsafe.Add(unsafe.Pointer(bound), loggerCtxOffset)) = ctx
 	return bound
 }
+
+// jsonEncoding reports whether zerolog writes JSON (not CBOR, under its
+// binary_log build tag): only then are fields rendered as ready JSON and
+// the duplicate check used; otherwise fields go through Event.Str and
+// Event.Bool.
+var jsonEncoding = func() bool {
+	return bytes.HasPrefix(encoded(zerolog.Dict()), []byte("{"))
+}()

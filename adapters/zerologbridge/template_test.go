@@ -1,0 +1,96 @@
+package zerologbridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+func TestTemplate(t *testing.T) {
+	every := logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro-prod"), logbridge.GoZero)
+	tests := []struct {
+		name     string
+		opts     []logbridge.Option
+		compiles bool
+	}{
+		{"OTel", nil, true},
+		{"ECS", []logbridge.Option{logbridge.WithProfile(logbridge.ECS)}, true},
+		{"Datadog", []logbridge.Option{logbridge.WithProfile(logbridge.Datadog)}, true},
+		{"GCP", []logbridge.Option{logbridge.WithProfile(logbridge.GCP(`odd"project\`))}, true},
+		{"GoZero", []logbridge.Option{logbridge.WithProfile(logbridge.GoZero)}, true},
+		{"every profile and a service", []logbridge.Option{every, logbridge.WithService("questionnaire")}, true},
+		{"service that looks like flags", []logbridge.Option{logbridge.WithService("01")}, false},
+		{"too long to render on the stack", []logbridge.Option{every, logbridge.WithService(strings.Repeat("s", maxRendered))}, false},
+	}
+	rng := rand.New(rand.NewSource(1))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHook(tt.opts...).(*Hook)
+			if (h.tmpl != nil) != tt.compiles {
+				t.Fatalf("template compiled = %v, want %v", h.tmpl != nil, tt.compiles)
+			}
+			if h.tmpl == nil {
+				return
+			}
+			b := logbridge.New(tt.opts...)
+			for i := 0; i < 500; i++ {
+				var cfg trace.SpanContextConfig
+				rng.Read(cfg.TraceID[:])
+				rng.Read(cfg.SpanID[:])
+				cfg.TraceFlags = trace.TraceFlags(rng.Intn(2))
+				sc := trace.NewSpanContext(cfg)
+				if !sc.IsValid() {
+					continue
+				}
+				got := map[string]any{}
+				js := `{"` + h.tmpl.key + `":` + string(h.tmpl.render(nil, sc)) + `}`
+				if err := json.Unmarshal([]byte(js), &got); err != nil {
+					t.Fatalf("rendered %s: %v", js, err)
+				}
+				want := map[string]any{}
+				for _, f := range b.SpanFields(sc).Fields {
+					if f.Kind == logbridge.BoolKind {
+						want[f.Key] = f.Bool
+					} else {
+						want[f.Key] = f.String
+					}
+				}
+				if !equalFields(got, want) {
+					t.Fatalf("rendered %v, logbridge %v", got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestFragmentSlotShared logs alternately two spans that share a cache slot
+// (and a third with the same ids but other flags): each line must carry its
+// own span.
+func TestFragmentSlotShared(t *testing.T) {
+	a := trace.SpanID{0x01, 0x00, 0, 0, 0, 0, 0, 0x0a}
+	b := trace.SpanID{0x01, 0x04, 0, 0, 0, 0, 0, 0x0b} // 1024 apart in the low bits
+	var buf bytes.Buffer
+	l := zerolog.New(&buf).Hook(NewHook())
+	ctxs := []context.Context{
+		spanCtx(context.Background(), a, trace.FlagsSampled),
+		spanCtx(context.Background(), b, trace.FlagsSampled),
+		spanCtx(context.Background(), a, 0),
+	}
+	for i := 0; i < 9; i++ {
+		l.Info().Ctx(ctxs[i%3]).Int("i", i).Msg("m")
+	}
+	for i, line := range lines(t, &buf) {
+		sc := trace.SpanContextFromContext(ctxs[i%3])
+		if line["span_id"] != sc.SpanID().String() || line["trace_flags"] != sc.TraceFlags().String() {
+			t.Errorf("line %d: %v, want span %s flags %s", i, line, sc.SpanID(), sc.TraceFlags())
+		}
+	}
+}
