@@ -28,11 +28,15 @@
 //
 // # Cost
 //
-// The hook adds no allocation: a span's fields are encoded once by
-// logbridge and shared by all its lines as immutable strings, which zerolog
-// copies into the event's buffer. A writer that buffers (ConsoleWriter, a
-// diode writer) therefore sees stable bytes. The duplicate check reads the
-// bytes already encoded, and only when two hooks of this package run on one
-// event (JSON encoding; with zerolog's binary_log build tag it finds nothing
-// and the fields are written by each hook).
+// A span's fields are rendered once, as ready JSON, into one allocation
+// without pointers (from a template compiled by NewHook from logbridge's
+// own output), and every later line of the span copies them into the event
+// with a single Event.RawJSON: after a span's first line the hook adds no
+// allocation and no per-byte escaping. zerolog copies the bytes into the
+// event's buffer, and the rendering is never written again, so a writer
+// that buffers (ConsoleWriter, a diode writer) sees stable bytes. The
+// duplicate check reads the bytes already encoded, and only when two hooks
+// of this package run on one event. With zerolog's binary_log build tag
+// (CBOR) the fields are written one by one with Event.Str and Event.Bool,
+// and the duplicate check finds nothing.
 package zerologbridge
