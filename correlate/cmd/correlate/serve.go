@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/traceline/traceline/adapters/slogbridge"
+	"github.com/traceline/traceline/correlate/server"
+	"github.com/traceline/traceline/logbridge"
+)
+
+// serveFile is where a running `correlate serve` leaves its address in the
+// data folder, so that lookups on a folder it holds can ask it instead.
+const serveFile = "serve.json"
+
+// serveInfo is the content of serveFile.
+type serveInfo struct {
+	URL   string `json:"url"`
+	Token string `json:"token,omitempty"`
+	PID   int    `json:"pid"`
+}
+
+// listFlag is a flag that may be given several times.
+type listFlag struct{ v *[]string }
+
+func (l listFlag) String() string {
+	if l.v == nil {
+		return ""
+	}
+	return strings.Join(*l.v, ",")
+}
+func (l listFlag) Set(s string) error { *l.v = append(*l.v, s); return nil }
+
+func init() {
+	register(command{
+		Name:    "serve",
+		Args:    "--data DIR --logs PATH [--logs PATH ...] [--jaeger URL] [--listen 127.0.0.1:8089] [--token T | --insecure]",
+		Summary: "follow log files, take pushed lines, and answer lookups over HTTP with a web page",
+		Order:   60,
+		Help: `Follows the log files PATH names (files, folders, globs; rotation and .gz
+handled) into the index in DIR, takes lines pushed over HTTP (JSON lines at
+POST /api/v1/ingest, OTLP/HTTP logs at POST /v1/logs), and serves:
+
+  /                          paste a log line or a trace id
+  /trace/{traceID}           the trace's spans with every log line under its span
+  /coverage                  call sites that drop the request's context
+  /api/v1/...                the same as JSON; /healthz, /readyz, /metrics
+
+It listens on loopback unless told otherwise; any other address needs a
+bearer token (--token, or CORRELATE_TOKEN) or an explicit --insecure.
+While it runs, "correlate logs|trace|coverage --data DIR" ask it instead of
+opening the folder.
+
+Settings come from flags, then CORRELATE_* variables (CORRELATE_DATA,
+CORRELATE_LOGS (comma-separated), CORRELATE_JAEGER, CORRELATE_LISTEN,
+CORRELATE_TOKEN, CORRELATE_RETENTION, …), then --config FILE (YAML), then
+defaults. Stop it with Ctrl-C: it finishes the requests in flight and writes
+its last checkpoint.
+
+Examples:
+  correlate serve --data /var/lib/correlate --logs '/var/log/app/*.log' --jaeger http://127.0.0.1:16686
+  correlate serve --config /etc/correlate.yaml`,
+		Flags: func(fs *flag.FlagSet) runFunc {
+			var flagCfg server.Config
+			configFile := fs.String("config", "", "YAML configuration `FILE`")
+			fs.StringVar(&flagCfg.Data, "data", "", "the index `DIR` (default $CORRELATE_DATA)")
+			fs.Var(listFlag{&flagCfg.Logs}, "logs", "a file, folder or glob to follow (repeatable)")
+			fs.StringVar(&flagCfg.Jaeger, "jaeger", "", "Jaeger query base `URL`, e.g. http://127.0.0.1:16686")
+			fs.StringVar(&flagCfg.JaegerUI, "jaeger-ui", "", "Jaeger UI base `URL` for links (default: --jaeger)")
+			fs.StringVar(&flagCfg.Listen, "listen", "", "address to listen on (default 127.0.0.1:8089)")
+			fs.StringVar(&flagCfg.Token, "token", "", "bearer token required of clients")
+			fs.BoolVar(&flagCfg.Insecure, "insecure", false, "allow a non-loopback address without a token")
+			fs.Var(listFlag{&flagCfg.AllowedHosts}, "allowed-host", "a Host name to accept besides loopback ones (repeatable)")
+			fs.Var(durationFlag{&flagCfg.Retention}, "retention", "drop entries older than this (e.g. 30d; 0 keeps all)")
+			fs.Var(durationFlag{&flagCfg.ExportDelay}, "export-delay", "spans younger than this may not be in Jaeger yet (default 10s)")
+			fs.Var(listFlag{&flagCfg.Redact.Keys}, "redact-key", "mask this field's value at ingest (repeatable)")
+			fs.Var(listFlag{&flagCfg.Redact.Patterns}, "redact-pattern", "mask matches of this regular expression at ingest (repeatable)")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 0 {
+					return usagef("unexpected arguments %q (log paths go after --logs)", args)
+				}
+				cfg := server.DefaultConfig()
+				if *configFile != "" {
+					if err := cfg.LoadFile(*configFile); err != nil {
+						return err
+					}
+				}
+				if err := cfg.LoadEnv(func(k string) (string, bool) { v := e.Getenv(k); return v, v != "" }); err != nil {
+					return usagef("%v", err)
+				}
+				set := map[string]bool{}
+				fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+				overlay(&cfg, flagCfg, set)
+				if err := cfg.Validate(); err != nil {
+					return usagef("%v", err)
+				}
+				return serve(ctx, e, cfg)
+			}
+		},
+	})
+}
+
+// overlay copies the flags that were given over cfg.
+func overlay(cfg *server.Config, f server.Config, set map[string]bool) {
+	if set["data"] {
+		cfg.Data = f.Data
+	}
+	if set["logs"] {
+		cfg.Logs = f.Logs
+	}
+	if set["jaeger"] {
+		cfg.Jaeger = f.Jaeger
+	}
+	if set["jaeger-ui"] {
+		cfg.JaegerUI = f.JaegerUI
+	}
+	if set["listen"] {
+		cfg.Listen = f.Listen
+	}
+	if set["token"] {
+		cfg.Token = f.Token
+	}
+	if set["insecure"] {
+		cfg.Insecure = f.Insecure
+	}
+	if set["allowed-host"] {
+		cfg.AllowedHosts = f.AllowedHosts
+	}
+	if set["retention"] {
+		cfg.Retention = f.Retention
+	}
+	if set["export-delay"] {
+		cfg.ExportDelay = f.ExportDelay
+	}
+	if set["redact-key"] {
+		cfg.Redact.Keys = f.Redact.Keys
+	}
+	if set["redact-pattern"] {
+		cfg.Redact.Patterns = f.Redact.Patterns
+	}
+}
+
+func serve(ctx context.Context, e *env, cfg server.Config) error {
+	// The correlator is its own first user: its log lines go through
+	// Traceline's slog adapter.
+	log := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(e.Stderr, nil), logbridge.WithService("correlate")))
+	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
+		return err
+	}
+	st, err := openStore(cfg.Data, false, storeOptions{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	url := "http://" + srv.Addr()
+	info, _ := json.Marshal(serveInfo{URL: url, Token: cfg.Token, PID: os.Getpid()})
+	infoPath := filepath.Join(cfg.Data, serveFile)
+	if err := os.WriteFile(infoPath, info, 0o600); err != nil {
+		log.Warn("cannot leave the address in the data folder; lookups on it must use --server", "err", err)
+	}
+	fmt.Fprintf(e.Stdout, "correlate serve: %s (data %s)\n", url, cfg.Data)
+	<-ctx.Done()
+	os.Remove(infoPath)
+	stopped := time.Now()
+	err = srv.Close()
+	log.Info("stopped", "took", time.Since(stopped).Round(time.Millisecond).String())
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
