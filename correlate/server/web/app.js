@@ -267,15 +267,17 @@
     else {
       const tb = el("tbody");
       for (const s of sites) {
-        tb.appendChild(el("tr", null,
-          el("td", { class: "mono", text: s.site || "" }),
+        const ex = s.untraced_example || {};
+        tb.appendChild(el("tr", { class: s.traced ? "also-traced" : "" },
+          el("td", { class: "mono", text: (s.by_caller ? "" : "msg: ") + (s.key || "") }),
           el("td", { text: s.service || "" }),
-          el("td", { text: String(s.untraced || 0) }),
-          el("td", { text: s.also_traced ? "yes (" + (s.traced || 0) + ")" : "no" }),
-          el("td", { class: "example", text: (s.example_untraced && (s.example_untraced.raw || s.example_untraced.msg)) || "" })));
+          el("td", { text: String(s.in_request || 0) + (s.untraced > s.in_request ? " (" + s.untraced + " in all)" : "") }),
+          el("td", { text: s.traced ? "yes (" + s.traced + ")" : "no" }),
+          el("td", { class: "example", text: (ex.msg || "") + (ex.file ? "  — " + ex.file + ":" + ex.line : "") })));
       }
+      frag.appendChild(el("p", { text: (cov.untraced_in_request || 0) + " of " + (cov.lines || 0) + " lines were written without trace ids inside a traced request." }));
       frag.appendChild(el("table", { id: "coverage" },
-        el("thead", null, el("tr", null, el("th", { text: "call site" }), el("th", { text: "service" }), el("th", { text: "lines without trace" }), el("th", { text: "also with trace" }), el("th", { text: "example" }))),
+        el("thead", null, el("tr", null, el("th", { text: "call site" }), el("th", { text: "service" }), el("th", { text: "lines without trace, inside a request" }), el("th", { text: "same site with trace" }), el("th", { text: "example" }))),
         tb));
     }
     main.replaceChildren(frag);
