@@ -48,7 +48,7 @@ func (r *Report) WriteText(w io.Writer, top int) error {
 		}
 		b.WriteString(":\n\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "#\tin request\tuntraced\ttraced\tservice\tcall site\t")
+		fmt.Fprintln(tw, "#\tin request\tuntraced\ttraced\tservice\tcall site")
 		n := len(r.Sites)
 		if top > 0 {
 			n = min(n, top)
@@ -63,7 +63,7 @@ func (r *Report) WriteText(w io.Writer, top int) error {
 			if s.AlsoTraced() {
 				mark = "  ◀ also traced"
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s%s\t\n", i+1, s.InRequest, s.Untraced, s.Traced, s.Service, site, mark)
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s%s\n", i+1, s.InRequest, s.Untraced, s.Traced, s.Service, site, mark)
 		}
 		tw.Flush()
 		b.WriteString("\nexamples:\n")

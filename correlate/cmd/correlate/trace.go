@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/lookup"
+	"github.com/traceline/traceline/correlate/traces"
 	"github.com/traceline/traceline/correlate/tracesrc"
 	"github.com/traceline/traceline/correlate/view"
 )
@@ -136,6 +138,12 @@ func runTrace(ctx context.Context, e *env, o traceOptions, args []string) error 
 		}
 	}
 
+	if src == nil {
+		// Say why there are no spans: none was asked for, not "missing".
+		res.Trace = join.Join(traces.Trace{TraceID: res.TraceID}, res.Records,
+			join.WithSkewTolerance(o.skew), join.WithExportDelay(o.exportDelay),
+			join.WithSourceError(errors.New("no trace source given (--jaeger URL or --trace-file FILE)")))
+	}
 	if res.Empty() {
 		why := "no trace source given (--jaeger URL or --trace-file FILE)"
 		if res.SourceErr != nil {
