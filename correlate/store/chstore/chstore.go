@@ -48,7 +48,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	for i, u := range cfg.Shards {
 		s.shards = append(s.shards, &shard{idx: i, base: strings.TrimRight(u, "/"), cl: cl, cfg: &s.cfg})
 	}
-	if err := s.createSchema(ctx); err != nil {
+	// With a spool, a shard that is down at start is no reason to refuse:
+	// writes wait in the spool and the schema is created when it is back.
+	if err := s.createSchema(ctx); err != nil && (cfg.SpoolDir == "" || !errors.Is(err, ErrUnavailable)) {
 		tr.CloseIdleConnections()
 		return nil, err
 	}
@@ -148,6 +150,10 @@ func (s *Store) send(ctx context.Context, entries []store.Entry, cp store.Checkp
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if err := s.ensure(ctx, s.shards[k]); err != nil {
+					errs[2*k+j] = err
+					return
+				}
 				errs[2*k+j] = s.shards[k].exec(ctx, "INSERT INTO "+s.table(t)+" FORMAT JSONEachRow", body)
 			}()
 		}
@@ -168,6 +174,9 @@ func (s *Store) send(ctx context.Context, entries []store.Entry, cp store.Checkp
 	row = append(row, `,"cp":`...)
 	row = appendJSONString(row, string(cpj))
 	row = append(row, "}\n"...)
+	if err := s.ensure(ctx, s.shards[cp.FileID%n]); err != nil {
+		return fmt.Errorf("chstore: write checkpoint of file %016x: %w", cp.FileID, err)
+	}
 	if err := s.shards[cp.FileID%n].exec(ctx, "INSERT INTO "+s.table(tCheckpoints)+" FORMAT JSONEachRow", row); err != nil {
 		return fmt.Errorf("chstore: write checkpoint of file %016x: %w", cp.FileID, err)
 	}
@@ -178,6 +187,9 @@ func (s *Store) send(ctx context.Context, entries []store.Entry, cp store.Checkp
 // holds, overridden by newer ones still in the spool.
 func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
 	byFile := map[uint64]store.Checkpoint{}
+	if err := s.ensureAll(ctx); err != nil {
+		return nil, err
+	}
 	for _, sh := range s.shards {
 		out, err := sh.queryString(ctx, "SELECT argMax(cp, updated) FROM "+s.table(tCheckpoints)+" GROUP BY file FORMAT JSONEachRow")
 		if err != nil {
@@ -243,6 +255,9 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 	for k, cs := range conds {
 		if len(cs) == 0 {
 			continue
+		}
+		if err := s.ensure(ctx, s.shards[k]); err != nil {
+			return nil, err
 		}
 		q := "SELECT " + tracedCols + " FROM " + s.table(tEntries) + " WHERE " + strings.Join(cs, " OR ") +
 			" ORDER BY at, at_ns, file, offset FORMAT TabSeparated"
@@ -357,6 +372,9 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 	sh, err := s.readShard(ctx)
 	if err != nil {
 		return err
+	}
+	if err := s.ensureAll(ctx); err != nil {
+		return fmt.Errorf("chstore: range: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

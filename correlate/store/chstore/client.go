@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,8 @@ type shard struct {
 	base string
 	cl   *http.Client
 	cfg  *Config
+	// ready is set once the schema exists on this shard.
+	ready atomic.Bool
 }
 
 var codeRE = regexp.MustCompile(`Code: (\d+)`)

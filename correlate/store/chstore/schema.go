@@ -2,6 +2,7 @@ package chstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -73,13 +74,35 @@ ORDER BY file`, db, tCheckpoints, localSuffix),
 }
 
 // createSchema runs the DDL on every shard (no ON CLUSTER: that needs
-// ZooKeeper).
+// ZooKeeper). It tries every shard and returns the errors of those that
+// failed; ensure tries those again before their next use.
 func (s *Store) createSchema(ctx context.Context) error {
+	var errs []error
 	for _, sh := range s.shards {
-		for _, q := range s.ddl() {
-			if err := sh.exec(ctx, q, nil); err != nil {
-				return fmt.Errorf("chstore: create schema: %w", err)
-			}
+		errs = append(errs, s.ensure(ctx, sh))
+	}
+	return errors.Join(errs...)
+}
+
+// ensure creates the schema on sh unless that was done.
+func (s *Store) ensure(ctx context.Context, sh *shard) error {
+	if sh.ready.Load() {
+		return nil
+	}
+	for _, q := range s.ddl() {
+		if err := sh.exec(ctx, q, nil); err != nil {
+			return fmt.Errorf("chstore: create schema: %w", err)
+		}
+	}
+	sh.ready.Store(true)
+	return nil
+}
+
+// ensureAll creates the schema on every shard where it is missing.
+func (s *Store) ensureAll(ctx context.Context) error {
+	for _, sh := range s.shards {
+		if err := s.ensure(ctx, sh); err != nil {
+			return err
 		}
 	}
 	return nil
