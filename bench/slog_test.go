@@ -51,6 +51,15 @@ var slogVariants = []slogVariant{
 			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
 		}
 	}},
+	// The same three fields with fixed values: what the JSON handler itself
+	// spends writing them, a floor for every way that writes them.
+	{"bare+3 fixed attrs", nil, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogJSON(w))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12,
+				"trace_id", "0af7651916cd43dd8448eb211c80319c", "span_id", "b7ad6b7169203331", "trace_flags", "01")
+		}
+	}},
 	{"slogbridge", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
 		l := slog.New(slogbridge.NewHandler(slogJSON(w)))
 		return func(ctx context.Context) {

@@ -44,6 +44,13 @@ func TestAllocs(t *testing.T) {
 		{"three attributes", otel, func(l *slog.Logger) {
 			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2), slog.Bool("ok", true))
 		}, 1},
+		{"four attributes", otel, func(l *slog.Logger) {
+			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2), slog.Bool("ok", true), slog.Int("m", 3))
+		}, 1},
+		{"two profiles and a service", slog.New(NewHandler(slog.NewJSONHandler(io.Discard, nil),
+			logbridge.WithProfile(logbridge.OTel, logbridge.Datadog), logbridge.WithService("svc"))), func(l *slog.Logger) {
+			l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2))
+		}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

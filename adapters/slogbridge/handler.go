@@ -31,9 +31,11 @@ type group struct {
 
 var _ slog.Handler = (*Handler)(nil)
 
-// maxInline is how many trace and baggage attributes Handle builds without
-// allocating.
+// maxInline is how many baggage members Handle reads without allocating.
 const maxInline = 16
+
+// slogInline is how many attributes a slog.Record holds without allocating.
+const slogInline = 5
 
 // NewHandler returns a slog.Handler that writes the trace fields of each
 // record's context (the ctx of InfoContext, Log and LogAttrs) top-level,
@@ -81,8 +83,45 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 	}
 
-	var inline [maxInline]slog.Attr
-	trace := inline[:0]
+	if len(h.groups) == 0 && !ctxAttr {
+		if !ok && !h.b.HasBaggage() {
+			return h.next.Handle(ctx, r)
+		}
+		// Clone keeps our additions out of the array the caller's record
+		// shares with r; up to five attributes stay in the record itself.
+		r = r.Clone()
+		var fields []logbridge.Field
+		if ok {
+			fields = fs.Fields
+		}
+		var bag []logbridge.Field
+		if h.b.HasBaggage() {
+			var arr [maxInline]logbridge.Field
+			bag = h.b.AppendBaggage(arr[:0], src)
+		}
+		if n := len(fields) + len(bag); r.NumAttrs()+n <= slogInline {
+			// One by one, into the record's own array: no slice to build.
+			for _, f := range fields {
+				r.AddAttrs(attr(f))
+			}
+			for _, f := range bag {
+				r.AddAttrs(attr(f))
+			}
+		} else {
+			// Past the record's array slog allocates once for the rest.
+			var arr [2 * maxInline]slog.Attr
+			as := arr[:0]
+			for _, f := range fields {
+				as = append(as, attr(f))
+			}
+			for _, f := range bag {
+				as = append(as, attr(f))
+			}
+			r.AddAttrs(as...)
+		}
+		return h.next.Handle(ctx, r)
+	}
+	var trace []slog.Attr
 	if ok {
 		for _, f := range fs.Fields {
 			trace = append(trace, attr(f))
@@ -93,17 +132,6 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		for _, f := range h.b.AppendBaggage(bag[:0], src) {
 			trace = append(trace, attr(f))
 		}
-	}
-
-	if len(h.groups) == 0 && !ctxAttr {
-		if len(trace) == 0 {
-			return h.next.Handle(ctx, r)
-		}
-		// Clone keeps our additions out of the array the caller's record
-		// shares with r; up to five attributes stay in the record itself.
-		r = r.Clone()
-		r.AddAttrs(trace...)
-		return h.next.Handle(ctx, r)
 	}
 	return h.next.Handle(ctx, h.rebuild(r, trace))
 }
