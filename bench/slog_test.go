@@ -57,7 +57,7 @@ var slogVariants = []slogVariant{
 		l := slog.New(slogJSON(w))
 		return func(ctx context.Context) {
 			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12,
-				"trace_id", "0af7651916cd43dd8448eb211c80319c", "span_id", "b7ad6b7169203331", "trace_flags", "01")
+				"trace_id", "0af7651916cd43dd8448eb211c80319c", "span_id", "b7ad6b7169203331", "trace_flags", "00")
 		}
 	}},
 	{"slogbridge", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
