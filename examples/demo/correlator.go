@@ -124,12 +124,64 @@ func (c *correlator) traceText(ctx context.Context, id string) (string, error) {
 	return string(out), err
 }
 
-// coverage is `correlate coverage` on the demo's data.
+// coverage is `correlate coverage` on the demo's data. While serve holds
+// the data folder the command asks it (serve leaves its address there); a
+// correlate that cannot yet is answered from serve's API instead.
 func (c *correlator) coverage(ctx context.Context) (string, error) {
-	// While serve holds the data folder, the command asks it (serve leaves
-	// its address there).
 	out, err := c.run(ctx, "coverage", "--data", c.data)
-	return string(out), err
+	if err == nil || c.url == "" {
+		return string(out), err
+	}
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/coverage", nil)
+	if rerr != nil {
+		return "", err
+	}
+	resp, rerr := http.DefaultClient.Do(req)
+	if rerr != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var rep coverageReport
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&rep) != nil {
+		return "", err
+	}
+	return rep.Text(), nil
+}
+
+// coverageReport is the part of serve's GET /api/v1/coverage the demo
+// prints when the CLI cannot.
+type coverageReport struct {
+	Lines            int `json:"lines"`
+	Untraced         int `json:"untraced"`
+	UntracedInRequest int `json:"untraced_in_request"`
+	Sites            []struct {
+		Service  string `json:"service"`
+		Key      string `json:"key"`
+		InReq    int    `json:"in_request"`
+		Traced   int    `json:"traced"`
+		Untraced int    `json:"untraced"`
+		Example  struct {
+			File string `json:"file"`
+			Line int    `json:"line"`
+			Msg  string `json:"msg"`
+		} `json:"untraced_example"`
+	} `json:"sites"`
+	Notes []string `json:"notes"`
+}
+
+// Text renders r in a few lines.
+func (r coverageReport) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d lines, %d without a trace, %d of them written while a traced request was being served\n",
+		r.Lines, r.Untraced, r.UntracedInRequest)
+	for _, s := range r.Sites {
+		fmt.Fprintf(&b, "%s  %s: %d untraced lines inside requests (%d traced)\n    e.g. %s:%d %q\n",
+			s.Service, s.Key, s.InReq, s.Traced, s.Example.File, s.Example.Line, s.Example.Msg)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	return b.String()
 }
 
 func (c *correlator) args(cmd, id string, more ...string) []string {

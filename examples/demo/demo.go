@@ -294,13 +294,19 @@ func (d *Demo) exercise(ctx context.Context, corr *correlator) error {
 	if d.res.CorrelatorURL != "" {
 		d.printf("  page: %s/trace/%s\n", d.res.CorrelatorURL, f.TraceID)
 	}
+	header := "$ correlate trace " + f.TraceID
 	text, err := corr.traceText(ctx, f.TraceID)
 	if err != nil {
-		d.printf("  (%v)\n  the same trace as the correlator's API returns it:\n", err)
+		// A correlate whose CLI cannot yet ask a running serve: show the
+		// same joined trace from serve's API.
+		if corr.url == "" {
+			return err
+		}
+		header = "GET " + corr.url + "/api/v1/traces/" + f.TraceID
 		text = t.Text()
 	}
 	d.res.TraceText = text
-	d.printf("\n$ correlate trace %s\n%s\n", f.TraceID, indent(text))
+	d.printf("\n%s\n%s\n", header, indent(text))
 
 	cov, err := corr.coverage(ctx)
 	if err != nil {

@@ -35,7 +35,7 @@ func Run(ctx context.Context, c Config) error {
 	// slogbridge, so every *Context call carries the span's ids. The
 	// service's name goes on every line, traced or not (logbridge's
 	// WithService names only traced lines; coverage needs the others too).
-	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(out, nil))).
+	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(out, &slog.HandlerOptions{AddSource: true}))).
 		With("service.name", "questionnaire")
 
 	shutdown, err := telemetry.Start(ctx, "questionnaire", c.OTLPEndpoint)
