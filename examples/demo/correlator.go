@@ -151,10 +151,10 @@ func (c *correlator) coverage(ctx context.Context) (string, error) {
 // coverageReport is the part of serve's GET /api/v1/coverage the demo
 // prints when the CLI cannot.
 type coverageReport struct {
-	Lines            int `json:"lines"`
-	Untraced         int `json:"untraced"`
+	Lines             int `json:"lines"`
+	Untraced          int `json:"untraced"`
 	UntracedInRequest int `json:"untraced_in_request"`
-	Sites            []struct {
+	Sites             []struct {
 		Service  string `json:"service"`
 		Key      string `json:"key"`
 		InReq    int    `json:"in_request"`
