@@ -47,7 +47,7 @@ func Run(ctx context.Context, c Config) error {
 	rc.Log.Encoding, rc.Log.Stat = "json", false
 	rc.Log.TimeFormat = "2006-01-02T15:04:05.000000Z07:00" // µs: lines of one request keep their order
 	rc.TraceIgnorePaths = []string{"/healthz"}
-	rc.DevServer.Enabled = false                           // it would listen on :6060
+	rc.DevServer.Enabled = false // it would listen on :6060
 	// go-zero's own tracing: this is where the request's sampling decision
 	// is taken (parent-based, by ratio), and spans go out over OTLP/HTTP.
 	rc.Telemetry = trace.Config{
