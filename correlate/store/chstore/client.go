@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -52,7 +51,7 @@ var codeRE = regexp.MustCompile(`Code: (\d+)`)
 
 // Server error codes worth a retry: timeouts, network errors between
 // servers, too many parts or queries, memory limits.
-var retryCodes = map[int]bool{159: true, 160: true, 164: false, 202: true, 209: true, 210: true, 241: true, 252: true, 279: true, 319: true}
+var retryCodes = map[int]bool{159: true, 160: true, 202: true, 209: true, 210: true, 241: true, 252: true, 279: true, 319: true}
 
 // do sends one statement (query in the URL, body as its data) and returns
 // the response body, which the caller must close.
@@ -65,12 +64,9 @@ func (s *shard) do(ctx context.Context, query string, body io.Reader) (io.ReadCl
 	req.SetBasicAuth(s.cfg.User, s.cfg.Password)
 	resp, err := s.cl.Do(req)
 	if err != nil {
-		retry := ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded)
-		var ne net.Error
-		if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			retry = true
-		}
-		return nil, &ShardError{Shard: s.idx, URL: s.base, Retryable: retry && ctx.Err() == nil, Err: err}
+		// Every transport failure is worth a retry (refused, reset, timed
+		// out), except the caller giving up.
+		return nil, &ShardError{Shard: s.idx, URL: s.base, Retryable: !errors.Is(err, context.Canceled), Err: err}
 	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
