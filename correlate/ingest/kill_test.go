@@ -20,8 +20,10 @@ const killChildEnv = "CORRELATE_INGEST_KILL_CHILD"
 // runKillChild follows a log into a store until it is killed: the process
 // the kill -9 test re-executes this test binary as.
 func runKillChild(spec string) {
-	data, log, _ := strings.Cut(spec, "|")
-	st, err := pebblestore.Open(data, pebblestore.Options{})
+	data, rest, _ := strings.Cut(spec, "|")
+	log, mode, _ := strings.Cut(rest, "|")
+	// nowal is how `correlate index` opens the store
+	st, err := pebblestore.Open(data, pebblestore.Options{DisableWAL: mode == "nowal", MemTableBytes: 1 << 20}) // small: many flushes
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)
@@ -47,6 +49,12 @@ func TestKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill -9 test runs a child process for a few seconds")
 	}
+	for _, mode := range []string{"wal", "nowal"} {
+		t.Run(mode, func(t *testing.T) { testKill9(t, mode) })
+	}
+}
+
+func testKill9(t *testing.T, mode string) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 1))
@@ -59,7 +67,7 @@ func TestKill9(t *testing.T) {
 
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), killChildEnv+"="+data+"|"+log)
+		cmd.Env = append(os.Environ(), killChildEnv+"="+data+"|"+log+"|"+mode)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -117,6 +125,9 @@ func TestKill9(t *testing.T) {
 
 	st := openStore(t, data)
 	defer st.Close()
+	if cps, _ := st.Checkpoints(context.Background()); len(cps) == 1 {
+		t.Logf("the children got to line %d; the final run reads the rest", cps[0].Line)
+	}
 	if _, err := Index(context.Background(), st, testConfig(log)); err != nil {
 		t.Fatal(err)
 	}

@@ -114,9 +114,12 @@ type Reader interface {
 	// then file, then offset). It returns an error wrapping ErrEmpty or
 	// ErrNotFound when there is nothing to return.
 	Logs(ctx context.Context, ids ...TraceID) ([]parse.Record, error)
-	// Range calls fn for every entry with from <= At < to, traced
-	// (complete) and untraced (compact, Raw empty) alike, in time order,
-	// until fn returns false.
+	// Range calls fn for every entry with from <= At < to (a zero time
+	// leaves that end open), traced (complete) and untraced (compact, Raw
+	// empty) alike, until fn returns false. Order: by day; within a day the
+	// untraced entries in time order, then the traced ones grouped by trace,
+	// each trace in time order. Coverage reports and exports use it;
+	// lookups use Logs.
 	Range(ctx context.Context, from, to time.Time, fn func(e *Entry) bool) error
 	// Stats describes the store.
 	Stats(ctx context.Context) (Stats, error)

@@ -57,7 +57,7 @@ Examples:
 				if err != nil {
 					return err
 				}
-				st, err := openStore(dir, false, storeOptions{Compression: *compression, Untraced: *untraced})
+				st, err := openStore(dir, false, storeOptions{Compression: *compression, Untraced: *untraced, DisableWAL: true})
 				if err != nil {
 					return err
 				}

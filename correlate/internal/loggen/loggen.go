@@ -97,6 +97,43 @@ var messages = []string{
 	"rate limit checked", "feature flag evaluated", "span exported", "message published",
 }
 
+var routes = []string{
+	"/api/v1/orders/{id}", "/api/v1/payments", "/api/v1/cart/items", "/healthz",
+	"/api/v1/users/{id}/profile", "/api/v1/search", "/api/v1/inventory/reserve",
+}
+
+var methods = []string{"GET", "POST", "PUT", "DELETE"}
+
+// appendExtras appends the request fields most service lines carry, as
+// JSON members (json) or logfmt pairs.
+func appendExtras(dst []byte, json bool, msg, n int) []byte {
+	route, method := routes[msg%len(routes)], methods[(msg+n)%len(methods)]
+	status := 200
+	if n%17 == 0 {
+		status = 500
+	} else if n%7 == 0 {
+		status = 404
+	}
+	if json {
+		dst = append(dst, `,"http.method":"`...)
+		dst = append(dst, method...)
+		dst = append(dst, `","http.route":"`...)
+		dst = append(dst, route...)
+		dst = append(dst, `","http.status_code":`...)
+		dst = strconv.AppendInt(dst, int64(status), 10)
+		dst = append(dst, `,"duration_ms":`...)
+		return strconv.AppendFloat(dst, float64(n%5000)/10, 'f', 1, 64)
+	}
+	dst = append(dst, " http.method="...)
+	dst = append(dst, method...)
+	dst = append(dst, " http.route="...)
+	dst = append(dst, route...)
+	dst = append(dst, " http.status_code="...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, " duration_ms="...)
+	return strconv.AppendFloat(dst, float64(n%5000)/10, 'f', 1, 64)
+}
+
 var callers = []string{
 	"handler/order.go:42", "service/payment.go:118", "repo/store.go:77", "cache/lru.go:31",
 	"mq/publish.go:64", "auth/jwt.go:203", "http/server.go:95", "db/query.go:150",
@@ -288,6 +325,7 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, svc...)
 		dst = append(dst, `","order_id":`...)
 		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = appendExtras(dst, true, e.msg, n)
 		if t != nil {
 			dst = append(dst, `,"trace_id":"`...)
 			dst = appendTraceHex(dst, t)
@@ -309,6 +347,7 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		}
 		dst = append(dst, `","amount":`...)
 		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = appendExtras(dst, true, e.msg, n)
 		dst = append(dst, `,"time":"`...)
 		dst = at.AppendFormat(dst, time.RFC3339)
 		dst = append(dst, `","message":"`...)
@@ -323,7 +362,9 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, msg...)
 		dst = append(dst, `","level":"`...)
 		dst = append(dst, e.level...)
-		dst = append(dst, `","service":"`...)
+		dst = append(dst, '"')
+		dst = appendExtras(dst, true, e.msg, n)
+		dst = append(dst, `,"service":"`...)
 		dst = append(dst, svc...)
 		if t != nil {
 			dst = append(dst, `","span":"`...)
@@ -343,13 +384,16 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, svc...)
 		dst = append(dst, `","sku":"SKU-`...)
 		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = append(dst, '"')
+		dst = appendExtras(dst, true, e.msg, n)
 		if t != nil {
-			dst = append(dst, `","trace_id":"`...)
+			dst = append(dst, `,"trace_id":"`...)
 			dst = appendTraceHex(dst, t)
 			dst = append(dst, `","span_id":"`...)
 			dst = appendHex64(dst, e.span)
+			dst = append(dst, '"')
 		}
-		dst = append(dst, "\"}\n"...)
+		dst = append(dst, "}\n"...)
 	case fSlogText:
 		dst = append(dst, "time="...)
 		dst = at.AppendFormat(dst, time.RFC3339Nano)
@@ -361,6 +405,7 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, svc...)
 		dst = append(dst, " user="...)
 		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = appendExtras(dst, false, e.msg, n)
 		if t != nil {
 			dst = append(dst, " trace_id="...)
 			dst = appendTraceHex(dst, t)
@@ -377,6 +422,7 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, msg...)
 		dst = append(dst, `" service=`...)
 		dst = append(dst, svc...)
+		dst = appendExtras(dst, false, e.msg, n)
 		if t != nil {
 			dst = append(dst, " trace_id="...)
 			dst = appendTraceHex(dst, t)
@@ -396,6 +442,7 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, svc...)
 		dst = append(dst, `","hits":`...)
 		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = appendExtras(dst, true, e.msg, n)
 		if t != nil {
 			dst = append(dst, `,"trace_id":"`...)
 			dst = appendTraceHex(dst, t)
@@ -413,13 +460,16 @@ func appendEntry(dst []byte, f format, svc string, at time.Time, e pendingEntry,
 		dst = append(dst, msg...)
 		dst = append(dst, `","dd.service":"`...)
 		dst = append(dst, svc...)
+		dst = append(dst, '"')
+		dst = appendExtras(dst, true, e.msg, n)
 		if t != nil {
-			dst = append(dst, `","dd.trace_id":"`...)
+			dst = append(dst, `,"dd.trace_id":"`...)
 			dst = strconv.AppendUint(dst, t.lo, 10)
 			dst = append(dst, `","dd.span_id":"`...)
 			dst = strconv.AppendUint(dst, e.span, 10)
+			dst = append(dst, '"')
 		}
-		dst = append(dst, "\"}\n"...)
+		dst = append(dst, "}\n"...)
 	}
 	if stack && (f == fZapConsole || f == fLogrusText || f == fSlogText) {
 		dst = append(dst, "goroutine 1 [running]:\nmain.handler(0xc000010000)\n\t/app/"...)

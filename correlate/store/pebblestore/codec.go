@@ -14,10 +14,10 @@ import (
 
 // Value encoding, version 1:
 //
-//	version(1) flags(1) raw(str) time(zigzag varint ns, when flagTime)
-//	precision(varint) line(varint) lines(varint) problems(varint)
-//	span(8 bytes when flagSpanBin, else str) file level msg service caller
-//	flags(str) stream
+//	version(1) flags(1) raw(str) time(zigzag varint ns, when flagTime and
+//	not flagTimeIsAt) precision(1 byte code) line(varint) lines(varint)
+//	problems(varint) span(8 bytes when flagSpanBin, else str) file level
+//	msg service caller flags(str) stream
 //
 // str is a uvarint n: n even → n/2 literal bytes follow; n odd → a
 // reference (n>>1 = offset into raw, then uvarint length). Level, message,
@@ -32,7 +32,13 @@ const (
 	flagSpanBin
 	flagTime
 	flagCompact
+	flagTimeIsAt // Time equals the key's At: not stored again
 )
+
+// precisions are the common TimePrecision values, stored as their index;
+// others are stored as 0xff and a varint.
+var precisions = [...]time.Duration{0, time.Nanosecond, time.Microsecond, time.Millisecond, time.Second,
+	10 * time.Millisecond, 100 * time.Millisecond, 10 * time.Microsecond, 100 * time.Microsecond, 100 * time.Nanosecond}
 
 func appendEntry(dst []byte, e *store.Entry, compact bool) []byte {
 	r := &e.Record
@@ -44,13 +50,18 @@ func appendEntry(dst []byte, e *store.Entry, compact bool) []byte {
 		flags |= flagTraceIDLow
 	}
 	var span [8]byte
-	if len(r.SpanID) == 16 {
+	if len(r.SpanID) == 16 && !compact && strings.Contains(r.Raw, r.SpanID) {
+		// a reference into raw (below) costs less than 8 bytes
+	} else if len(r.SpanID) == 16 {
 		if _, err := hex.Decode(span[:], []byte(r.SpanID)); err == nil && strings.ToLower(r.SpanID) == r.SpanID {
 			flags |= flagSpanBin
 		}
 	}
 	if !r.Time.IsZero() {
 		flags |= flagTime
+		if r.Time.Equal(e.At) {
+			flags |= flagTimeIsAt
+		}
 	}
 	raw := r.Raw
 	msg := r.Msg
@@ -64,10 +75,20 @@ func appendEntry(dst []byte, e *store.Entry, compact bool) []byte {
 	dst = append(dst, codecVersion, flags)
 	dst = binary.AppendUvarint(dst, uint64(len(raw))<<1)
 	dst = append(dst, raw...)
-	if flags&flagTime != 0 {
+	if flags&flagTime != 0 && flags&flagTimeIsAt == 0 {
 		dst = binary.AppendVarint(dst, r.Time.UnixNano())
 	}
-	dst = binary.AppendVarint(dst, int64(r.TimePrecision))
+	code := byte(0xff)
+	for i, p := range precisions {
+		if p == r.TimePrecision {
+			code = byte(i)
+			break
+		}
+	}
+	dst = append(dst, code)
+	if code == 0xff {
+		dst = binary.AppendVarint(dst, int64(r.TimePrecision))
+	}
 	dst = binary.AppendVarint(dst, r.Line)
 	dst = binary.AppendUvarint(dst, uint64(r.Lines))
 	dst = binary.AppendUvarint(dst, uint64(r.Problems))
@@ -169,10 +190,18 @@ func decodeEntry(e *store.Entry, v []byte, hi, lo uint64, at time.Time, off int6
 	r := &e.Record
 	*r = parse.Record{Raw: d.raw, Offset: off}
 	e.At = at
-	if flags&flagTime != 0 {
+	if flags&flagTimeIsAt != 0 {
+		r.Time = at
+	} else if flags&flagTime != 0 {
 		r.Time = time.Unix(0, d.varint()).UTC()
 	}
-	r.TimePrecision = time.Duration(d.varint())
+	if code := d.bytes(1); len(code) == 1 && int(code[0]) < len(precisions) {
+		r.TimePrecision = precisions[code[0]]
+	} else if len(code) == 1 && code[0] == 0xff {
+		r.TimePrecision = time.Duration(d.varint())
+	} else {
+		d.err = errCorrupt
+	}
 	r.Line = d.varint()
 	r.Lines = int32(d.uvarint())
 	r.Problems = parse.Problem(d.uvarint())

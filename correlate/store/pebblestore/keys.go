@@ -11,7 +11,6 @@ import (
 //
 //	t bucket trace(16) at(8) file(8) offset(8) → traced entry, full
 //	l bucket lo(8) hi(8)                       → ∅: a 128-bit trace with that low half
-//	r bucket at(8) file(8) offset(8)           → trace(16): time index of traced entries
 //	u bucket at(8) file(8) offset(8)           → untraced entry, compact
 //	b bucket                                   → ∅: the bucket holds entries
 //	c file(8)                                  → checkpoint
@@ -19,7 +18,6 @@ import (
 const (
 	spaceTrace    = 't'
 	spaceLow      = 'l'
-	spaceTime     = 'r'
 	spaceUntraced = 'u'
 	spaceBucket   = 'b'
 	spaceCheck    = 'c'
@@ -85,7 +83,7 @@ func appendLowKey(dst []byte, b uint32, lo, hi uint64) []byte {
 	return binary.BigEndian.AppendUint64(dst, hi)
 }
 
-// appendTimeKey is the key of the r and u spaces.
+// appendTimeKey is the key of the u space.
 func appendTimeKey(dst []byte, space byte, b uint32, at time.Time, file uint64, off int64) []byte {
 	dst = append(dst, space)
 	dst = binary.BigEndian.AppendUint32(dst, b)

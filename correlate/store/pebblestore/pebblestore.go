@@ -50,6 +50,13 @@ type Options struct {
 	// Untraced says how entries without a trace id are kept: "compact"
 	// (default), "full" (raw line too) or "none".
 	Untraced string
+	// DisableWAL skips Pebble's write-ahead log: for one-shot bulk
+	// indexing, which writes every byte once less and leaves no log files
+	// behind. A crash then loses the writes since the last memtable flush,
+	// but never splits an entry batch from its checkpoint (a batch lives in
+	// one memtable), so a restart re-reads from the last flushed
+	// checkpoint. Close flushes.
+	DisableWAL bool
 }
 
 // Store is the Pebble store. Open one per data folder.
@@ -119,7 +126,8 @@ func Open(dir string, o Options) (*Store, error) {
 	po := &pebble.Options{
 		Cache:                       cache,
 		MemTableSize:                o.MemTableBytes,
-		MemTableStopWritesThreshold: 4,
+		MemTableStopWritesThreshold: 2, // also caps recycled WAL files at 3
+		DisableWAL:                  o.DisableWAL,
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       40,
 		LBaseMaxBytes:               256 << 20,
@@ -196,7 +204,14 @@ func (s *Store) load() error {
 
 // Close flushes and closes the store.
 func (s *Store) Close() error {
-	if !s.opts.ReadOnly {
+	switch {
+	case s.opts.ReadOnly:
+	case s.opts.DisableWAL:
+		if err := s.db.Flush(); err != nil {
+			s.db.Close()
+			return err
+		}
+	default:
 		if err := s.db.LogData(nil, pebble.Sync); err != nil {
 			s.db.Close()
 			return err
@@ -232,7 +247,29 @@ func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
 	return cps, it.Error()
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// kvSorter gathers a batch's keys and values in one buffer and sorts them.
+type kvSorter struct {
+	buf  []byte
+	recs []kvRec
+}
+
+type kvRec struct{ k, v, end int }
+
+var kvPool = sync.Pool{New: func() any { return new(kvSorter) }}
+
+func (x *kvSorter) reset() {
+	if cap(x.buf) > 64<<20 {
+		x.buf = nil
+	}
+	x.buf, x.recs = x.buf[:0], x.recs[:0]
+}
+
+// mark records the key buf[k:v] and the value buf[v:] just appended.
+func (x *kvSorter) mark(k, v int) { x.recs = append(x.recs, kvRec{k, v, len(x.buf)}) }
+
+func (x *kvSorter) sort() {
+	slices.SortFunc(x.recs, func(a, b kvRec) int { return bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v]) })
+}
 
 // Write stores entries and the checkpoint in one Pebble batch.
 func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
@@ -244,8 +281,10 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	bp := bufPool.Get().(*[]byte)
-	key, val := (*bp)[:0], make([]byte, 0, 1024)
+	kv := kvPool.Get().(*kvSorter)
+	defer kvPool.Put(kv)
+	kv.reset()
+	var key []byte
 	var newest time.Time
 	var touched []uint32
 	var lastLow [2]uint64
@@ -269,35 +308,35 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 			if s.opts.Untraced == "none" {
 				continue
 			}
-			key = appendTimeKey(key[:0], spaceUntraced, bk, at, cp.FileID, e.Offset)
-			val = appendEntry(val[:0], e, s.opts.Untraced == "compact")
-			if err := b.Set(key, val, nil); err != nil {
-				return err
-			}
+			k := len(kv.buf)
+			kv.buf = appendTimeKey(kv.buf, spaceUntraced, bk, at, cp.FileID, e.Offset)
+			v := len(kv.buf)
+			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact")
+			kv.mark(k, v)
 			continue
 		}
 		hi := id.Hi
 		if id.Only64 {
 			hi = 0
 		}
-		key = appendTraceKey(key[:0], bk, hi, id.Lo, at, cp.FileID, e.Offset)
-		val = appendEntry(val[:0], e, false)
-		if err := b.Set(key, val, nil); err != nil {
-			return err
-		}
-		var tid [16]byte
-		binary.BigEndian.PutUint64(tid[:8], hi)
-		binary.BigEndian.PutUint64(tid[8:], id.Lo)
-		key = appendTimeKey(key[:0], spaceTime, bk, at, cp.FileID, e.Offset)
-		if err := b.Set(key, tid[:], nil); err != nil {
-			return err
-		}
+		k := len(kv.buf)
+		kv.buf = appendTraceKey(kv.buf, bk, hi, id.Lo, at, cp.FileID, e.Offset)
+		v := len(kv.buf)
+		kv.buf = appendEntry(kv.buf, e, false)
+		kv.mark(k, v)
 		if hi != 0 && (lastLow != [2]uint64{hi, id.Lo}) {
 			lastLow = [2]uint64{hi, id.Lo}
-			key = appendLowKey(key[:0], bk, id.Lo, hi)
-			if err := b.Set(key, nil, nil); err != nil {
-				return err
-			}
+			k = len(kv.buf)
+			kv.buf = appendLowKey(kv.buf, bk, id.Lo, hi)
+			kv.mark(k, len(kv.buf))
+		}
+	}
+	// Sorted keys go into the memtable's skiplist next to each other: each
+	// insert starts from the previous one's position.
+	kv.sort()
+	for _, r := range kv.recs {
+		if err := b.Set(kv.buf[r.k:r.v], kv.buf[r.v:r.end], nil); err != nil {
+			return err
 		}
 	}
 	s.mu.Lock()
@@ -334,8 +373,6 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	if err := b.Set(checkKey(cp.FileID), cpv, nil); err != nil {
 		return err
 	}
-	*bp = key
-	bufPool.Put(bp)
 	if err := b.Commit(s.wo); err != nil {
 		return fmt.Errorf("pebblestore: write: %w", err)
 	}
@@ -461,85 +498,79 @@ func idsString(ids []store.TraceID) string {
 	return string(b)
 }
 
-// Range calls fn for every entry with from <= At < to in time order.
+// Range calls fn for every entry with from <= At < to (zero times leave
+// that end open), day by day: first the day's untraced entries in time
+// order, then its traced entries grouped by trace id, each trace's in time
+// order (the store keeps no time index of traced entries: it would cost
+// about as much as the entries themselves).
 func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.Entry) bool) error {
-	buckets := s.sortedBuckets()
-	rit, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceTime}, UpperBound: []byte{spaceTime + 1}})
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
 	if err != nil {
 		return err
 	}
-	defer rit.Close()
-	uit, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceUntraced}, UpperBound: []byte{spaceUntraced + 1}})
-	if err != nil {
-		return err
+	defer it.Close()
+	inRange := func(at time.Time) bool {
+		return (from.IsZero() || !at.Before(from)) && (to.IsZero() || at.Before(to))
 	}
-	defer uit.Close()
-	var lo, hi, tk []byte
-	for _, bk := range buckets {
+	var p []byte
+	for _, bk := range s.sortedBuckets() {
 		if !to.IsZero() && !bucketStart(bk).Before(to) {
 			break
 		}
 		if !from.IsZero() && !bucketStart(bk+1).After(from) {
 			continue
 		}
-		lo = appendTimeKey(lo[:0], 0, bk, from, 0, 0)[1:]
-		hi = appendBucketKey(hi[:0], 0, bk)[1:]
-		hi = binary.BigEndian.AppendUint64(hi, atKey(to))
-		if to.IsZero() {
-			hi = appendBucketKey(hi[:0], 0, bk+1)[1:]
+		// untraced, in time order
+		p = appendBucketKey(p[:0], spaceUntraced, bk)
+		start := append([]byte(nil), p...)
+		if !from.IsZero() {
+			start = binary.BigEndian.AppendUint64(start, atKey(from))
 		}
-		seek := func(it *pebble.Iterator, space byte) bool {
-			return it.SeekGE(append([]byte{space}, lo...))
-		}
-		inRange := func(it *pebble.Iterator) bool {
-			return it.Valid() && bytes.Compare(it.Key()[1:], hi) < 0
-		}
-		rok, uok := seek(rit, spaceTime) && inRange(rit), seek(uit, spaceUntraced) && inRange(uit)
-		for rok || uok {
-			useR := rok && (!uok || bytes.Compare(rit.Key()[1:], uit.Key()[1:]) <= 0)
+		for ok := it.SeekGE(start); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
+			k := it.Key()
+			if len(k) != timeKeyLen {
+				continue
+			}
+			at := atFromKey(binary.BigEndian.Uint64(k[5:]))
+			if !to.IsZero() && !at.Before(to) {
+				break
+			}
 			var e store.Entry
-			if useR {
-				k := rit.Key()
-				v := rit.Value()
-				if len(k) != timeKeyLen || len(v) != 16 {
-					rok = rit.Next() && inRange(rit)
-					continue
-				}
-				thi, tlo := binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])
-				atk := binary.BigEndian.Uint64(k[5:])
-				tk = appendTraceKey(tk[:0], bk, thi, tlo, atFromKey(atk), binary.BigEndian.Uint64(k[13:]), int64(binary.BigEndian.Uint64(k[21:])))
-				tv, closer, err := s.db.Get(tk)
-				if err == nil {
-					err = decodeEntry(&e, tv, thi, tlo, atFromKey(atk), int64(binary.BigEndian.Uint64(k[21:])))
-					closer.Close()
-					if err != nil {
-						return err
-					}
-					if !fn(&e) {
-						return nil
-					}
-				} else if !errors.Is(err, pebble.ErrNotFound) {
-					return err
-				}
-				rok = rit.Next() && inRange(rit)
-			} else {
-				k := uit.Key()
-				if len(k) == timeKeyLen {
-					atk := binary.BigEndian.Uint64(k[5:])
-					if err := decodeEntry(&e, uit.Value(), 0, 0, atFromKey(atk), int64(binary.BigEndian.Uint64(k[21:]))); err != nil {
-						return err
-					}
-					if !fn(&e) {
-						return nil
-					}
-				}
-				uok = uit.Next() && inRange(uit)
+			v, err := it.ValueAndErr()
+			if err != nil {
+				return err
+			}
+			if err := decodeEntry(&e, v, 0, 0, at, int64(binary.BigEndian.Uint64(k[21:]))); err != nil {
+				return err
+			}
+			if !fn(&e) {
+				return nil
 			}
 		}
-		if err := rit.Error(); err != nil {
-			return err
+		// traced, by trace
+		p = appendBucketKey(p[:0], spaceTrace, bk)
+		for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
+			k := it.Key()
+			if len(k) != traceKeyLen {
+				continue
+			}
+			at := atFromKey(binary.BigEndian.Uint64(k[21:]))
+			if !inRange(at) {
+				continue
+			}
+			var e store.Entry
+			v, err := it.ValueAndErr()
+			if err != nil {
+				return err
+			}
+			if err := decodeEntry(&e, v, binary.BigEndian.Uint64(k[5:]), binary.BigEndian.Uint64(k[13:]), at, int64(binary.BigEndian.Uint64(k[37:]))); err != nil {
+				return err
+			}
+			if !fn(&e) {
+				return nil
+			}
 		}
-		if err := uit.Error(); err != nil {
+		if err := it.Error(); err != nil {
 			return err
 		}
 	}
@@ -603,7 +634,7 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 			break
 		}
 		b := s.db.NewBatch()
-		for _, sp := range []byte{spaceTrace, spaceLow, spaceTime, spaceUntraced} {
+		for _, sp := range []byte{spaceTrace, spaceLow, spaceUntraced} {
 			start := appendBucketKey(nil, sp, bk)
 			if err := b.DeleteRange(start, appendBucketKey(nil, sp, bk+1), nil); err != nil {
 				b.Close()

@@ -127,7 +127,9 @@ func TestLogs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"first", "other trace", "datadog decimal line", "third", "untraced"}
+		// untraced in time order, then traced by trace id (64-bit-only ids,
+		// high half zero, first)
+		want := []string{"untraced", "datadog decimal line", "other trace", "first", "third"}
 		if len(got) != len(want) {
 			t.Fatalf("got %q, want %q", got, want)
 		}
