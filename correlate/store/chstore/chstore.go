@@ -126,6 +126,13 @@ func (s *Store) send(ctx context.Context, entries []store.Entry, cp store.Checkp
 	n := uint64(len(s.shards))
 	traced := make([][]byte, n)
 	untraced := make([][]byte, n)
+	est := 0
+	for i := range entries {
+		est += len(entries[i].Raw) + len(entries[i].Msg) + len(entries[i].File) + 320
+	}
+	for k := range traced {
+		traced[k] = make([]byte, 0, est/int(n)+est/8)
+	}
 	for i := range entries {
 		e := &entries[i]
 		if id, ok := store.TraceIDFromRecord(e.TraceID, e.TraceIDLow); ok {

@@ -49,7 +49,8 @@ func (s *Store) ddl() []string {
 	raw       String
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMMDD(at)
-ORDER BY (trace_lo, trace_hi, at, at_ns, file, offset)`, db, tEntries, localSuffix, entryColumns),
+ORDER BY (trace_lo, trace_hi, at, at_ns, file, offset)
+SETTINGS index_granularity = 1024`, db, tEntries, localSuffix, entryColumns),
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s%s (%s
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMMDD(at)
