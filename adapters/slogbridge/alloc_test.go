@@ -81,3 +81,21 @@ func TestAllocsFirstLine(t *testing.T) {
 		t.Errorf("first line of a span adds %v allocs, want 1", got-base)
 	}
 }
+
+// TestAllocsInGroup pins what an open group costs: the caller's attributes
+// and each group level are rebuilt, the trace fields are not.
+func TestAllocsInGroup(t *testing.T) {
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	l := slog.New(NewHandler(slog.NewJSONHandler(io.Discard, nil))).WithGroup("request")
+	l.InfoContext(ctx, "m")
+	bare := slog.New(slog.NewJSONHandler(io.Discard, nil)).WithGroup("request")
+	log := func(l *slog.Logger) func() {
+		return func() { l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2)) }
+	}
+	base := testing.AllocsPerRun(500, log(bare))
+	// The caller's attributes gathered, the group's members, and the
+	// group's attribute slice.
+	if got := testing.AllocsPerRun(500, log(l)); got-base != 3 {
+		t.Errorf("a line in a group adds %v allocs, want 3", got-base)
+	}
+}

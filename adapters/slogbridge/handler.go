@@ -121,7 +121,8 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		return h.next.Handle(ctx, r)
 	}
-	var trace []slog.Attr
+	var arr [2 * maxInline]slog.Attr
+	trace := arr[:0]
 	if ok {
 		for _, f := range fs.Fields {
 			trace = append(trace, attr(f))
