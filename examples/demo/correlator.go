@@ -127,25 +127,26 @@ func (c *correlator) traceText(ctx context.Context, id string) (string, error) {
 // coverage is `correlate coverage` on the demo's data. While serve holds
 // the data folder the command asks it (serve leaves its address there); a
 // correlate that cannot yet is answered from serve's API instead.
-func (c *correlator) coverage(ctx context.Context) (string, error) {
+func (c *correlator) coverage(ctx context.Context) (header, text string, err error) {
 	out, err := c.run(ctx, "coverage", "--data", c.data)
 	if err == nil || c.url == "" {
-		return string(out), err
+		return "$ correlate coverage", string(out), err
 	}
-	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/coverage", nil)
+	url := c.url + "/api/v1/coverage"
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if rerr != nil {
-		return "", err
+		return "", "", err
 	}
 	resp, rerr := http.DefaultClient.Do(req)
 	if rerr != nil {
-		return "", err
+		return "", "", err
 	}
 	defer resp.Body.Close()
 	var rep coverageReport
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&rep) != nil {
-		return "", err
+		return "", "", err
 	}
-	return rep.Text(), nil
+	return "GET " + url, rep.Text(), nil
 }
 
 // coverageReport is the part of serve's GET /api/v1/coverage the demo

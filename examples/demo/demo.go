@@ -308,17 +308,30 @@ func (d *Demo) exercise(ctx context.Context, corr *correlator) error {
 	d.res.TraceText = text
 	d.printf("\n%s\n%s\n", header, indent(text))
 
-	cov, err := corr.coverage(ctx)
+	header, cov, err := corr.coverage(ctx)
 	if err != nil {
 		return err
 	}
 	d.res.Coverage = cov
-	d.printf("$ correlate coverage\n%s\n", indent(cov))
+	d.printf("\nThe context dropped on purpose in notify-worker (escalate, started from context.Background()):\n%s\n%s\n", header, indent(cov))
 
 	u := d.res.Unsampled
-	d.printf("Request #%d (%s, %d) was not sampled by the gateway: Jaeger has no spans for trace %s,\n", u.N, u.Kind, u.Status, u.TraceID)
-	d.printf("but its log lines carry the trace id with trace_flags 00, and the correlator says why:\n")
-	d.printf("  %s\n", corr.command(corr.args("trace", u.TraceID)...))
+	d.printf("\nRequest #%d (%s, %d) was not sampled by the gateway: Jaeger has no spans for trace %s,\n", u.N, u.Kind, u.Status, u.TraceID)
+	d.printf("but its log lines carry the trace id (trace_flags 00), and the correlator says why it has no spans:\n")
+	if ut, _, err := corr.traceJSON(ctx, u.TraceID); err == nil {
+		for i, l := range ut.Orphans {
+			if i == 4 {
+				d.printf("  ... %d lines in all\n", len(ut.Orphans))
+				break
+			}
+			d.printf("  %-15s %-32s [%s]\n", l.Service, l.Msg, l.Reason)
+		}
+	}
+	if d.res.CorrelatorURL != "" {
+		d.printf("  page: %s/trace/%s\n", d.res.CorrelatorURL, u.TraceID)
+	} else {
+		d.printf("  %s\n", corr.command(corr.args("trace", u.TraceID)...))
+	}
 	return nil
 }
 
