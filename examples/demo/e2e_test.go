@@ -185,7 +185,7 @@ func TestDemoShort(t *testing.T) {
 			t.Errorf("no unsampled request among %d", len(res.Requests))
 		}
 		out := output.String()
-		for _, want := range []string{"no UI", res.LogDir, res.Failing.TraceID, "correlate coverage"} {
+		for _, want := range []string{"no UI", res.LogDir, res.Failing.TraceID, "safety desk"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("report lacks %q", want)
 			}
