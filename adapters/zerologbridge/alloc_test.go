@@ -4,6 +4,7 @@ package zerologbridge
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 
@@ -61,33 +62,38 @@ func TestCtxAllocs(t *testing.T) {
 	}
 }
 
-// TestAllocsFirstLine pins the cost of a span's first line: one allocation,
-// the span's rendered fields.
-func TestAllocsFirstLine(t *testing.T) {
-	tests := []struct {
+// TestAllocsNewSpans pins the cost of a span's first lines: the first
+// renders on the stack, the second keeps the rendering (one allocation),
+// and a span that writes a single line never allocates.
+func TestAllocsNewSpans(t *testing.T) {
+	hooks := []struct {
 		name string
 		hook zerolog.Hook
 	}{
 		{"OTel", NewHook()},
 		{"Datadog and GCP", NewHook(logbridge.WithProfile(logbridge.Datadog, logbridge.GCP("epro")))},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var n uint64
-			newSpan := func(l zerolog.Logger) func() {
-				return func() {
-					n++
-					s := trace.SpanID{1, byte(n), byte(n >> 8), 3, 4, 5, 6, 7}
-					ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: s}))
-					l.Info().Ctx(ctx).Msg("form stored")
+	for _, hk := range hooks {
+		for _, lines := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/%d lines", hk.name, lines), func(t *testing.T) {
+				var n uint64
+				span := func(l zerolog.Logger) func() {
+					return func() {
+						n++
+						s := trace.SpanID{1, byte(n), byte(n >> 8), 3, 4, 5, 6, 7}
+						ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: s}))
+						for i := 0; i < lines; i++ {
+							l.Info().Ctx(ctx).Msg("form stored")
+						}
+					}
 				}
-			}
-			// The test's own contexts allocate: count them with the bare logger.
-			base := testing.AllocsPerRun(500, newSpan(zerolog.New(io.Discard)))
-			got := testing.AllocsPerRun(500, newSpan(zerolog.New(io.Discard).Hook(tt.hook)))
-			if got-base != 1 {
-				t.Errorf("first line of a span adds %v allocs, want 1", got-base)
-			}
-		})
+				// The test's own contexts allocate: count them with the bare logger.
+				base := testing.AllocsPerRun(500, span(zerolog.New(io.Discard)))
+				got := testing.AllocsPerRun(500, span(zerolog.New(io.Discard).Hook(hk.hook)))
+				if want := float64(lines - 1); got-base != want {
+					t.Errorf("a span of %d lines adds %v allocs, want %v", lines, got-base, want)
+				}
+			})
+		}
 	}
 }

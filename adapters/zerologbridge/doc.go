@@ -28,11 +28,13 @@
 //
 // # Cost
 //
-// A span's fields are rendered once, as ready JSON, into one allocation
-// without pointers (from a template compiled by NewHook from logbridge's
-// own output), and every later line of the span copies them into the event
-// with a single Event.RawJSON: after a span's first line the hook adds no
-// allocation and no per-byte escaping. zerolog copies the bytes into the
+// A span's fields are rendered as ready JSON, from a template compiled by
+// NewHook from logbridge's own output, and copied into the event with a
+// single Event.RawJSON: no per-byte escaping. A span's first line renders
+// on the stack; its second keeps the rendering, in one allocation without
+// pointers, which every later line of the span copies. So a span that
+// writes one line allocates nothing, and one that writes many allocates
+// once. zerolog copies the bytes into the
 // event's buffer, and the rendering is never written again, so a writer
 // that buffers (ConsoleWriter, a diode writer) sees stable bytes. The
 // duplicate check reads the bytes already encoded, and only when two hooks

@@ -25,6 +25,7 @@ type Hook struct {
 	// zerolog does not encode JSON or the fields cannot be rendered so.
 	tmpl      *template
 	fragments [fragmentSlots]atomic.Pointer[byte]
+	seen      [fragmentSlots]atomic.Uint64 // the span last noted in each slot
 }
 
 var _ zerolog.Hook = (*Hook)(nil)
@@ -52,10 +53,15 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 	}
 	ctx := e.GetCtx()
 	if sc, ok := logbridge.FromContext(ctx); ok && (!sharesEvent(e) || !hasKey(encoded(e), h.firstKey)) {
-		if h.tmpl != nil {
-			e.RawJSON(h.tmpl.key, h.fragment(sc))
-		} else {
+		switch {
+		case h.tmpl == nil:
 			h.fields(e, h.b.SpanFields(sc))
+		case h.tmpl.max <= smallRendered:
+			var buf [smallRendered]byte
+			e.RawJSON(h.tmpl.key, h.fragment(buf[:0], sc))
+		default:
+			var buf [maxRendered]byte
+			e.RawJSON(h.tmpl.key, h.fragment(buf[:0], sc))
 		}
 	}
 	if h.b.HasBaggage() {

@@ -18,10 +18,15 @@ import (
 // what logbridge writes for probe spans: the keys, the profile encodings
 // and the service name stay logbridge's.
 
-// maxRendered bounds a template's rendering; longer ones (a very long
-// project id or service name) are not used and the fields are written one
+// smallRendered and maxRendered are the sizes of the stack buffers a line
+// is rendered into: most templates fit the small one, whose zeroing costs
+// less. A template that could be longer than the large one (a very long
+// project id or service name) is not used, and the fields are written one
 // by one.
-const maxRendered = 1024
+const (
+	smallRendered = 256
+	maxRendered   = 1024
+)
 
 // valueKind says how a template part turns a span context into text.
 type valueKind uint8
