@@ -34,9 +34,9 @@
 // on the stack; its second keeps the rendering, in one allocation without
 // pointers, which every later line of the span copies. So a span that
 // writes one line allocates nothing, and one that writes many allocates
-// once. zerolog copies the bytes into the
-// event's buffer, and the rendering is never written again, so a writer
-// that buffers (ConsoleWriter, a diode writer) sees stable bytes. The
+// once. zerolog copies the bytes into the event's buffer, and a kept
+// rendering is never written again, so a writer that buffers
+// (ConsoleWriter, a diode writer) sees stable bytes. The
 // duplicate check reads the bytes already encoded, and only when two hooks
 // of this package run on one event. With zerolog's binary_log build tag
 // (CBOR) the fields are written one by one with Event.Str and Event.Bool,
