@@ -42,7 +42,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
+	tr := &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 2 * time.Second /* below ClickHouse's keep_alive_timeout (3s) */, DisableCompression: true}
 	cl := &http.Client{Transport: tr}
 	s := &Store{cfg: cfg}
 	for i, u := range cfg.Shards {

@@ -62,6 +62,10 @@ func (s *shard) do(ctx context.Context, query string, body io.Reader) (io.ReadCl
 		return nil, &ShardError{Shard: s.idx, URL: s.base, Err: err}
 	}
 	req.SetBasicAuth(s.cfg.User, s.cfg.Password)
+	// Every statement here may be repeated (inserts are idempotent by
+	// key): let the transport resend it on a pooled connection the server
+	// closed meanwhile. A nil value marks it without sending the header.
+	req.Header["X-Idempotency-Key"] = nil
 	resp, err := s.cl.Do(req)
 	if err != nil {
 		// Every transport failure is worth a retry (refused, reset, timed
