@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"unsafe"
 
+	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -22,28 +23,50 @@ const (
 	fragmentSlots = 1024
 )
 
-// fragment appends the JSON of sc's fields after the first key to dst (a
-// stack buffer with room for it) and returns it, or returns the cached
-// rendering when the span was seen recently.
-func (h *Hook) fragment(dst []byte, sc trace.SpanContext) []byte {
-	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
-	key := binary.LittleEndian.Uint64(sid[:]) ^ binary.LittleEndian.Uint64(tid[8:])
-	i := key % fragmentSlots
-	if p := h.fragments[i].Load(); p != nil {
-		hdr := unsafe.Slice(p, fragmentHeader)
-		if trace.TraceID(hdr[2:18]) == tid && trace.SpanID(hdr[18:26]) == sid && trace.TraceFlags(hdr[26]) == flags {
-			return unsafe.Slice(p, fragmentHeader+int(binary.LittleEndian.Uint16(hdr)))[fragmentHeader:]
-		}
+// cached returns the kept rendering of sc's fields, or nil.
+func (h *Hook) cached(sc trace.SpanContext) []byte {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	p := h.fragments[fragmentSlot(tid, sid)].Load()
+	if p == nil {
+		return nil
 	}
-	if h.seen[i].Swap(key) != key {
-		return h.tmpl.render(dst, sc) // the span's first line, or a rare one
+	hdr := unsafe.Slice(p, fragmentHeader)
+	if binary.LittleEndian.Uint64(hdr[2:]) != binary.LittleEndian.Uint64(tid[:8]) ||
+		binary.LittleEndian.Uint64(hdr[10:]) != binary.LittleEndian.Uint64(tid[8:]) ||
+		binary.LittleEndian.Uint64(hdr[18:]) != binary.LittleEndian.Uint64(sid[:]) ||
+		hdr[26] != byte(sc.TraceFlags()) {
+		return nil
+	}
+	return unsafe.Slice(p, fragmentHeader+int(binary.LittleEndian.Uint16(hdr)))[fragmentHeader:]
+}
+
+// render writes sc's fields into e from a fresh rendering, on the stack for
+// a span's first line; from its second line on, the rendering is kept.
+func (h *Hook) render(e *zerolog.Event, sc trace.SpanContext) {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	i := fragmentSlot(tid, sid)
+	if key := binary.LittleEndian.Uint64(sid[:]) ^ binary.LittleEndian.Uint64(tid[8:]); h.seen[i].Swap(key) != key {
+		if h.tmpl.max <= smallRendered {
+			var buf [smallRendered]byte
+			e.RawJSON(h.tmpl.key, h.tmpl.render(buf[:0], sc))
+		} else {
+			var buf [maxRendered]byte
+			e.RawJSON(h.tmpl.key, h.tmpl.render(buf[:0], sc))
+		}
+		return
 	}
 	buf := make([]byte, fragmentHeader, fragmentHeader+h.tmpl.max)
 	copy(buf[2:18], tid[:])
 	copy(buf[18:26], sid[:])
-	buf[26] = byte(flags)
+	buf[26] = byte(sc.TraceFlags())
 	buf = h.tmpl.render(buf, sc)
 	binary.LittleEndian.PutUint16(buf, uint16(len(buf)-fragmentHeader))
 	h.fragments[i].Store(&buf[0])
-	return buf[fragmentHeader:]
+	e.RawJSON(h.tmpl.key, buf[fragmentHeader:])
+}
+
+// fragmentSlot is the cache slot of a span: span ids are random, so their
+// low bits spread evenly.
+func fragmentSlot(tid trace.TraceID, sid trace.SpanID) uint64 {
+	return (binary.LittleEndian.Uint64(sid[:]) ^ binary.LittleEndian.Uint64(tid[8:])) % fragmentSlots
 }

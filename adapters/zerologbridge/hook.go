@@ -53,15 +53,12 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 	}
 	ctx := e.GetCtx()
 	if sc, ok := logbridge.FromContext(ctx); ok && (!sharesEvent(e) || !hasKey(encoded(e), h.firstKey)) {
-		switch {
-		case h.tmpl == nil:
+		if h.tmpl == nil {
 			h.fields(e, h.b.SpanFields(sc))
-		case h.tmpl.max <= smallRendered:
-			var buf [smallRendered]byte
-			e.RawJSON(h.tmpl.key, h.fragment(buf[:0], sc))
-		default:
-			var buf [maxRendered]byte
-			e.RawJSON(h.tmpl.key, h.fragment(buf[:0], sc))
+		} else if raw := h.cached(sc); raw != nil {
+			e.RawJSON(h.tmpl.key, raw)
+		} else {
+			h.render(e, sc)
 		}
 	}
 	if h.b.HasBaggage() {
