@@ -28,10 +28,12 @@ type ShardError struct {
 	Err       error
 }
 
+// Error names the shard and says what failed.
 func (e *ShardError) Error() string {
 	return fmt.Sprintf("chstore: shard %d (%s): %v", e.Shard, e.URL, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *ShardError) Unwrap() error { return e.Err }
 
 // Is makes a retryable ShardError match ErrUnavailable.

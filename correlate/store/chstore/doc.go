@@ -26,6 +26,8 @@
 //     of a 64-bit id (Datadog, B3; store.TraceID.Only64) or of a 128-bit id
 //     together with its 64-bit-only lines (trace_hi = 0) is then one primary
 //     key range either way, with no side index.
+//     Its index granule is 1024 rows (not 8192): a lookup reads a few
+//     small granules instead of one large one.
 //   - untraced_local: entries without a trace id, compact (no raw line,
 //     message cut to store.UntracedMsgBytes), ORDER BY (at, at_ns, file,
 //     offset), for coverage and Range.
@@ -73,7 +75,8 @@
 //     Checkpoints takes argMax(cp, updated) per file.
 //
 // The guarantee is at-least-once storage with exactly-once reads, for a
-// writer that calls Write in file order and resumes from Checkpoints. A
+// writer that calls Write in file order, one batch of a file at a time
+// (as ingest does), and resumes from Checkpoints. A
 // replica restarted on another machine resumes from what ClickHouse holds
 // (plus its own spool, if it kept the folder).
 //

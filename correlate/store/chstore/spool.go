@@ -90,7 +90,7 @@ func (sp *spool) pending() bool {
 	return len(sp.seqs) > 0
 }
 
-// Len returns the number of batches held.
+// len returns the number of batches and bytes held.
 func (sp *spool) len() (int, int64) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
