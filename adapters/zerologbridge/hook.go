@@ -23,9 +23,11 @@ type Hook struct {
 	firstKey string
 	// tmpl renders the fields straight from the span context; nil when
 	// zerolog does not encode JSON or the fields cannot be rendered so.
-	tmpl      *template
+	tmpl *template
+	// fragments are kept renderings (see fragment.go); seen notes the span
+	// whose first line each slot rendered last.
 	fragments [fragmentSlots]atomic.Pointer[byte]
-	seen      [fragmentSlots]atomic.Uint64 // the span last noted in each slot
+	seen      [fragmentSlots]atomic.Uint64
 }
 
 var _ zerolog.Hook = (*Hook)(nil)
@@ -45,8 +47,9 @@ func NewHook(opts ...logbridge.Option) zerolog.Hook {
 	return h
 }
 
-// Run implements zerolog.Hook. It does nothing for a discarded event or one
-// whose context carries no valid span context.
+// Run implements zerolog.Hook. It does nothing for a discarded event; for
+// a context without a valid span context it writes no trace fields (the
+// configured baggage members are still copied).
 func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 	if level == zerolog.Disabled || !e.Enabled() {
 		return
