@@ -13,6 +13,8 @@ type lineIDs struct {
 	traceID    trace.TraceID
 	spanID     trace.SpanID
 	flags      trace.TraceFlags
+	traceVal   any // the line's own values, reused when they are hex as written
+	spanVal    any
 	hasTrace   bool
 	hasSpan    bool
 	flagsKnown bool
@@ -43,7 +45,7 @@ func (l *lineIDs) readTrace(v any) bool {
 	if len(s) != 2*len(id) || !decodeHex(id[:], s) || !id.IsValid() {
 		return false
 	}
-	l.traceID, l.hasTrace = id, true
+	l.traceID, l.traceVal, l.hasTrace = id, v, true
 	return true
 }
 
@@ -70,7 +72,7 @@ func (l *lineIDs) readSpan(v any) bool {
 	if !id.IsValid() {
 		return false
 	}
-	l.spanID, l.hasSpan = id, true
+	l.spanID, l.spanVal, l.hasSpan = id, v, true
 	return true
 }
 

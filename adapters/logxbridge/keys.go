@@ -1,6 +1,7 @@
 package logxbridge
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 
@@ -14,16 +15,10 @@ type role uint8
 
 const (
 	roleNone    role = iota
-	roleTrace        // a trace id: logx's "trace", or a profile's trace key
+	roleTrace        // a trace id: logx's "trace" (before FieldKeys, and their default), or a profile's trace key
 	roleSpan         // a span id: logx's "span", or a profile's span key
 	roleFlags        // a profile's sampling key, written by the context side
 	roleService      // a profile's service key, when WithService is set
-)
-
-// logx's own keys, fixed before v1.9.1 and the defaults of FieldKeys since.
-const (
-	logxTraceKey = "trace"
-	logxSpanKey  = "span"
 )
 
 type keyRole struct {
@@ -35,8 +30,10 @@ type keyRole struct {
 // it reads and replaces, and the encoded fields of recent spans.
 type lineFields struct {
 	b     *logbridge.Bridge
-	keys  []keyRole // a few keys: a linear scan beats a map here
-	flags []string  // the profiles' sampling keys
+	keys  []keyRole      // a few keys: a linear scan beats a map here
+	flags []string       // the profiles' sampling keys
+	ctx   bool           // entries carry a context (routing writers)
+	boxed map[string]any // values boxed once: flags, the service name
 	cache [entrySlots]atomic.Pointer[spanEntry]
 	pool  sync.Pool
 }
@@ -51,7 +48,8 @@ type spanEntry struct {
 	sc         trace.SpanContext
 	flagsKnown bool
 	fields     []logx.LogField
-	sf         *logbridge.SpanFields
+	ctx        context.Context // holds sc, for the routing writers' adapters
+	inline     [6]logx.LogField
 }
 
 func newLineFields(opts []logbridge.Option) *lineFields {
@@ -62,8 +60,12 @@ func newLineFields(opts []logbridge.Option) *lineFields {
 		}
 		lf.keys = append(lf.keys, keyRole{k, r})
 	}
-	add(logxTraceKey, roleTrace)
-	add(logxSpanKey, roleSpan)
+	// Ids are read under logx's own keys and under every key SetFieldKeys
+	// may have pointed logx at, whatever profiles this Bridge writes.
+	for _, p := range []logbridge.Profile{logbridge.GoZero, logbridge.OTel, logbridge.ECS} {
+		add(p.TraceKey(), roleTrace)
+		add(p.SpanKey(), roleSpan)
+	}
 	for _, p := range lf.b.Profiles() {
 		add(p.TraceKey(), roleTrace)
 		add(p.SpanKey(), roleSpan)
@@ -79,6 +81,16 @@ func newLineFields(opts []logbridge.Option) *lineFields {
 		for _, f := range lf.b.SpanFields(probe).Fields {
 			if f.Key == p.ServiceKey() {
 				add(f.Key, roleService)
+			}
+		}
+	}
+	lf.boxed = map[string]any{"01": "01", "00": "00"}
+	for _, k := range lf.keys {
+		if k.role == roleService {
+			for _, f := range lf.b.SpanFields(probe).Fields {
+				if f.Key == k.key {
+					lf.boxed[f.String] = f.String
+				}
 			}
 		}
 	}
@@ -146,27 +158,49 @@ func (lf *lineFields) read(fields []logx.LogField) (ids lineIDs, owned uint64, o
 
 // entry returns the logx fields of a span, from the cache when the span was
 // seen recently.
-func (lf *lineFields) entry(sc trace.SpanContext, flagsKnown bool) *spanEntry {
+func (lf *lineFields) entry(ids *lineIDs, sc trace.SpanContext) *spanEntry {
 	tid, sid := sc.TraceID(), sc.SpanID()
 	slot := &lf.cache[(uint(sid[7])|uint(sid[6])<<8^uint(tid[15]))%entrySlots]
-	if e := slot.Load(); e != nil && e.flagsKnown == flagsKnown && e.sc.Equal(sc) {
+	if e := slot.Load(); e != nil && e.flagsKnown == ids.flagsKnown && e.sc.Equal(sc) {
 		return e
 	}
 	sf := lf.b.SpanFields(sc)
-	e := &spanEntry{sc: sc, flagsKnown: flagsKnown, sf: sf, fields: make([]logx.LogField, 0, len(sf.Fields))}
+	e := &spanEntry{sc: sc, flagsKnown: ids.flagsKnown}
+	e.fields = e.inline[:0]
+	if len(sf.Fields) > len(e.inline) {
+		e.fields = make([]logx.LogField, 0, len(sf.Fields))
+	}
+	if lf.ctx {
+		e.ctx = spanCtx(sc)
+	}
 	for _, f := range sf.Fields {
-		if !flagsKnown && lf.isFlags(f.Key) {
+		if !ids.flagsKnown && lf.isFlags(f.Key) {
 			// A writer that never saw the sampling decision does not guess it.
 			continue
 		}
-		if f.Kind == logbridge.BoolKind {
-			e.fields = append(e.fields, logx.Field(f.Key, f.Bool))
-		} else {
-			e.fields = append(e.fields, logx.Field(f.Key, f.String))
-		}
+		e.fields = append(e.fields, logx.LogField{Key: f.Key, Value: lf.value(ids, f)})
 	}
 	slot.Store(e)
 	return e
+}
+
+// value boxes a field's value for logx, reusing an interface that already
+// holds the same string (the line's own hex ids, the flags, the service
+// name) so that a span's first line allocates little.
+func (lf *lineFields) value(ids *lineIDs, f logbridge.Field) any {
+	if f.Kind == logbridge.BoolKind {
+		return f.Bool
+	}
+	if s, ok := ids.traceVal.(string); ok && s == f.String {
+		return ids.traceVal
+	}
+	if s, ok := ids.spanVal.(string); ok && s == f.String {
+		return ids.spanVal
+	}
+	if v, ok := lf.boxed[f.String]; ok {
+		return v
+	}
+	return f.String
 }
 
 // rewrite returns fields with the span's ids under the profiles' keys,
@@ -181,7 +215,7 @@ func (lf *lineFields) rewrite(fields []logx.LogField) ([]logx.LogField, *[]logx.
 	if !ok {
 		return fields, nil
 	}
-	e := lf.entry(sc, ids.flagsKnown)
+	e := lf.entry(&ids, sc)
 	buf := lf.pool.Get().(*[]logx.LogField)
 	out := (*buf)[:0]
 	for i := range fields {
