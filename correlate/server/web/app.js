@@ -158,7 +158,7 @@
     for (const l of ["debug", "info", "warn", "error", "fatal", "panic"]) {
       if (!levels.has(l)) continue;
       const cb = el("input", { type: "checkbox", checked: "checked", "data-filter-level": l });
-      levelChips.appendChild(el("label", { class: "chip log " + l }, cb, el("span", { class: "lvl", text: l })));
+      levelChips.appendChild(el("label", { class: "chip lvl-" + l }, cb, el("span", { class: "lvl", text: l })));
     }
     const svcChips = el("div", { class: "chips" }, el("span", { text: "Services:" }));
     for (const s of [...services].sort()) {
@@ -196,6 +196,7 @@
         el("div", { class: "track" }, el("div", { class: "bar", style: "left:" + left.toFixed(3) + "%;width:" + width.toFixed(3) + "%" })),
         el("div", { class: "dur", text: fmtMs(s.duration_ms || 0) }));
       const ul = el("ul", { class: "logs" });
+      ul.style.marginLeft = (depthOf(s) * 14) + "px";
       for (const l of logs) ul.appendChild(logRow(l, false));
       const box = el("div", { class: "span" + (s.error ? " err" : ""), id: "span-" + s.span_id, "data-span": s.span_id }, row, ul);
       if (tr.jaeger_ui) {
