@@ -17,7 +17,7 @@ import (
 // environment variables and an optional YAML file resolve into it (in that
 // order of precedence: flag over environment over file over default).
 type Config struct {
-	Data     string   `yaml:"data"`      // data folder of the embedded store
+	Data     string   `yaml:"data"`      // data folder of the embedded store (the spool's home with ClickHouse)
 	Logs     []string `yaml:"logs"`      // files, folders and globs to follow
 	Jaeger   string   `yaml:"jaeger"`    // Jaeger query base URL (api/v3, api/traces); "" for logs only
 	JaegerUI string   `yaml:"jaeger_ui"` // Jaeger UI base URL for "open in Jaeger" links; defaults to Jaeger
@@ -34,6 +34,15 @@ type Config struct {
 	ExportDelay    time.Duration `yaml:"export_delay"`    // spans younger than this may not be in Jaeger yet
 	PollInterval   time.Duration `yaml:"poll_interval"`   // how often followed files are checked
 	Redact         RedactConfig  `yaml:"redact"`
+
+	// ClickHouse, when set, keeps the index in ClickHouse instead of the
+	// embedded store: one HTTP URL per shard, in remote_servers order.
+	// Replicas of `correlate serve` share it; each follows its own node's
+	// files and keeps only a bounded spool for when ClickHouse is away.
+	ClickHouse         []string `yaml:"clickhouse"`
+	ClickHouseCluster  string   `yaml:"clickhouse_cluster"`  // remote_servers cluster naming the shards
+	ClickHouseDatabase string   `yaml:"clickhouse_database"` // default traceline
+	SpoolBytes         int64    `yaml:"spool_bytes"`         // cap of the spool in DATA/spool (default 256 MiB)
 }
 
 // RedactConfig masks patient data at ingest, before anything is stored.
@@ -56,7 +65,16 @@ func DefaultConfig() Config {
 // running safely, as an error a person can act on.
 func (c Config) Validate() error {
 	if c.Data == "" {
-		return errors.New("no data folder: give --data DIR")
+		return errors.New("no data folder: give --data DIR (with --clickhouse it holds only the spool)")
+	}
+	if len(c.ClickHouse) > 1 && c.ClickHouseCluster == "" {
+		return errors.New("several --clickhouse shards need --clickhouse-cluster, the remote_servers cluster that lists them")
+	}
+	for _, u := range c.ClickHouse {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("--clickhouse %q: want a ClickHouse HTTP URL such as http://127.0.0.1:8123", u)
+		}
 	}
 	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
@@ -127,6 +145,11 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	str("JAEGER_UI", &c.JaegerUI)
 	str("LISTEN", &c.Listen)
 	str("TOKEN", &c.Token)
+	str("CLICKHOUSE_CLUSTER", &c.ClickHouseCluster)
+	str("CLICKHOUSE_DATABASE", &c.ClickHouseDatabase)
+	if v, ok := lookup("CORRELATE_CLICKHOUSE"); ok {
+		c.ClickHouse = splitList(v)
+	}
 	if v, ok := lookup("CORRELATE_LOGS"); ok {
 		c.Logs = splitList(v)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/traceline/traceline/adapters/slogbridge"
 	"github.com/traceline/traceline/correlate/server"
+	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/chstore"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -83,6 +85,9 @@ Examples:
 			fs.Var(durationFlag{&flagCfg.ExportDelay}, "export-delay", "spans younger than this may not be in Jaeger yet (default 10s)")
 			fs.Var(listFlag{&flagCfg.Redact.Keys}, "redact-key", "mask this field's value at ingest (repeatable)")
 			fs.Var(listFlag{&flagCfg.Redact.Patterns}, "redact-pattern", "mask matches of this regular expression at ingest (repeatable)")
+			fs.Var(listFlag{&flagCfg.ClickHouse}, "clickhouse", "keep the index in ClickHouse at this HTTP `URL` (repeat once per shard, in cluster order)")
+			fs.StringVar(&flagCfg.ClickHouseCluster, "clickhouse-cluster", "", "the remote_servers cluster that lists the shards")
+			fs.StringVar(&flagCfg.ClickHouseDatabase, "clickhouse-database", "", "ClickHouse database (default traceline)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 0 {
 					return usagef("unexpected arguments %q (log paths go after --logs)", args)
@@ -146,6 +151,34 @@ func overlay(cfg *server.Config, f server.Config, set map[string]bool) {
 	if set["redact-pattern"] {
 		cfg.Redact.Patterns = f.Redact.Patterns
 	}
+	if set["clickhouse"] {
+		cfg.ClickHouse = f.ClickHouse
+	}
+	if set["clickhouse-cluster"] {
+		cfg.ClickHouseCluster = f.ClickHouseCluster
+	}
+	if set["clickhouse-database"] {
+		cfg.ClickHouseDatabase = f.ClickHouseDatabase
+	}
+}
+
+// openServeStore opens the store serve writes to: ClickHouse when
+// configured (with a spool in the data folder), else the embedded store.
+func openServeStore(ctx context.Context, cfg server.Config) (store.Store, error) {
+	if len(cfg.ClickHouse) == 0 {
+		return openStore(cfg.Data, false, storeOptions{})
+	}
+	ch := chstore.DefaultConfig()
+	ch.Shards = cfg.ClickHouse
+	ch.Cluster = cfg.ClickHouseCluster
+	if cfg.ClickHouseDatabase != "" {
+		ch.Database = cfg.ClickHouseDatabase
+	}
+	ch.SpoolDir = filepath.Join(cfg.Data, "spool")
+	if cfg.SpoolBytes > 0 {
+		ch.SpoolBytes = cfg.SpoolBytes
+	}
+	return chstore.Open(ctx, ch)
 }
 
 func serve(ctx context.Context, e *env, cfg server.Config) error {
@@ -155,7 +188,7 @@ func serve(ctx context.Context, e *env, cfg server.Config) error {
 	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
 		return err
 	}
-	st, err := openStore(cfg.Data, false, storeOptions{})
+	st, err := openServeStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
