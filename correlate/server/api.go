@@ -150,11 +150,16 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	tid, _ := json.Marshal(lookup.ID(ids, recs))
 	buf = append(buf, tid...)
 	buf = append(buf, `,"logs":[`...)
+	raw := r.URL.Query().Get("raw") == "1"
 	for i := range recs {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = recs[i].AppendJSON(buf)
+		if raw {
+			buf = recs[i].AppendJSONRaw(buf)
+		} else {
+			buf = recs[i].AppendJSON(buf)
+		}
 	}
 	buf = append(buf, "]}\n"...)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -236,4 +241,49 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return itoa(n) + " " + many
+}
+
+// entries is GET /api/v1/entries[?from=RFC3339&to=RFC3339]: every entry,
+// traced and untraced, in time order, as JSON lines — the line object of
+// `correlate logs --raw` with "at", the time the entry sorts by. Commands
+// run on a data folder that the service holds read through it.
+func (s *Server) entries(w http.ResponseWriter, r *http.Request) {
+	var from, to time.Time
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := r.URL.Query().Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, p.name+": want an RFC 3339 time")
+				return
+			}
+			*p.dst = t
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	buf := make([]byte, 0, 4096)
+	obj := make([]byte, 0, 4096)
+	flusher, _ := w.(http.Flusher)
+	n := 0
+	err := s.store.Range(r.Context(), from, to, func(e *store.Entry) bool {
+		buf = append(buf[:0], `{"at":"`...)
+		buf = e.At.UTC().AppendFormat(buf, time.RFC3339Nano)
+		buf = append(buf, `",`...)
+		obj = e.Record.AppendJSONRaw(obj[:0])
+		buf = append(buf, obj[1:]...) // the record's object without its "{"
+		buf = append(buf, '\n')
+		if _, err := w.Write(buf); err != nil {
+			return false
+		}
+		if n++; n%4096 == 0 && flusher != nil {
+			flusher.Flush()
+		}
+		return true
+	})
+	if err != nil && n == 0 {
+		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+err.Error())
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -76,14 +77,25 @@ func openStore(dir string, readOnly bool, o storeOptions) (*pebblestore.Store, e
 	case errors.Is(err, pebblestore.ErrNoStore):
 		return nil, fmt.Errorf("no index in %s: run `correlate index --data %s PATH...` first", dir, dir)
 	case errors.Is(err, pebblestore.ErrLocked):
-		return nil, fmt.Errorf("%s is in use by another correlate process (index or serve); wait for it or ask the service", dir)
+		return nil, fmt.Errorf("%s is in use by another correlate process (index or serve); wait for it, or set CORRELATE_SERVER to the service's URL: %w", dir, err)
 	}
 	return st, err
 }
 
-// openReader opens what lookups read: the store in dir.
+// openReader opens what lookups read: the store in dir, or, while a
+// running `correlate serve` holds dir (or $CORRELATE_SERVER names one), that
+// service's API.
 func openReader(ctx context.Context, dir string) (store.Reader, func() error, error) {
+	if u := os.Getenv("CORRELATE_SERVER"); u != "" {
+		r, err := newRemoteReader(u, os.Getenv("CORRELATE_TOKEN"))
+		return r, func() error { return nil }, err
+	}
 	st, err := openStore(dir, true, storeOptions{})
+	if errors.Is(err, pebblestore.ErrLocked) {
+		if r, rerr := serverFor(dir); rerr == nil {
+			return r, func() error { return nil }, nil
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
