@@ -198,4 +198,3 @@ func (r *remoteReader) Stats(ctx context.Context) (store.Stats, error) {
 	return store.Stats{Files: st.Files, Oldest: st.Oldest, Newest: st.Newest, SizeBytes: st.SizeBytes, Compression: st.Compression,
 		DataDirectory: r.base}, nil
 }
-
