@@ -16,7 +16,7 @@ RACE_MODULES := . correlate
 
 -include tools/*.mk
 
-.PHONY: all demo test test-unit test-race lint deps bench help
+.PHONY: all demo test test-unit test-race lint deps bench bench-adapters bench-correlate correlate help
 
 help:
 	@echo "make demo   — build everything and run the end-to-end demo"
@@ -41,8 +41,20 @@ test-unit:
 test-race:
 	@set -e; for m in $(RACE_MODULES); do echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
-bench:
+# The correlator's command, at bin/correlate.
+correlate:
+	mkdir -p $(BIN) && cd correlate && $(GO) build -o $(BIN)/correlate ./cmd/correlate
+
+# Benchmarks written up in docs/BENCHMARKS.md. Run them on a quiet machine.
+bench: bench-adapters bench-correlate
+
+bench-adapters:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(ROOT)/bench/last-run.txt
+
+bench-correlate:
+	cd correlate && GOMAXPROCS=1 $(GO) test ./parse -run '^$$' -bench . -benchmem -count 3
+	cd correlate && $(GO) test -run '^$$' -bench . -benchmem ./join ./view
+	cd correlate && CORRELATE_BENCH=1 CORRELATE_BENCH_RUNS=30 $(GO) test -count=1 -run TraceLatency -v ./cmd/correlate/
 
 # The demo needs only Jaeger (built from the module proxy); it builds the
 # services and the correlator itself. DEMO_FLAGS=--keep keeps it running.
