@@ -2,9 +2,7 @@ package pebblestore
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -12,27 +10,46 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 )
 
-// Value encoding, version 1:
+// Value encoding.
 //
-//	version(1) flags(1) raw(str) time(zigzag varint ns, when flagTime and
-//	not flagTimeIsAt) precision(1 byte code) line(varint) lines(varint)
-//	problems(varint) span(8 bytes when flagSpanBin, else str) file level
-//	msg service caller flags(str) stream
+// A full entry (traced, or untraced with Untraced "full") keeps its raw
+// line and only what parsing the raw line again does not give back:
 //
-// str is a uvarint n: n even → n/2 literal bytes follow; n odd → a
-// reference (n>>1 = offset into raw, then uvarint length). Level, message,
-// service and caller are usually substrings of the raw line, so they cost
-// a few bytes each. Compact (untraced) values have no raw and a message cut
-// to store.UntracedMsgBytes.
-const codecVersion = 1
-
+//	version=2 mask(uvarint) raw(str) line(varint) file(str) [overrides]
+//
+// Decoding runs parse.ParseLine on raw and then applies the overrides,
+// one per set bit of mask, in bit order: the Record fields that differed,
+// when the entry was written, from a fresh parse of its raw line (the
+// Assembler knows what a single line does not: a container wrapper's time
+// and stream, the service of a file path, continuation lines, cut lines).
+// So an entry costs its raw line plus a few bytes, and reads back exactly
+// as it was written.
+//
+// A compact entry (untraced) has no raw line and keeps its fields:
+//
+//	version=3 time(varint ns, 0 none) precision(1) line(varint) lines problems
+//	file level msg service caller stream (str each; msg cut to store.UntracedMsgBytes)
+//
+// str is a uvarint length and the bytes.
 const (
-	flagTraceID = 1 << iota
-	flagTraceIDLow
-	flagSpanBin
-	flagTime
-	flagCompact
-	flagTimeIsAt // Time equals the key's At: not stored again
+	codecFull    = 2
+	codecCompact = 3
+)
+
+// override bits, in encoding order
+const (
+	ovTime = 1 << iota // varint unix ns (0: no time), precision code
+	ovLevel
+	ovMsg
+	ovService
+	ovCaller
+	ovSpanID
+	ovTraceFlags
+	ovStream
+	ovLines
+	ovProblems
+	ovTraceID    // TraceID presence differs from the key (64-bit-only entries)
+	ovTraceIDLow // TraceIDLow presence
 )
 
 // precisions are the common TimePrecision values, stored as their index;
@@ -40,70 +57,118 @@ const (
 var precisions = [...]time.Duration{0, time.Nanosecond, time.Microsecond, time.Millisecond, time.Second,
 	10 * time.Millisecond, 100 * time.Millisecond, 10 * time.Microsecond, 100 * time.Microsecond, 100 * time.Nanosecond}
 
-func appendEntry(dst []byte, e *store.Entry, compact bool) []byte {
+func appendPrecision(dst []byte, p time.Duration) []byte {
+	for i, q := range precisions {
+		if q == p {
+			return append(dst, byte(i))
+		}
+	}
+	return binary.AppendVarint(append(dst, 0xff), int64(p))
+}
+
+func appendTime(dst []byte, t time.Time, p time.Duration) []byte {
+	if t.IsZero() {
+		dst = binary.AppendVarint(dst, 0)
+	} else {
+		dst = binary.AppendVarint(dst, t.UnixNano())
+	}
+	return appendPrecision(dst, p)
+}
+
+func appendStr(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// appendEntry encodes e; scratch is a Record the caller lends for the
+// re-parse.
+func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record) []byte {
 	r := &e.Record
-	var flags byte
-	if r.TraceID != "" {
-		flags |= flagTraceID
-	}
-	if r.TraceIDLow != "" {
-		flags |= flagTraceIDLow
-	}
-	var span [8]byte
-	if len(r.SpanID) == 16 && !compact && strings.Contains(r.Raw, r.SpanID) {
-		// a reference into raw (below) costs less than 8 bytes
-	} else if len(r.SpanID) == 16 {
-		if _, err := hex.Decode(span[:], []byte(r.SpanID)); err == nil && strings.ToLower(r.SpanID) == r.SpanID {
-			flags |= flagSpanBin
-		}
-	}
-	if !r.Time.IsZero() {
-		flags |= flagTime
-		if r.Time.Equal(e.At) {
-			flags |= flagTimeIsAt
-		}
-	}
-	raw := r.Raw
-	msg := r.Msg
 	if compact {
-		flags |= flagCompact
-		raw = ""
+		msg := r.Msg
 		if len(msg) > store.UntracedMsgBytes {
 			msg = cutUTF8(msg, store.UntracedMsgBytes)
 		}
+		dst = append(dst, codecCompact)
+		dst = appendTime(dst, r.Time, r.TimePrecision)
+		dst = binary.AppendVarint(dst, r.Line)
+		dst = binary.AppendUvarint(dst, uint64(r.Lines))
+		dst = binary.AppendUvarint(dst, uint64(r.Problems))
+		dst = appendStr(dst, r.File)
+		dst = appendStr(dst, r.Level)
+		dst = appendStr(dst, msg)
+		dst = appendStr(dst, r.Service)
+		dst = appendStr(dst, r.Caller)
+		return appendStr(dst, r.Stream)
 	}
-	dst = append(dst, codecVersion, flags)
-	dst = binary.AppendUvarint(dst, uint64(len(raw))<<1)
-	dst = append(dst, raw...)
-	if flags&flagTime != 0 && flags&flagTimeIsAt == 0 {
-		dst = binary.AppendVarint(dst, r.Time.UnixNano())
+	p := scratch
+	parse.ParseLine([]byte(r.Raw), p, nil)
+	var mask uint64
+	if !p.Time.Equal(r.Time) || p.TimePrecision != r.TimePrecision {
+		mask |= ovTime
 	}
-	code := byte(0xff)
-	for i, p := range precisions {
-		if p == r.TimePrecision {
-			code = byte(i)
-			break
+	if p.Level != r.Level {
+		mask |= ovLevel
+	}
+	if p.Msg != r.Msg {
+		mask |= ovMsg
+	}
+	if p.Service != r.Service {
+		mask |= ovService
+	}
+	if p.Caller != r.Caller {
+		mask |= ovCaller
+	}
+	if p.SpanID != r.SpanID {
+		mask |= ovSpanID
+	}
+	if p.TraceFlags != r.TraceFlags {
+		mask |= ovTraceFlags
+	}
+	if p.Stream != r.Stream {
+		mask |= ovStream
+	}
+	if p.Lines != r.Lines {
+		mask |= ovLines
+	}
+	if p.Problems != r.Problems {
+		mask |= ovProblems
+	}
+	if p.TraceID != r.TraceID {
+		mask |= ovTraceID
+	}
+	if p.TraceIDLow != r.TraceIDLow {
+		mask |= ovTraceIDLow
+	}
+	dst = append(dst, codecFull)
+	dst = binary.AppendUvarint(dst, mask)
+	dst = appendStr(dst, r.Raw)
+	dst = binary.AppendVarint(dst, r.Line)
+	dst = appendStr(dst, r.File)
+	if mask&ovTime != 0 {
+		dst = appendTime(dst, r.Time, r.TimePrecision)
+	}
+	for _, f := range []struct {
+		bit uint64
+		s   string
+	}{{ovLevel, r.Level}, {ovMsg, r.Msg}, {ovService, r.Service}, {ovCaller, r.Caller},
+		{ovSpanID, r.SpanID}, {ovTraceFlags, r.TraceFlags}, {ovStream, r.Stream}} {
+		if mask&f.bit != 0 {
+			dst = appendStr(dst, f.s)
 		}
 	}
-	dst = append(dst, code)
-	if code == 0xff {
-		dst = binary.AppendVarint(dst, int64(r.TimePrecision))
+	if mask&ovLines != 0 {
+		dst = binary.AppendUvarint(dst, uint64(r.Lines))
 	}
-	dst = binary.AppendVarint(dst, r.Line)
-	dst = binary.AppendUvarint(dst, uint64(r.Lines))
-	dst = binary.AppendUvarint(dst, uint64(r.Problems))
-	if flags&flagSpanBin != 0 {
-		dst = append(dst, span[:]...)
-	} else {
-		dst = appendStr(dst, r.SpanID, raw)
+	if mask&ovProblems != 0 {
+		dst = binary.AppendUvarint(dst, uint64(r.Problems))
 	}
-	dst = appendStr(dst, r.File, raw)
-	dst = appendStr(dst, r.Level, raw)
-	dst = appendStr(dst, msg, raw)
-	dst = appendStr(dst, r.Service, raw)
-	dst = appendStr(dst, r.Caller, raw)
-	dst = appendStr(dst, r.TraceFlags, raw)
-	dst = appendStr(dst, r.Stream, raw)
+	if mask&ovTraceID != 0 {
+		dst = appendStr(dst, r.TraceID)
+	}
+	if mask&ovTraceIDLow != 0 {
+		dst = appendStr(dst, r.TraceIDLow)
+	}
 	return dst
 }
 
@@ -114,30 +179,17 @@ func cutUTF8(s string, n int) string {
 	return s[:n]
 }
 
-func appendStr(dst []byte, s, raw string) []byte {
-	if len(s) >= 4 && len(raw) > 0 {
-		if i := strings.Index(raw, s); i >= 0 {
-			dst = binary.AppendUvarint(dst, uint64(i)<<1|1)
-			return binary.AppendUvarint(dst, uint64(len(s)))
-		}
-	}
-	dst = binary.AppendUvarint(dst, uint64(len(s))<<1)
-	return append(dst, s...)
-}
-
 var errCorrupt = errors.New("pebblestore: corrupt entry value")
 
 type decoder struct {
 	b   []byte
-	raw string
 	err error
 }
 
 func (d *decoder) uvarint() uint64 {
 	v, n := binary.Uvarint(d.b)
 	if n <= 0 {
-		d.err = errCorrupt
-		d.b = nil
+		d.fail()
 		return 0
 	}
 	d.b = d.b[n:]
@@ -147,18 +199,21 @@ func (d *decoder) uvarint() uint64 {
 func (d *decoder) varint() int64 {
 	v, n := binary.Varint(d.b)
 	if n <= 0 {
-		d.err = errCorrupt
-		d.b = nil
+		d.fail()
 		return 0
 	}
 	d.b = d.b[n:]
 	return v
 }
 
+func (d *decoder) fail() {
+	d.err = errCorrupt
+	d.b = nil
+}
+
 func (d *decoder) bytes(n uint64) []byte {
 	if uint64(len(d.b)) < n {
-		d.err = errCorrupt
-		d.b = nil
+		d.fail()
 		return nil
 	}
 	v := d.b[:n]
@@ -166,64 +221,84 @@ func (d *decoder) bytes(n uint64) []byte {
 	return v
 }
 
-func (d *decoder) str() string {
-	v := d.uvarint()
-	if v&1 == 0 {
-		return string(d.bytes(v >> 1))
+func (d *decoder) str() string { return string(d.bytes(d.uvarint())) }
+
+func (d *decoder) time() (time.Time, time.Duration) {
+	var t time.Time
+	if ns := d.varint(); ns != 0 {
+		t = time.Unix(0, ns).UTC()
 	}
-	off, n := v>>1, d.uvarint()
-	if off+n > uint64(len(d.raw)) {
-		d.err = errCorrupt
-		return ""
+	c := d.bytes(1)
+	switch {
+	case len(c) == 1 && int(c[0]) < len(precisions):
+		return t, precisions[c[0]]
+	case len(c) == 1 && c[0] == 0xff:
+		return t, time.Duration(d.varint())
 	}
-	return d.raw[off : off+n]
+	d.fail()
+	return t, 0
 }
 
-// decodeEntry fills e from a value; traceHi/Lo, at, and offset come from the key.
-func decodeEntry(e *store.Entry, v []byte, hi, lo uint64, at time.Time, off int64) error {
-	if len(v) < 2 || v[0] != codecVersion {
+// decodeEntry fills e from a value; at and off come from the key.
+func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64) error {
+	if len(v) < 1 {
 		return errCorrupt
 	}
-	flags := v[1]
-	d := decoder{b: v[2:]}
-	d.raw = string(d.bytes(d.uvarint() >> 1))
+	d := decoder{b: v[1:]}
 	r := &e.Record
-	*r = parse.Record{Raw: d.raw, Offset: off}
 	e.At = at
-	if flags&flagTimeIsAt != 0 {
-		r.Time = at
-	} else if flags&flagTime != 0 {
-		r.Time = time.Unix(0, d.varint()).UTC()
+	switch v[0] {
+	case codecCompact:
+		*r = parse.Record{Offset: off}
+		r.Time, r.TimePrecision = d.time()
+		r.Line = d.varint()
+		r.Lines = int32(d.uvarint())
+		r.Problems = parse.Problem(d.uvarint())
+		r.File = d.str()
+		r.Level = d.str()
+		r.Msg = d.str()
+		r.Service = d.str()
+		r.Caller = d.str()
+		r.Stream = d.str()
+		return d.err
+	case codecFull:
+	default:
+		return errCorrupt
 	}
-	if code := d.bytes(1); len(code) == 1 && int(code[0]) < len(precisions) {
-		r.TimePrecision = precisions[code[0]]
-	} else if len(code) == 1 && code[0] == 0xff {
-		r.TimePrecision = time.Duration(d.varint())
-	} else {
-		d.err = errCorrupt
+	mask := d.uvarint()
+	raw := d.bytes(d.uvarint())
+	line := d.varint()
+	file := d.str()
+	if d.err != nil {
+		return d.err
 	}
-	r.Line = d.varint()
-	r.Lines = int32(d.uvarint())
-	r.Problems = parse.Problem(d.uvarint())
-	if flags&flagSpanBin != 0 {
-		r.SpanID = hex.EncodeToString(d.bytes(8))
-	} else {
-		r.SpanID = d.str()
+	*r = parse.Record{}
+	parse.ParseLine(raw, r, nil)
+	r.File, r.Line, r.Offset = file, line, off
+	if mask&ovTime != 0 {
+		r.Time, r.TimePrecision = d.time()
 	}
-	r.File = d.str()
-	r.Level = d.str()
-	r.Msg = d.str()
-	r.Service = d.str()
-	r.Caller = d.str()
-	r.TraceFlags = d.str()
-	r.Stream = d.str()
-	if flags&flagTraceID != 0 {
-		r.TraceID = store.TraceID{Hi: hi, Lo: lo}.String()
+	for _, f := range []struct {
+		bit uint64
+		s   *string
+	}{{ovLevel, &r.Level}, {ovMsg, &r.Msg}, {ovService, &r.Service}, {ovCaller, &r.Caller},
+		{ovSpanID, &r.SpanID}, {ovTraceFlags, &r.TraceFlags}, {ovStream, &r.Stream}} {
+		if mask&f.bit != 0 {
+			*f.s = d.str()
+		}
 	}
-	if flags&flagTraceIDLow != 0 {
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], lo)
-		r.TraceIDLow = hex.EncodeToString(b[:])
+	if mask&ovLines != 0 {
+		r.Lines = int32(d.uvarint())
+	}
+	if mask&ovProblems != 0 {
+		r.Problems = parse.Problem(d.uvarint())
+	}
+	if mask&ovTraceID != 0 {
+		r.TraceID = d.str()
+	}
+	if mask&ovTraceIDLow != 0 {
+		r.TraceIDLow = d.str()
 	}
 	return d.err
 }
+

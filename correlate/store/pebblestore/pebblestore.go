@@ -249,8 +249,9 @@ func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
 
 // kvSorter gathers a batch's keys and values in one buffer and sorts them.
 type kvSorter struct {
-	buf  []byte
-	recs []kvRec
+	buf     []byte
+	recs    []kvRec
+	scratch parse.Record
 }
 
 type kvRec struct{ k, v, end int }
@@ -311,7 +312,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 			k := len(kv.buf)
 			kv.buf = appendTimeKey(kv.buf, spaceUntraced, bk, at, cp.FileID, e.Offset)
 			v := len(kv.buf)
-			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact")
+			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch)
 			kv.mark(k, v)
 			continue
 		}
@@ -322,7 +323,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 		k := len(kv.buf)
 		kv.buf = appendTraceKey(kv.buf, bk, hi, id.Lo, at, cp.FileID, e.Offset)
 		v := len(kv.buf)
-		kv.buf = appendEntry(kv.buf, e, false)
+		kv.buf = appendEntry(kv.buf, e, false, &kv.scratch)
 		kv.mark(k, v)
 		if hi != 0 && (lastLow != [2]uint64{hi, id.Lo}) {
 			lastLow = [2]uint64{hi, id.Lo}
@@ -453,7 +454,7 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 				if err != nil {
 					return nil, err
 				}
-				if err := decodeEntry(&e, v, f.hi, f.lo, atFromKey(atk), int64(off)); err != nil {
+				if err := decodeEntry(&e, v, atFromKey(atk), int64(off)); err != nil {
 					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
 				}
 				out = append(out, keyed{e.Record, atk, file, off})
@@ -540,7 +541,7 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			if err != nil {
 				return err
 			}
-			if err := decodeEntry(&e, v, 0, 0, at, int64(binary.BigEndian.Uint64(k[21:]))); err != nil {
+			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[21:]))); err != nil {
 				return err
 			}
 			if !fn(&e) {
@@ -563,7 +564,7 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			if err != nil {
 				return err
 			}
-			if err := decodeEntry(&e, v, binary.BigEndian.Uint64(k[5:]), binary.BigEndian.Uint64(k[13:]), at, int64(binary.BigEndian.Uint64(k[37:]))); err != nil {
+			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[37:]))); err != nil {
 				return err
 			}
 			if !fn(&e) {
