@@ -99,8 +99,12 @@ func BenchmarkLogxWriterOnly(b *testing.B) {
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := zapProcessCPU()
 			for i := 0; i < b.N; i++ {
 				v.w.Info("form stored", fields...)
+			}
+			if cpu != 0 {
+				b.ReportMetric(float64(zapProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}
