@@ -301,4 +301,3 @@ func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64) error {
 	}
 	return d.err
 }
-

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# bench-correlate.sh ENTRIES WORKDIR — the correlator benchmark of issue 4:
+# generate ENTRIES log entries (loggen), then measure parse throughput,
+# index throughput, index size, peak RSS, in-process lookup latency,
+# `correlate logs` as a whole process, and grep -F / rg -F on the same files.
+# Run from the correlate module: internal/loggen/bench-correlate.sh 10000000 /tmp/bench10m
+set -euo pipefail
+N=${1:-1000000}
+W=${2:-/tmp/correlate-bench-$N}
+mod=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$W"
+cd "$mod"
+go build -o "$W/correlate" ./cmd/correlate
+go build -o "$W/loggen" ./cmd/loggen
+cd "$W"
+if [ ! -f truth.tsv ]; then
+  rm -rf logs
+  ./loggen --dir logs --entries "$N" --seed 1 --truth truth.tsv
+fi
+raw=$(du -sb logs | cut -f1)
+lines=$(cat $(find logs -type f) | wc -l)
+echo "corpus: $N entries, $lines lines, $raw bytes in $(find logs -type f | wc -l) files"
+files=$(find logs -type f | sort)
+/usr/bin/time -f "%U %S %e %M" -o parse.time ./correlate parse --all $files > /dev/null
+read pu ps pe pm < parse.time
+echo "parse (--all, JSONL to /dev/null): wall ${pe}s, user ${pu}s => $(python3 -c "print(f'{$lines/$pu:,.0f}')") lines/s per core (user time), $(python3 -c "print(f'{$lines/$pe:,.0f}')") lines/s wall"
+rm -rf idx
+/usr/bin/time -f "%U %S %e %M" -o index.time ./correlate index --data idx logs 2> index.out || { cat index.out; exit 1; }
+read iu is ie im < index.time
+size=$(du -sb idx | cut -f1)
+cat index.out
+echo "index: wall ${ie}s => $(python3 -c "print(f'{$lines/$ie:,.0f}')") lines/s; cpu user ${iu}s sys ${is}s; peak RSS $((im/1024)) MB; size $size bytes = $(python3 -c "print(f'{100*$size/$raw:.1f}')")% of raw"
+(cd "$mod" && CORRELATE_BENCH_DATA="$W/idx" CORRELATE_BENCH_TRUTH="$W/truth.tsv" go test -count=1 -run LookupLatency -v ./store/pebblestore | grep lookups:)
+# whole-process `correlate logs`, and grep/rg, on 20 random trace ids (warm cache)
+cat $files > /dev/null
+shuf -n 20 --random-source=<(yes) truth.tsv | cut -f1 > ids.txt
+t() { local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e-s)/1000 )); }
+for tool in logs grep rg; do
+  : > "$tool.us"
+  while read -r id; do
+    case $tool in
+      logs) t ./correlate logs --data idx "$id" >> "$tool.us" ;;
+      grep) t grep -rF "$id" logs >> "$tool.us" ;;
+      rg) command -v rg >/dev/null && t rg -F "$id" logs >> "$tool.us" ;;
+    esac
+  done < ids.txt
+  if [ -s "$tool.us" ]; then
+    sort -n "$tool.us" | awk -v tool="$tool" '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
+  fi
+done
