@@ -110,13 +110,13 @@ func TestLogxPlainEncoding(t *testing.T) {
 	if os.Getenv(encodingEnv) != "" {
 		t.Skip("already in the child process")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^(TestLogxConformance|TestLogxNoSpan)$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^(TestLogxConformance|TestLogxNoSpan|TestLogxGolden)$", "-test.v")
 	cmd.Env = append(os.Environ(), encodingEnv+"=plain")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("plain encoding: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "--- PASS: TestLogxConformance") {
+	if !strings.Contains(string(out), "--- PASS: TestLogxConformance") || !strings.Contains(string(out), "--- PASS: TestLogxGolden") {
 		t.Fatalf("plain encoding run did not pass the conformance test:\n%s", out)
 	}
 }
