@@ -62,7 +62,7 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 		s.line = 1
 	}
 	s.asm = parse.NewAssembler(path, t.cfg.Parse)
-	s.buf = make([]byte, t.cfg.maxLine()+256<<10)
+	s.buf = make([]byte, min(64<<10, t.cfg.maxLine()+1)) // grows for long lines
 	if err := s.attachFD(f, gz, cp.Offset, &t.stats.BytesRead); err != nil {
 		return nil, err
 	}
@@ -201,6 +201,12 @@ func (t *tailer) read(s *source) (bool, error) {
 		if s.bstart > 0 {
 			s.bend = copy(s.buf, s.buf[s.bstart:s.bend])
 			s.bstart = 0
+		}
+		if s.bend == len(s.buf) {
+			// a line longer than the buffer: grow it, up to the line limit
+			nb := make([]byte, min(2*len(s.buf), max+64<<10))
+			s.bend = copy(nb, s.buf[:s.bend])
+			s.buf = nb
 		}
 		n, err := s.rd.Read(s.buf[s.bend:])
 		if n > 0 {
