@@ -13,6 +13,7 @@ import (
 
 	"github.com/zeromicro/go-zero/core/conf"
 	"github.com/zeromicro/go-zero/core/logx"
+	"github.com/zeromicro/go-zero/core/proc"
 	"github.com/zeromicro/go-zero/core/trace"
 	"github.com/zeromicro/go-zero/rest"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -81,31 +82,22 @@ func Run(ctx context.Context, c Config) error {
 		{Method: http.MethodGet, Path: "/healthz", Handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }},
 	})
 
-	// go-zero shuts its server down on SIGTERM/SIGINT by itself; Run must
-	// also stop when ctx is done, so it keeps the *http.Server go-zero builds.
-	srvc := make(chan *http.Server, 1)
+	// go-zero stops its server on SIGTERM/SIGINT by running its shutdown
+	// listeners (the HTTP server's graceful shutdown, the trace agent's
+	// flush); Run runs the same listeners when ctx is done.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		server.StartWithOpts(func(s *http.Server) { srvc <- s })
+		server.Start()
 	}()
 	logx.Infof("epro-api listening on %s", c.Listen)
-	var srv *http.Server
-	select {
-	case srv = <-srvc:
-	case <-done:
-		return fmt.Errorf("epro-api: server did not start on %s", c.Listen)
-	}
 	select {
 	case <-ctx.Done():
+		proc.Shutdown()
+		<-done
 	case <-done:
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	<-done
-	trace.StopAgent() // flush the last spans
-	server.Stop()     // closes logx
+	server.Stop() // closes logx
 	return nil
 }
 
