@@ -1,8 +1,10 @@
 package torture
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/ingest"
+	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
 
@@ -51,7 +54,12 @@ func runChild(data, live string) int {
 		fmt.Fprintln(os.Stderr, "torture child:", err)
 		return 3
 	}
-	f, err := ingest.NewFollower(st, followConfig(live))
+	cfg := followConfig(live)
+	cfg.Progress = func(s ingest.Stats) {
+		// the parent tells from these when the child has caught up
+		fmt.Printf("progress %d %d\n", s.Lines, s.Entries)
+	}
+	f, err := ingest.NewFollower(st, cfg)
 	if err == nil {
 		err = f.Run(ctx)
 	}
@@ -75,9 +83,11 @@ func TestTorture(t *testing.T) {
 		long    bool
 		entries int
 		kills   int
+		// a child is killed after a random time in [minLife, maxLife)
+		minLife, maxLife time.Duration
 	}{
-		{"short", false, 20000, 5},
-		{"long", true, 400000, 30},
+		{"short", false, 20000, 5, 100 * time.Millisecond, 600 * time.Millisecond},
+		{"long", true, 400000, 30, 200 * time.Millisecond, 2 * time.Second},
 	}
 	long := os.Getenv("TORTURE") == "long"
 	for _, tt := range tests {
@@ -88,12 +98,12 @@ func TestTorture(t *testing.T) {
 			if testing.Short() && !tt.long {
 				t.Skip("the torture test runs child processes for ~20 s")
 			}
-			torture(t, tt.entries, tt.kills)
+			torture(t, tt.entries, tt.kills, tt.minLife, tt.maxLife)
 		})
 	}
 }
 
-func torture(t *testing.T, entries, minKills int) {
+func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("TORTURE_SEED"); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
@@ -111,18 +121,21 @@ func torture(t *testing.T, entries, minKills int) {
 	}
 	start := time.Now()
 
-	// pace the writer so that its run spans the kills (~250 ms apart)
-	steps := max(1, w.Total()/20)
-	pause := time.Duration(minKills) * 250 * time.Millisecond / time.Duration(steps)
+	// pace the writer so that its run spans the kills: step i is written
+	// no earlier than i/steps of the planned time
+	plan := time.Duration(minKills) * (minLife + maxLife) / 2
+	steps := max(1, w.Total()/20) // MaxChunk 40: 20 lines a step on average
 	writerDone := make(chan error, 1)
 	go func() {
-		for {
+		for i := 0; ; i++ {
 			more, err := w.Step()
 			if err != nil || !more {
 				writerDone <- err
 				return
 			}
-			time.Sleep(pause)
+			if ahead := time.Until(start.Add(plan * time.Duration(i) / time.Duration(steps))); ahead > 0 {
+				time.Sleep(ahead)
+			}
 		}
 	}()
 
@@ -139,7 +152,7 @@ func torture(t *testing.T, entries, minKills int) {
 	kills, done := 0, false
 	for !done || kills < minKills {
 		cmd := spawn()
-		timer := time.NewTimer(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		timer := time.NewTimer(minLife + time.Duration(rng.Int64N(int64(maxLife-minLife))))
 		select {
 		case err := <-writerDone:
 			if err != nil {
@@ -161,12 +174,61 @@ func torture(t *testing.T, entries, minKills int) {
 	}
 	writing := time.Since(start)
 
-	// the restart that is not killed: read what the children left
+	// the last child is not killed: it runs until it has caught up, then
+	// is stopped as a service is (SIGTERM)
+	last := exec.Command(os.Args[0], "-test.run=^$")
+	last.Env = append(os.Environ(), childEnv+"="+data+"|"+live)
+	last.Stderr = os.Stderr
+	out, err := last.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := last.Start(); err != nil {
+		t.Fatal(err)
+	}
+	caughtUp := make(chan bool, 1)
+	go func() {
+		// caught up: nothing new read or written for a second (10 idle flushes)
+		sc := bufio.NewScanner(out)
+		prev, since := "", time.Now()
+		for sc.Scan() {
+			if sc.Text() != prev {
+				prev, since = sc.Text(), time.Now()
+			} else if time.Since(since) > time.Second {
+				caughtUp <- true
+				io.Copy(io.Discard, out)
+				return
+			}
+		}
+		caughtUp <- false
+	}()
+	select {
+	case ok := <-caughtUp:
+		if !ok {
+			t.Fatal("the last child ended before it caught up")
+		}
+	case <-time.After(5 * time.Minute):
+		last.Process.Kill()
+		t.Fatal("the last child did not catch up in 5 minutes")
+	}
+	if err := last.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := last.Wait(); err != nil {
+		t.Fatalf("the last child, stopped with SIGTERM: %v", err)
+	}
+
+	// what the followers left unread (nothing, if they did their job) is
+	// read by a one-shot pass, so that Check tells loss from lag
 	st, err := pebblestore.Open(data, pebblestore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	byChildren := 0
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(*store.Entry) bool { byChildren++; return true }); err != nil {
+		t.Fatal(err)
+	}
 	stats, err := ingest.Index(context.Background(), st, followConfig(live))
 	if err != nil {
 		t.Fatal(err)
@@ -175,8 +237,11 @@ func torture(t *testing.T, entries, minKills int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d kills, rotations %+v, %v writing, %d entries left to the final pass", kills, w.Rotations, writing.Round(time.Millisecond), stats.Entries)
+	t.Logf("%d kills, rotations %+v, %v writing; the followers indexed %d entries, the one-shot pass after them %d", kills, w.Rotations, writing.Round(time.Millisecond), byChildren, stats.Entries)
 	t.Logf("result: %v", res)
+	if stats.Entries != 0 {
+		t.Errorf("the followers left %d entries unread", stats.Entries)
+	}
 	if !res.OK() || res.Written != w.Total() {
 		t.Errorf("torture: %v", res)
 		for _, e := range res.Examples {
