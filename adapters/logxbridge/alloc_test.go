@@ -3,6 +3,7 @@
 package logxbridge
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/traceline/traceline/logbridge"
@@ -28,5 +29,24 @@ func TestWriterAllocs(t *testing.T) {
 				t.Errorf("Info allocates %v times a line, want 0", n)
 			}
 		})
+	}
+}
+
+// TestWriterNewSpanAllocs pins what a span's first line costs: the span's
+// logx fields (one entry) and logbridge's encoding of the span (one).
+func TestWriterNewSpanAllocs(t *testing.T) {
+	w := NewWriter(discard{}, logbridge.WithService("gateway"))
+	var ids [1 << 12][]logx.LogField
+	for i := range ids {
+		span := fmt.Sprintf("%016x", i+1)
+		ids[i] = []logx.LogField{logx.Field("trace", goldenTrace), logx.Field("span", span), logx.Field("trace_flags", "01")}
+	}
+	i := 0
+	n := testing.AllocsPerRun(1000, func() {
+		w.Info("form stored", ids[i%len(ids)]...)
+		i++
+	})
+	if n != 2 {
+		t.Errorf("a new span's first line allocates %v times, want 2", n)
 	}
 }
