@@ -12,7 +12,7 @@ export PATH := $(BIN):$(PATH)
 # Every Go module of the repository except the pinned tool builds.
 MODULES := $(sort $(patsubst ./%,%,$(patsubst %/go.mod,%,$(shell find . -name go.mod -not -path './tools/*' -not -path './bin/*' -not -path '*/testdata/*'))))
 # Modules whose tests also run under the race detector: the library and the correlator.
-RACE_MODULES := . correlate
+RACE_MODULES := . correlate adapters/logxbridge
 
 -include tools/*.mk
 
@@ -37,6 +37,8 @@ lint:
 # Allocation pins run here (they are built with !race).
 test-unit:
 	@set -e; for m in $(MODULES); do echo "== go test ($$m)"; (cd $$m && $(GO) test -count=1 ./...); done
+	@echo "== go test (logxbridge against go-zero v1.5.0, the oldest supported)"
+	cd adapters/logxbridge/compat && $(GO) test -count=1 -vet=off . github.com/traceline/traceline/adapters/logxbridge
 
 test-race:
 	@set -e; for m in $(RACE_MODULES); do echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); done
