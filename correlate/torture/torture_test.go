@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 		data, live, _ := strings.Cut(spec, "|")
 		os.Exit(runChild(data, live))
 	}
+	if spec := os.Getenv(serveEnv); spec != "" {
+		os.Exit(runServe(spec))
+	}
 	os.Exit(m.Run())
 }
 
