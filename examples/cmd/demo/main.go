@@ -61,4 +61,7 @@ func main() {
 	}
 	d.Close()
 	fmt.Printf("Stopped everything the demo started. Logs and correlator data stay in %s\n", d.Result().Dir)
+	if !keep {
+		fmt.Println("To open the pages above, run it with --keep (it then runs until Ctrl-C).")
+	}
 }
