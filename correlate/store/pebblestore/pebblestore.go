@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -163,6 +164,10 @@ func Open(dir string, o Options) (*Store, error) {
 }
 
 func isLockErr(err error) bool {
+	// Another process's flock on the LOCK file: EWOULDBLOCK (== EAGAIN on Linux).
+	if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) {
+		return true
+	}
 	msg := err.Error()
 	return strings.Contains(msg, "lock held") || (strings.Contains(msg, "lock") && strings.Contains(msg, "resource temporarily unavailable"))
 }
