@@ -32,6 +32,10 @@ type Config struct {
 	// Progress, when set, is called from the reading goroutine after each
 	// batch (Index) or poll (Follower). It must be quick.
 	Progress func(Stats)
+	// Redact, when set, rewrites each physical line before it is parsed
+	// (masking patient data, say), so what it removes never reaches the
+	// store. Offsets and line numbers stay those of the file.
+	Redact func(line []byte) []byte
 }
 
 // DefaultConfig returns the defaults: 1 KiB fingerprints, 1 MiB lines,
@@ -91,4 +95,12 @@ func (s *Stats) clone() Stats {
 		c.Skipped[k] = v
 	}
 	return c
+}
+
+// redact applies Redact, if any.
+func (c *Config) redact(line []byte) []byte {
+	if c.Redact == nil {
+		return line
+	}
+	return c.Redact(line)
 }

@@ -35,6 +35,9 @@ func (s *Server) background(ctx context.Context) {
 		cfg.Exclude = []string{s.cfg.Data}
 		cfg.PollInterval = s.cfg.PollInterval
 		cfg.Progress = s.metrics.followed
+		if !s.red.empty() {
+			cfg.Redact = s.red.Line
+		}
 		f, err := ingest.NewFollower(s.store, cfg)
 		if err != nil {
 			s.log.Error("cannot follow the logs", "err", err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,27 @@ func TestHealthAndUnknownPath(t *testing.T) {
 		if strings.Contains(string(b), "root:") || strings.Contains(string(b), "module ") {
 			t.Errorf("%s served a file: %s", path, b)
 		}
+	}
+}
+
+func TestFollowedFilesAreRedacted(t *testing.T) {
+	dir := t.TempDir()
+	logFile := dir + "/app.log"
+	line := `{"time":"2026-11-24T12:00:00Z","msg":"answers stored","patient_name":"Jane Doe","trace_id":"33333333333333333333333333333333"}` + "\n"
+	if err := os.WriteFile(logFile, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, st, _ := startServer(t, func(c *Config) { c.Logs = []string{logFile}; c.Redact.Keys = []string{"patient_name"} })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && traceLogs(t, st, "33333333333333333333333333333333") == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	ids, _ := store.ParseTraceID("33333333333333333333333333333333")
+	recs, err := st.Logs(context.Background(), ids...)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("got %d (%v)", len(recs), err)
+	}
+	if strings.Contains(recs[0].Raw, "Jane") || !strings.Contains(recs[0].Raw, redactedValue) || recs[0].Line != 1 {
+		t.Errorf("patient name reached the index from a followed file: %+v", recs[0])
 	}
 }
