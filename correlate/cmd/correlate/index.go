@@ -29,7 +29,9 @@ compressed or deleted.
 Running it again reads only what is new: each file is known by its first
 bytes (not its name), and where its indexing stopped is saved together with
 the entries. A last line without its newline is left for the next run.
-Entries older than --retention before the newest entry are dropped.
+Entries older than --retention before the newest entry are dropped. When done
+the index is compacted (--compact=false skips it): a smaller index, and
+lookups that stay under a few milliseconds.
 
 On a terminal a progress bar shows on stderr; otherwise one summary line.
 
@@ -45,6 +47,7 @@ Examples:
 			untraced := fs.String("untraced", "compact", "`MODE` for entries without a trace id: compact (no raw line), full or none")
 			host := fs.String("host", "", "host `NAME` mixed into file fingerprints (default: this host's name)")
 			quiet := fs.Bool("quiet", false, "print nothing but errors")
+			compact := fs.Bool("compact", true, "compact the index when done: smaller, and lookups touch one file per level (takes about a fifth of the indexing time)")
 			return func(ctx context.Context, e *env, args []string) error {
 				dir, err := dataDir(e, *data)
 				if err != nil {
@@ -88,6 +91,18 @@ Examples:
 				if _, err := st.Expire(ctx, retention); err != nil {
 					st.Close()
 					return fmt.Errorf("retention: %w", err)
+				}
+				if *compact && stats.Entries > 0 {
+					if !*quiet && bar != nil {
+						fmt.Fprint(e.Stderr, "compacting the index…")
+					}
+					if err := st.Compact(ctx); err != nil {
+						st.Close()
+						return fmt.Errorf("compact: %w", err)
+					}
+					if !*quiet && bar != nil {
+						fmt.Fprint(e.Stderr, "\r\x1b[K")
+					}
 				}
 				if err := st.Close(); err != nil {
 					return err
