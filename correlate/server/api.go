@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -286,4 +287,34 @@ func (s *Server) entries(w http.ResponseWriter, r *http.Request) {
 	if err != nil && n == 0 {
 		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+err.Error())
 	}
+}
+
+// traceDeleter is a store that can forget a trace (the embedded store can).
+type traceDeleter interface {
+	DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, error)
+}
+
+// deleteTrace is DELETE /api/v1/traces/{traceID}: a privacy request to
+// forget every line of a trace.
+func (s *Server) deleteTrace(w http.ResponseWriter, r *http.Request) {
+	ids, ok := traceIDs(w, r)
+	if !ok {
+		return
+	}
+	d, ok := s.store.(traceDeleter)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, "this store cannot delete lines; drop them with retention instead")
+		return
+	}
+	n, err := d.DeleteTrace(r.Context(), ids...)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty):
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "deleting failed: "+err.Error())
+		return
+	}
+	s.log.InfoContext(r.Context(), "trace deleted on request", "trace_id", lookup.ID(ids, nil), "lines", n)
+	writeJSON(w, http.StatusOK, map[string]any{"trace_id": lookup.ID(ids, nil), "deleted": n})
 }

@@ -62,10 +62,12 @@ func (g *guard) wrap(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
-			// A cross-site form or fetch without CORS can only send the
+			// A cross-site form or fetch without CORS can only POST the
 			// "simple" content types; requiring JSON or protobuf (or the
 			// token, which no other site has) keeps it from changing state.
-			if !bearer && !stateChangeTypeOK(r.Header.Get("Content-Type")) {
+			// Other methods (DELETE) cannot cross sites without a CORS
+			// preflight, which this service never grants.
+			if r.Method == http.MethodPost && !bearer && !stateChangeTypeOK(r.Header.Get("Content-Type")) {
 				writeError(w, http.StatusUnsupportedMediaType, "this request changes state: send it as application/json, application/x-ndjson or application/x-protobuf")
 				return
 			}

@@ -196,3 +196,34 @@ func TestFollowedFilesAreRedacted(t *testing.T) {
 		t.Errorf("patient name reached the index from a followed file: %+v", recs[0])
 	}
 }
+
+func TestDeleteTraceOnRequest(t *testing.T) {
+	_, st, base := startServer(t, nil)
+	batch := `{"msg":"answers stored","trace_id":"44444444444444444444444444444444"}` + "\n" + `{"msg":"kept","trace_id":"55555555555555555555555555555555"}`
+	resp, err := http.Post(base+"/api/v1/ingest", "application/x-ndjson", strings.NewReader(batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodDelete, base+"/api/v1/traces/44444444444444444444444444444444", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"deleted":1`) {
+		t.Fatalf("delete: %d %s", resp.StatusCode, body)
+	}
+	if n := traceLogs(t, st, "44444444444444444444444444444444"); n != 0 {
+		t.Errorf("%d lines left after deletion", n)
+	}
+	if n := traceLogs(t, st, "55555555555555555555555555555555"); n != 1 {
+		t.Errorf("another trace lost lines: %d", n)
+	}
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("deleting again: %d, want 404", resp.StatusCode)
+	}
+}

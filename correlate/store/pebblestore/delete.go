@@ -1,0 +1,48 @@
+package pebblestore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// DeleteTrace removes every entry of the given traces (a privacy request:
+// "forget this patient's request"), in every time bucket, in one atomic
+// write. It returns how many entries it removed. Checkpoints are kept, so
+// the lines are not read again from files that still hold them; a file
+// indexed anew from its start would bring them back.
+func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, error) {
+	recs, err := s.Logs(ctx, ids...)
+	if err != nil {
+		return 0, err
+	}
+	type full struct{ hi, lo uint64 }
+	seen := map[full]bool{}
+	for i := range recs {
+		if id, ok := store.TraceIDFromRecord(recs[i].TraceID, recs[i].TraceIDLow); ok {
+			seen[full{id.Hi, id.Lo}] = true
+		}
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	var p, lk []byte
+	for _, bk := range s.sortedBuckets() {
+		for f := range seen {
+			p = appendTracePrefix(p[:0], bk, f.hi, f.lo)
+			if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+				return 0, err
+			}
+			lk = appendLowKey(lk[:0], bk, f.lo, f.hi)
+			if err := b.Delete(lk, nil); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return 0, fmt.Errorf("pebblestore: deleting: %w", err)
+	}
+	return len(recs), nil
+}
