@@ -50,18 +50,14 @@ func (s *Server) background(ctx context.Context) {
 			}()
 		}
 	}
-	if s.cfg.Retention <= 0 {
+	if s.cfg.Retention <= 0 && s.cfg.RetentionBytes <= 0 {
 		<-ctx.Done()
 		return
 	}
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := s.store.Expire(ctx, s.cfg.Retention); err != nil {
-			s.log.Warn("expiring old entries failed", "err", err)
-		} else if n > 0 {
-			s.log.Info("expired old entries", "buckets", n)
-		}
+		s.expire(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -85,4 +81,37 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		"followed": map[string]any{"lines": followed.Lines, "entries": followed.Entries, "traced": followed.Traced,
 			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError},
 	})
+}
+
+// expire applies retention by age, then by size: while the index is over
+// RetentionBytes it drops its oldest time bucket (a day), one per round, so
+// a burst never deletes more than it must.
+func (s *Server) expire(ctx context.Context) {
+	if s.cfg.Retention > 0 {
+		if n, err := s.store.Expire(ctx, s.cfg.Retention); err != nil {
+			s.log.Warn("expiring old entries failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired old entries", "buckets", n, "by", "age")
+		}
+	}
+	if s.cfg.RetentionBytes <= 0 {
+		return
+	}
+	st, err := s.store.Stats(ctx)
+	if err != nil || st.SizeBytes <= s.cfg.RetentionBytes || st.Oldest.IsZero() {
+		return
+	}
+	keep := st.Newest.Sub(st.Oldest) - 24*time.Hour
+	if keep <= 0 {
+		s.log.Warn("index over its size limit but holds one day only; nothing dropped", "size_bytes", st.SizeBytes, "limit", s.cfg.RetentionBytes)
+		return
+	}
+	if n, err := s.store.Expire(ctx, keep); err != nil {
+		s.log.Warn("expiring by size failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("expired old entries", "buckets", n, "by", "size", "size_bytes", st.SizeBytes, "limit", s.cfg.RetentionBytes)
+		if c, ok := s.store.(interface{ Compact(context.Context) error }); ok {
+			c.Compact(ctx)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -225,5 +226,25 @@ func TestDeleteTraceOnRequest(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Errorf("deleting again: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestRetentionBySize(t *testing.T) {
+	srv, st, base := startServer(t, func(c *Config) { c.RetentionBytes = 1 })
+	var batch strings.Builder
+	for day := 1; day <= 3; day++ {
+		fmt.Fprintf(&batch, `{"time":"2026-11-0%dT12:00:00Z","msg":"day %d","trace_id":"6666666666666666666666666666666%d"}`+"\n", day, day, day)
+	}
+	resp, err := http.Post(base+"/api/v1/ingest", "application/x-ndjson", strings.NewReader(batch.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.expire(context.Background())
+	if n := traceLogs(t, st, "66666666666666666666666666666661"); n != 0 {
+		t.Errorf("the oldest day survived a size limit: %d lines", n)
+	}
+	if n := traceLogs(t, st, "66666666666666666666666666666663"); n != 1 {
+		t.Errorf("the newest day was dropped: %d lines", n)
 	}
 }

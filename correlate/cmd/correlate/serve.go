@@ -82,6 +82,7 @@ Examples:
 			fs.BoolVar(&flagCfg.Insecure, "insecure", false, "allow a non-loopback address without a token")
 			fs.Var(listFlag{&flagCfg.AllowedHosts}, "allowed-host", "a Host name to accept besides loopback ones (repeatable)")
 			fs.Var(durationFlag{&flagCfg.Retention}, "retention", "drop entries older than this (e.g. 30d; 0 keeps all)")
+			fs.Int64Var(&flagCfg.RetentionBytes, "retention-bytes", 0, "drop the oldest days while the index is larger than this many bytes (0: no limit)")
 			fs.Var(durationFlag{&flagCfg.ExportDelay}, "export-delay", "spans younger than this may not be in Jaeger yet (default 10s)")
 			fs.Var(listFlag{&flagCfg.Redact.Keys}, "redact-key", "mask this field's value at ingest (repeatable)")
 			fs.Var(listFlag{&flagCfg.Redact.Patterns}, "redact-pattern", "mask matches of this regular expression at ingest (repeatable)")
@@ -141,6 +142,9 @@ func overlay(cfg *server.Config, f server.Config, set map[string]bool) {
 	}
 	if set["retention"] {
 		cfg.Retention = f.Retention
+	}
+	if set["retention-bytes"] {
+		cfg.RetentionBytes = f.RetentionBytes
 	}
 	if set["export-delay"] {
 		cfg.ExportDelay = f.ExportDelay
