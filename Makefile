@@ -57,6 +57,7 @@ bench-correlate:
 	cd correlate && GOMAXPROCS=1 $(GO) test ./parse -run '^$$' -bench . -benchmem -count 3
 	cd correlate && $(GO) test -run '^$$' -bench . -benchmem ./join ./view
 	cd correlate && CORRELATE_BENCH=1 CORRELATE_BENCH_RUNS=30 $(GO) test -count=1 -run TraceLatency -v ./cmd/correlate/
+	cd correlate && CORRELATE_MEASURE=1 $(GO) test -count=1 -run TestMeasureBigTrace -v ./server
 
 # The demo needs only Jaeger (built from the module proxy); it builds the
 # services and the correlator itself. DEMO_FLAGS=--keep keeps it running.
