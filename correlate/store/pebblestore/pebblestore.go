@@ -135,6 +135,7 @@ func Open(dir string, o Options) (*Store, error) {
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
 		FormatMajorVersion:          pebble.FormatNewest,
 		ReadOnly:                    o.ReadOnly,
+		DisableTableStats:           o.ReadOnly, // a lookup process needs none
 		Logger:                      quietLogger{},
 		// Without disk-health checks: Pebble leaks their goroutine when
 		// Open fails (a locked folder).
