@@ -16,7 +16,7 @@ RACE_MODULES := . correlate adapters/logxbridge
 
 -include tools/*.mk
 
-.PHONY: all demo test test-unit test-race lint deps bench bench-adapters bench-correlate correlate help
+.PHONY: all demo test test-unit test-race lint deps bench bench-adapters bench-correlate bench-corpus correlate help
 
 help:
 	@echo "make demo   — build everything and run the end-to-end demo"
@@ -52,6 +52,10 @@ bench: bench-adapters bench-correlate
 
 bench-adapters:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(ROOT)/bench/last-run.txt
+
+# The 10 M-line corpus beside grep and ripgrep: ~10 minutes, ~8 GB in /tmp/bench10m.
+bench-corpus: ripgrep
+	cd correlate && internal/loggen/bench-correlate.sh 10000000 /tmp/bench10m
 
 bench-correlate:
 	cd correlate && GOMAXPROCS=1 $(GO) test ./parse -run '^$$' -bench . -benchmem -count 3
