@@ -68,8 +68,11 @@ func (r *Record) appendJSON(dst []byte, raw bool) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s quoted and escaped; invalid UTF-8 bytes become
-// \ufffd one for one.
+// AppendJSONString appends s as a JSON string, escaped as encoding/json
+// does without its HTML escaping; invalid UTF-8 bytes become \ufffd one for
+// one. Views that write the same line objects use it too.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
