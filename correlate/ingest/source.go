@@ -259,7 +259,8 @@ func (t *tailer) submit(s *source, flush bool) error {
 	if cp.Path == "" {
 		cp.Path = s.cp.Path
 	}
-	if off, line, ok := s.asm.Pending(); ok {
+	off, line, pending := s.asm.Pending()
+	if pending {
 		cp.Offset, cp.Line = off, line
 	} else if s.skipping {
 		cp.Offset, cp.Line = s.longOff, s.longLine
@@ -267,7 +268,10 @@ func (t *tailer) submit(s *source, flush bool) error {
 		cp.Offset, cp.Line = s.pos, s.line
 	}
 	cp.LastAt = s.lastAt
-	cp.Done = s.gzDone && !s.skipping && s.bstart == s.bend
+	// A finished .gz file is Done only once its last entry is out of the
+	// assembler too: one held back for continuation lines must be read
+	// again after a crash.
+	cp.Done = s.gzDone && !s.skipping && s.bstart == s.bend && !pending
 	cp.Updated = time.Now().UTC()
 	s.cp = cp
 	t.cps[cp.FileID] = cp

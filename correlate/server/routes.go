@@ -30,7 +30,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 // following the log files into the store and expiring old entries. It
 // returns when ctx ends, after the follower's last checkpoint.
 func (s *Server) background(ctx context.Context) {
-	if len(s.cfg.Logs) > 0 {
+	// Close returns only when the follower has written its last batch, so
+	// the caller may close the store right after.
+	followed := make(chan struct{})
+	defer func() { <-followed }()
+	if len(s.cfg.Logs) == 0 {
+		close(followed)
+	} else {
 		cfg := ingest.DefaultConfig()
 		cfg.Paths = s.cfg.Logs
 		cfg.Exclude = []string{s.cfg.Data}
@@ -42,8 +48,10 @@ func (s *Server) background(ctx context.Context) {
 		f, err := ingest.NewFollower(s.store, cfg)
 		if err != nil {
 			s.log.Error("cannot follow the logs", "err", err)
+			close(followed)
 		} else {
 			go func() {
+				defer close(followed)
 				if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 					s.log.Error("following the logs stopped", "err", err)
 				}
