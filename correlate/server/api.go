@@ -219,17 +219,14 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request) {
 
 // coverageReport is GET /api/v1/coverage.
 func (s *Server) coverageReport(w http.ResponseWriter, r *http.Request) {
-	src := func(ctx ctxT, fn func(*parse.Record, time.Time) bool) error {
-		return s.store.Range(ctx, time.Time{}, time.Time{}, func(e *store.Entry) bool { return fn(&e.Record, e.At) })
-	}
-	rep, err := coverage.Analyze(r.Context(), src)
+	rep, err := coverage.Analyze(r.Context(), coverage.StoreSource(s.store))
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "coverage: "+err.Error())
 		return
 	}
 	var notes []string
 	for _, svc := range rep.CallersMissing {
-		notes = append(notes, svc+" writes no caller, so its call sites are message templates: turn callers on (zap.AddCaller(), zerolog's .Caller(), slog's HandlerOptions{AddSource: true}).")
+		notes = append(notes, svc+" writes no caller, so its call sites are message templates. Turn callers on: "+coverage.Hint)
 	}
 	writeJSON(w, http.StatusOK, struct {
 		*coverage.Report

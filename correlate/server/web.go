@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"embed"
 	"io/fs"
 	"net/http"
@@ -34,7 +35,7 @@ func (s *Server) webHandler() http.Handler {
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-cache")
-			http.ServeContent(w, r, "index.html", started, bytesReader(index))
+			http.ServeContent(w, r, "index.html", started, bytes.NewReader(index))
 		default:
 			writeError(w, http.StatusNotFound, "no page at "+truncatePath(r.URL.Path)+"; a trace's page is /trace/{traceID}")
 		}

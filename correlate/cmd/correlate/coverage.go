@@ -4,11 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/traceline/traceline/correlate/coverage"
-	"github.com/traceline/traceline/correlate/parse"
-	"github.com/traceline/traceline/correlate/store"
 )
 
 func init() {
@@ -59,7 +56,7 @@ Examples:
 					return err
 				}
 				defer closeFn()
-				rep, err := coverage.Analyze(ctx, rangeSource(r), coverage.WithSlack(*slack))
+				rep, err := coverage.Analyze(ctx, coverage.StoreSource(r), coverage.WithSlack(*slack))
 				if err != nil {
 					return fmt.Errorf("reading the index: %w", err)
 				}
@@ -70,12 +67,4 @@ Examples:
 			}
 		},
 	})
-}
-
-// rangeSource reads every entry of the index, traced and untraced, in time
-// order (zero bounds leave the range open).
-func rangeSource(r store.Reader) coverage.Source {
-	return func(ctx context.Context, fn func(*parse.Record, time.Time) bool) error {
-		return r.Range(ctx, time.Time{}, time.Time{}, func(e *store.Entry) bool { return fn(&e.Record, e.At) })
-	}
 }
