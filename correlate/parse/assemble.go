@@ -292,6 +292,9 @@ func (a *Assembler) emit(dst []Record) []Record {
 	a.p.parseEntry(r, pd.raw, pd.headLen, &a.cfg, a.pathService, pd.t, pd.prec, pd.problems)
 	r.Lines = pd.lines
 	r.Stream = pd.stream
+	r.FromLine = pd.lines == 1 && pd.headLen == len(pd.raw) && pd.t.IsZero() && pd.stream == "" &&
+		pd.problems == 0 && (a.pathService == "" || len(a.p.service) > 0) &&
+		(a.cfg.Location == nil || a.cfg.Location == time.UTC)
 	a.stats.Records++
 	a.stats.Add(r.Problems)
 	return dst

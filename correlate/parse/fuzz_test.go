@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -114,6 +115,14 @@ func FuzzAssembler(f *testing.F) {
 				t.Fatalf("record at line %d spanning %d of %d", r.Line, r.Lines, n)
 			}
 			physical += int64(r.Lines)
+			if r.FromLine { // the promise a store relies on to keep Raw alone
+				var again Record
+				ParseLine([]byte(r.Raw), &again, nil)
+				again.File, again.Line, again.Offset, again.FromLine = r.File, r.Line, r.Offset, true
+				if !reflect.DeepEqual(again, *r) {
+					t.Fatalf("FromLine record differs from ParseLine of its Raw:\n%+v\n%+v", again, *r)
+				}
+			}
 		}
 		if physical+st.Skipped != st.Lines || st.Lines != n || st.Records != int64(len(recs)) {
 			t.Fatalf("accounting: %d in records + %d skipped != %d lines (%d given); %d records, %d counted",

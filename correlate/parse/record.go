@@ -38,6 +38,14 @@ type Record struct {
 	Stream string
 	// Problems says what could not be read; zero for a clean entry.
 	Problems Problem
+
+	// FromLine says the record is exactly what ParseLine gives for Raw
+	// with the zero Config (apart from File, Line and Offset): one
+	// physical line, no container wrapper, no service or zone from the
+	// configuration, nothing cut. A store may then keep Raw alone and
+	// parse it again when reading. Only the Assembler sets it; a record
+	// built or changed by hand leaves it false.
+	FromLine bool
 }
 
 // Problem is a set of reasons why an entry could not be read in full. The

@@ -60,7 +60,7 @@ Examples:
 				if err != nil {
 					return err
 				}
-				st, err := openStore(dir, false, storeOptions{Compression: *compression, Untraced: *untraced, DisableWAL: true})
+				st, err := openStore(dir, false, storeOptions{Compression: *compression, Untraced: *untraced, DisableWAL: true, BulkLoad: *compact})
 				if err != nil {
 					return err
 				}

@@ -101,7 +101,45 @@ func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record
 		dst = appendStr(dst, r.Caller)
 		return appendStr(dst, r.Stream)
 	}
-	p := scratch
+	var mask uint64
+	if !r.FromLine { // the Assembler vouches for records it marks
+		mask = overrides(r, scratch)
+	}
+	dst = append(dst, codecFull)
+	dst = binary.AppendUvarint(dst, mask)
+	dst = appendStr(dst, r.Raw)
+	dst = binary.AppendVarint(dst, r.Line)
+	dst = appendStr(dst, r.File)
+	if mask&ovTime != 0 {
+		dst = appendTime(dst, r.Time, r.TimePrecision)
+	}
+	for _, f := range []struct {
+		bit uint64
+		s   string
+	}{{ovLevel, r.Level}, {ovMsg, r.Msg}, {ovService, r.Service}, {ovCaller, r.Caller},
+		{ovSpanID, r.SpanID}, {ovTraceFlags, r.TraceFlags}, {ovStream, r.Stream}} {
+		if mask&f.bit != 0 {
+			dst = appendStr(dst, f.s)
+		}
+	}
+	if mask&ovLines != 0 {
+		dst = binary.AppendUvarint(dst, uint64(r.Lines))
+	}
+	if mask&ovProblems != 0 {
+		dst = binary.AppendUvarint(dst, uint64(r.Problems))
+	}
+	if mask&ovTraceID != 0 {
+		dst = appendStr(dst, r.TraceID)
+	}
+	if mask&ovTraceIDLow != 0 {
+		dst = appendStr(dst, r.TraceIDLow)
+	}
+	return dst
+}
+
+// overrides returns the mask of r's fields that a fresh parse of r.Raw
+// does not give back.
+func overrides(r *parse.Record, p *parse.Record) uint64 {
 	parse.ParseLine([]byte(r.Raw), p, nil)
 	var mask uint64
 	if !p.Time.Equal(r.Time) || p.TimePrecision != r.TimePrecision {
@@ -140,36 +178,7 @@ func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record
 	if p.TraceIDLow != r.TraceIDLow {
 		mask |= ovTraceIDLow
 	}
-	dst = append(dst, codecFull)
-	dst = binary.AppendUvarint(dst, mask)
-	dst = appendStr(dst, r.Raw)
-	dst = binary.AppendVarint(dst, r.Line)
-	dst = appendStr(dst, r.File)
-	if mask&ovTime != 0 {
-		dst = appendTime(dst, r.Time, r.TimePrecision)
-	}
-	for _, f := range []struct {
-		bit uint64
-		s   string
-	}{{ovLevel, r.Level}, {ovMsg, r.Msg}, {ovService, r.Service}, {ovCaller, r.Caller},
-		{ovSpanID, r.SpanID}, {ovTraceFlags, r.TraceFlags}, {ovStream, r.Stream}} {
-		if mask&f.bit != 0 {
-			dst = appendStr(dst, f.s)
-		}
-	}
-	if mask&ovLines != 0 {
-		dst = binary.AppendUvarint(dst, uint64(r.Lines))
-	}
-	if mask&ovProblems != 0 {
-		dst = binary.AppendUvarint(dst, uint64(r.Problems))
-	}
-	if mask&ovTraceID != 0 {
-		dst = appendStr(dst, r.TraceID)
-	}
-	if mask&ovTraceIDLow != 0 {
-		dst = appendStr(dst, r.TraceIDLow)
-	}
-	return dst
+	return mask
 }
 
 func cutUTF8(s string, n int) string {
