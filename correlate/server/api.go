@@ -16,17 +16,6 @@ import (
 	"github.com/traceline/traceline/correlate/view"
 )
 
-// traceIDs reads {traceID} from the path; it answers 400 itself on a bad id.
-func traceIDs(w http.ResponseWriter, r *http.Request) ([]store.TraceID, bool) {
-	raw := r.PathValue("traceID")
-	ids, err := store.ParseTraceID(raw)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "not a trace id: want 32 or 16 hex digits (or a decimal 64-bit id)")
-		return nil, false
-	}
-	return ids, true
-}
-
 // joinedTrace is GET /api/v1/traces/{traceID}: the JSON of `correlate trace
 // --format json`, plus "jaeger_ui" (base of the "open in Jaeger" links),
 // "jaeger_url" (this trace there) and "notes" (what a person should know:
@@ -47,7 +36,7 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Empty() {
-		writeError(w, http.StatusNotFound, s.nothingFound(res))
+		writeError(w, http.StatusNotFound, s.nothingFound(ids, res))
 		return
 	}
 	var notes []string
@@ -85,11 +74,8 @@ func orphanHint(res *lookup.Result) string {
 	return "it was not sampled, or not exported yet."
 }
 
-func (s *Server) nothingFound(res *lookup.Result) string {
-	why := "no log line of trace " + res.TraceID + " is in the index"
-	if errors.Is(res.LogErr, store.ErrEmpty) {
-		why = "the index is empty (is --logs pointing at the right files?)"
-	}
+func (s *Server) nothingFound(ids []store.TraceID, res *lookup.Result) string {
+	why := strings.TrimSuffix(notFound(ids, res.LogErr), notFoundCauses)
 	switch {
 	case s.src == nil:
 		return why + ", and no trace source is configured (--jaeger URL)"
@@ -140,7 +126,7 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	s.metrics.lookup.Observe(time.Since(start).Seconds())
 	switch {
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty):
-		writeError(w, http.StatusNotFound, err.Error())
+		writeError(w, http.StatusNotFound, notFound(ids, err))
 		return
 	case err != nil:
 		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+err.Error())
@@ -197,7 +183,13 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request) {
 	}
 	line := strings.TrimSpace(req.Line)
 	var rec parse.Record
-	if ids, err := store.ParseTraceID(line); err == nil && len(line) >= 16 {
+	if len(line) >= 16 && idShaped(line) {
+		// A bare id, not a log line: read it as the path would.
+		ids, err := parseTraceID(line)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		rec.TraceID = ids[len(ids)-1].String()
 	} else {
 		parse.ParseLine([]byte(line), &rec, &parse.Config{})
@@ -306,7 +298,7 @@ func (s *Server) deleteTrace(w http.ResponseWriter, r *http.Request) {
 	n, err := d.DeleteTrace(r.Context(), ids...)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty):
-		writeError(w, http.StatusNotFound, err.Error())
+		writeError(w, http.StatusNotFound, "nothing to delete: "+notFound(ids, err))
 		return
 	case err != nil:
 		writeError(w, http.StatusServiceUnavailable, "deleting failed: "+err.Error())

@@ -5,16 +5,21 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
-	"regexp"
+	"strings"
 	"time"
 )
 
 //go:embed web
 var webFiles embed.FS
 
-// pagePaths are the routes the page handles in the browser; each serves the
-// same document, whose script reads the path.
-var tracePagePath = regexp.MustCompile(`^/trace/[0-9A-Fa-f]{1,32}/?$`)
+// tracePageID is the id of a trace page's path, /trace/{traceID}; the
+// other pages are /, /coverage and /status. Each serves the same document,
+// whose script reads the path.
+func tracePageID(path string) (string, bool) {
+	id, ok := strings.CutPrefix(path, "/trace/")
+	id = strings.TrimSuffix(id, "/")
+	return id, ok && id != "" && !strings.Contains(id, "/")
+}
 
 func (s *Server) webHandler() http.Handler {
 	sub, _ := fs.Sub(webFiles, "web")
@@ -22,13 +27,20 @@ func (s *Server) webHandler() http.Handler {
 	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
 	started := time.Now()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, tracePage := tracePageID(r.URL.Path)
+		if tracePage {
+			if _, err := parseTraceID(id); err != nil {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+		}
 		switch {
 		case r.URL.Path == "/assets/index.html":
 			http.NotFound(w, r)
 		case len(r.URL.Path) > len("/assets/") && r.URL.Path[:len("/assets/")] == "/assets/":
 			w.Header().Set("Cache-Control", "no-cache")
 			assets.ServeHTTP(w, r)
-		case r.URL.Path == "/" || r.URL.Path == "/coverage" || r.URL.Path == "/status" || tracePagePath.MatchString(r.URL.Path):
+		case r.URL.Path == "/" || r.URL.Path == "/coverage" || r.URL.Path == "/status" || tracePage:
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				writeError(w, http.StatusMethodNotAllowed, "pages answer GET only")
 				return
