@@ -33,6 +33,7 @@ type source struct {
 	line         int64 // number of the line starting at pos
 	lastAt       time.Time
 	long         []byte // head of an over-long line being skipped
+	longTail     []byte // its last parse.TailBytes read so far (only its ids are used)
 	longOff      int64
 	longLine     int64
 	skipping     bool
@@ -149,11 +150,13 @@ func (t *tailer) read(s *source) (bool, error) {
 			i := bytes.IndexByte(chunk, '\n')
 			if s.skipping {
 				if i < 0 {
+					s.longTail = keepTail(s.longTail, chunk)
 					s.pos += int64(len(chunk))
 					s.bstart = s.bend
 					break
 				}
-				s.recs = s.asm.AddCut(s.recs, t.cfg.redact(s.long), s.longOff, s.longLine)
+				s.longTail = keepTail(s.longTail, chunk[:i])
+				s.recs = s.asm.AddCut(s.recs, t.cfg.redact(s.long), s.longTail, s.longOff, s.longLine)
 				s.skipping = false
 				s.long = s.long[:0]
 				s.pos += int64(i + 1)
@@ -166,6 +169,7 @@ func (t *tailer) read(s *source) (bool, error) {
 			if i < 0 {
 				if len(chunk) > max {
 					s.long = append(s.long[:0], chunk[:max]...)
+					s.longTail = keepTail(s.longTail[:0], chunk[max:])
 					s.longOff, s.longLine, s.skipping = s.pos, s.line, true
 					s.pos += int64(len(chunk))
 					s.bstart = s.bend
@@ -287,4 +291,16 @@ func (t *tailer) submit(s *source, flush bool) error {
 		t.cfg.Progress(t.snapshot())
 	}
 	return nil
+}
+
+// keepTail appends b to tail and keeps the last parse.TailBytes.
+func keepTail(tail, b []byte) []byte {
+	if len(b) >= parse.TailBytes {
+		return append(tail[:0], b[len(b)-parse.TailBytes:]...)
+	}
+	tail = append(tail, b...)
+	if n := len(tail) - parse.TailBytes; n > 0 {
+		tail = tail[:copy(tail, tail[n:])]
+	}
+	return tail
 }

@@ -75,7 +75,13 @@ type pending struct {
 	prec     time.Duration
 	stream   string
 	problems Problem
+	tail     []byte // the end of a line cut at MaxLineBytes, for its ids
 }
+
+// TailBytes is how much of the end of an over-long line the Assembler
+// looks at for trace ids when the kept head has none: loggers write the
+// trace fields after the message, so a cut line keeps its trace.
+const TailBytes = 16 << 10
 
 // Assembler turns the physical lines of one file into Records: it unwraps
 // container formats (CRI with P/F partials, Docker json-file with 16 KB
@@ -92,6 +98,7 @@ type Assembler struct {
 	cri, docker [2]part
 	pend        pending
 	dockBuf     []byte
+	tail        []byte // tail of the line being added, when it was cut
 }
 
 // NewAssembler returns an Assembler for the lines of file (the path as
@@ -114,9 +121,14 @@ func (a *Assembler) Add(dst []Record, line []byte, offset, lineNo int64) []Recor
 }
 
 // AddCut is Add for a line the reader has already cut (because it was
-// longer than its limit): the record is marked ProblemTooLong.
-func (a *Assembler) AddCut(dst []Record, line []byte, offset, lineNo int64) []Record {
-	return a.add(dst, line, offset, lineNo, ProblemTooLong)
+// longer than its limit): the record is marked ProblemTooLong. tail is the
+// line's last bytes (up to TailBytes; nil if unknown): when the head names
+// no trace, the trace fields are looked for there.
+func (a *Assembler) AddCut(dst []Record, line, tail []byte, offset, lineNo int64) []Record {
+	a.tail = append(a.tail[:0], tail...)
+	dst = a.add(dst, line, offset, lineNo, ProblemTooLong)
+	a.tail = a.tail[:0]
+	return dst
 }
 
 func (a *Assembler) add(dst []Record, line []byte, offset, lineNo int64, prob Problem) []Record {
@@ -125,6 +137,10 @@ func (a *Assembler) add(dst []Record, line []byte, offset, lineNo int64, prob Pr
 		line = line[:n-1]
 	}
 	if len(line) > a.max {
+		if len(a.tail) == 0 {
+			a.tail = append(a.tail[:0], line[max(a.max, len(line)-TailBytes):]...)
+			defer func() { a.tail = a.tail[:0] }()
+		}
 		line = line[:a.max]
 		prob |= ProblemTooLong
 	}
@@ -274,6 +290,7 @@ func (a *Assembler) entry(dst []Record, line []byte, offset, lineNo int64, lines
 	pd.head = k
 	pd.offset, pd.lineNo, pd.lines, pd.conts = offset, lineNo, lines, 0
 	pd.t, pd.prec, pd.stream, pd.problems = t, prec, stream, prob
+	pd.tail = append(pd.tail[:0], a.tail...)
 	return dst
 }
 
@@ -292,6 +309,9 @@ func (a *Assembler) emit(dst []Record) []Record {
 	a.p.parseEntry(r, pd.raw, pd.headLen, &a.cfg, a.pathService, pd.t, pd.prec, pd.problems)
 	r.Lines = pd.lines
 	r.Stream = pd.stream
+	if r.TraceID == "" && len(pd.tail) > 0 {
+		idsFromTail(r, pd.raw, pd.tail)
+	}
 	r.FromLine = pd.lines == 1 && pd.headLen == len(pd.raw) && pd.t.IsZero() && pd.stream == "" &&
 		pd.problems == 0 && (a.pathService == "" || len(a.p.service) > 0) &&
 		(a.cfg.Location == nil || a.cfg.Location == time.UTC)
@@ -343,3 +363,36 @@ func (a *Assembler) Pending() (offset, lineNo int64, ok bool) {
 
 // Stats returns the counts so far.
 func (a *Assembler) Stats() Stats { return a.stats }
+
+// idsFromTail fills r's trace fields from the tail of a line that was cut
+// before them: the tail, from its first field boundary on, is parsed as a
+// line of its own (a JSON object when the line is one, else key=value
+// text).
+func idsFromTail(r *Record, head, tail []byte) {
+	var frag []byte
+	if h := trimLeftSpace(head); len(h) > 0 && h[0] == '{' {
+		i := bytes.Index(tail, []byte(`,"`))
+		if i < 0 {
+			return
+		}
+		frag = append([]byte{'{'}, tail[i+1:]...)
+	} else {
+		i := bytes.IndexByte(tail, ' ')
+		if i < 0 {
+			return
+		}
+		frag = tail[i+1:]
+	}
+	var t Record
+	ParseLine(frag, &t, nil)
+	if t.TraceID == "" {
+		return
+	}
+	r.TraceID, r.TraceIDLow = t.TraceID, t.TraceIDLow
+	if r.SpanID == "" {
+		r.SpanID = t.SpanID
+	}
+	if r.TraceFlags == "" {
+		r.TraceFlags = t.TraceFlags
+	}
+}

@@ -119,7 +119,7 @@ func TestLimits(t *testing.T) {
 	a := NewAssembler("f.log", cfg)
 	long := `{"msg":"` + strings.Repeat("x", 100) + `"}`
 	recs := a.Add(nil, []byte(long), 0, 1)
-	recs = a.AddCut(recs, []byte(`{"msg":"cut by the reader"}`), 200, 2)
+	recs = a.AddCut(recs, []byte(`{"msg":"cut by the reader"}`), nil, 200, 2)
 	recs = a.Add(recs, []byte("2024-03-01 10:00:00 INFO m"), 300, 3)
 	recs = a.Add(recs, []byte("\t"+strings.Repeat("y", 40)), 400, 4)
 	recs = a.Add(recs, []byte("\x00\x01binary"), 500, 5)
@@ -169,5 +169,55 @@ func TestRecordDoesNotAlias(t *testing.T) {
 	}
 	if r != before || r.Msg != "hello" || r.Service != "s" || !bytes.Contains([]byte(r.Raw), []byte("hello")) {
 		t.Errorf("record changed with the input buffer: %+v", r)
+	}
+}
+
+// TestCutLineKeepsTrace: a line cut at MaxLineBytes keeps the trace it
+// names, before the cut (a JSON object read up to its last whole field)
+// or after it (the line's tail, which the Assembler or the reader keeps).
+func TestCutLineKeepsTrace(t *testing.T) {
+	const id, span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	long := strings.Repeat("x", 5000)
+	tests := []struct {
+		name, line string
+		level      string
+	}{
+		{"json, ids first", `{"level":"error","trace_id":"` + id + `","span_id":"` + span + `","msg":"` + long + `"}`, "error"},
+		{"json, ids last (zap)", `{"level":"warn","ts":1700000000.5,"msg":"` + long + `","trace_id":"` + id + `","span_id":"` + span + `"}`, "warn"},
+		{"json, escaped quotes in the long value", `{"level":"info","msg":"` + strings.Repeat(`a\",\"b`, 800) + `","trace_id":"` + id + `","span_id":"` + span + `"}`, "info"},
+		{"logfmt, ids last (slog text)", `time=2026-03-01T12:00:00Z level=ERROR msg="` + long + `" trace_id=` + id + ` span_id=` + span, "error"},
+		{"zerolog json, ids last", `{"level":"debug","message":"` + long + `","trace_id":"` + id + `","span_id":"` + span + `","time":"2026-03-01T12:00:00Z"}`, "debug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, via := range []string{"Add", "AddCut"} {
+				a := NewAssembler("app.log", Config{MaxLineBytes: 1000})
+				var recs []Record
+				if via == "Add" {
+					recs = a.Add(recs, []byte(tt.line), 0, 1)
+				} else { // the reader cut it and kept the tail
+					tail := tt.line[max(0, len(tt.line)-TailBytes):]
+					recs = a.AddCut(recs, []byte(tt.line[:1000]), []byte(tail), 0, 1)
+				}
+				recs = a.Flush(recs)
+				if len(recs) != 1 {
+					t.Fatalf("%s: %d records", via, len(recs))
+				}
+				r := recs[0]
+				if r.TraceID != id || r.SpanID != span || r.Problems&ProblemTooLong == 0 || len(r.Raw) > 1000 || r.FromLine {
+					t.Errorf("%s: trace %q span %q problems %v raw %d bytes FromLine %v", via, r.TraceID, r.SpanID, r.Problems, len(r.Raw), r.FromLine)
+				}
+				if strings.HasPrefix(tt.line, "{") && tt.level != "" && r.Level != tt.level {
+					t.Errorf("%s: level %q, want %q", via, r.Level, tt.level)
+				}
+			}
+		})
+	}
+	// An id only in the cut-off middle is not invented.
+	a := NewAssembler("app.log", Config{MaxLineBytes: 1000})
+	line := `{"msg":"` + long + `","trace_id":"` + id + `","rest":"` + strings.Repeat("y", 2*TailBytes) + `"}`
+	recs := a.Flush(a.Add(nil, []byte(line), 0, 1))
+	if len(recs) != 1 || recs[0].TraceID != "" {
+		t.Errorf("id from the middle of a cut line: %+v", recs)
 	}
 }

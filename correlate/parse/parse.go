@@ -124,6 +124,8 @@ func (p *parser) parseEntry(rec *Record, raw []byte, headLen int, cfg *Config, p
 	if len(s) > 0 && s[0] == '{' {
 		if p.parseJSON(s) {
 			parsed = true
+		} else if problems&ProblemTooLong != 0 && p.parseCutJSON(s, cfg, problems) {
+			parsed = true
 		} else {
 			p.reset(cfg)
 			p.problems = problems | ProblemBadJSON
@@ -136,6 +138,23 @@ func (p *parser) parseEntry(rec *Record, raw []byte, headLen int, cfg *Config, p
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
+
+// parseCutJSON reads a JSON object cut at MaxLineBytes: the fields before
+// the last complete one are parsed as an object of their own, so a cut
+// line keeps its time, level, service and trace when they came before the
+// long value.
+func (p *parser) parseCutJSON(s []byte, cfg *Config, problems Problem) bool {
+	i := bytes.LastIndex(s, []byte(`,"`)) // a quote inside a string is escaped: this is a field boundary
+	if i <= 0 {
+		return false
+	}
+	closed := make([]byte, i+1)
+	copy(closed, s[:i])
+	closed[i] = '}'
+	p.reset(cfg)
+	p.problems = problems
+	return p.parseJSON(closed)
+}
 
 // within returns the offset of sub inside base when sub is a slice of it.
 func within(sub, base []byte) (int, bool) {

@@ -83,20 +83,13 @@ func TestHostileFiles(t *testing.T) {
 		check  func(t *testing.T, es []store.Entry)
 	}{
 		{"binary junk", string(junk), 2, nil},
-		// 20 MB, not the issue's 100 MB: the cut happens at 1 MiB either way.
-		// The JSON is cut too, so the entry is kept as untraced text
-		// (compact: no raw line) and its trace id is lost.
-		{"20 MB line", `{"trace_id":"` + goodID + `","msg":"` + strings.Repeat("x", 20<<20) + `"}`, 2, func(t *testing.T, es []store.Entry) {
-			for _, e := range es {
-				if e.Line == 2 {
-					if e.Problems&parse.ProblemTooLong == 0 || len(e.Raw) > parse.DefaultMaxLineBytes {
-						t.Errorf("long line kept as %d bytes, problems %v", len(e.Raw), e.Problems)
-					}
-					return
-				}
-			}
-			t.Error("the long line's cut entry is missing")
-		}},
+		// 100 MB lines are cut at 1 MiB. The entry keeps its trace whether
+		// the id came before the cut (the JSON is read up to its last whole
+		// field) or after it (the reader keeps the line's last 16 KiB for
+		// its ids).
+		{"100 MB line, id first", `{"trace_id":"` + goodID + `","msg":"` + strings.Repeat("x", 100<<20) + `"}`, 3, checkCut},
+		{"100 MB line, id last", `{"level":"error","msg":"` + strings.Repeat("x", 100<<20) + `","trace_id":"` + goodID + `"}`, 3, checkCut},
+		{"100 MB logfmt line, id last", `level=error msg="` + strings.Repeat("x", 100<<20) + `" trace_id=` + goodID, 3, checkCut},
 		{"invalid UTF-8", `{"trace_id":"` + goodID + "\",\"msg\":\"bad \xff\xfe\xc0 bytes\"}", 3, func(t *testing.T, es []store.Entry) {
 			for _, e := range es {
 				if strings.Contains(e.Raw, "\xff\xfe\xc0") {
@@ -221,4 +214,18 @@ func TestDiskFull(t *testing.T) {
 	if n := goodCount(t, st); n != lines {
 		t.Errorf("%d entries after the disk was freed, want %d", n, lines)
 	}
+}
+
+// checkCut finds the cut entry of line 2: marked too_long, at most the
+// limit long, carrying the trace.
+func checkCut(t *testing.T, es []store.Entry) {
+	for _, e := range es {
+		if e.Line == 2 {
+			if e.Problems&parse.ProblemTooLong == 0 || len(e.Raw) > parse.DefaultMaxLineBytes || e.TraceID != goodID {
+				t.Errorf("long line kept as %d bytes, problems %v, trace %q", len(e.Raw), e.Problems, e.TraceID)
+			}
+			return
+		}
+	}
+	t.Error("the long line's cut entry is missing")
 }
