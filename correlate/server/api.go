@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +27,7 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	defer s.admit.lookup()()
 	start := time.Now()
 	res := lookup.Trace(r.Context(), s.store, s.src, ids, lookup.Options{ExportDelay: s.cfg.ExportDelay})
 	s.metrics.lookup.Observe(time.Since(start).Seconds())
@@ -54,15 +57,16 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	if len(res.Records) == 0 {
 		notes = append(notes, "No log line of this trace is in the index: "+res.LogErr.Error()+".")
 	}
-	body := view.AppendJSON(make([]byte, 0, 64<<10), res.Trace)
+	buf := getBody()
+	defer putBody(buf)
+	body := view.AppendJSON((*buf)[:0], res.Trace)
 	body = appendExtra(body, map[string]any{
 		"jaeger_ui":  s.jaegerUI(),
 		"jaeger_url": links.Jaeger(s.jaegerUI(), res.TraceID, ""),
 		"notes":      notes,
 	})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(body)
+	*buf = body
+	writeBody(w, body)
 }
 
 func orphanHint(res *lookup.Result) string {
@@ -88,7 +92,7 @@ func (s *Server) nothingFound(ids []store.TraceID, res *lookup.Result) string {
 
 // appendExtra adds keys to the JSON object in body (which ends with "}").
 func appendExtra(body []byte, extra map[string]any) []byte {
-	body = []byte(strings.TrimRight(string(body), "\n"))
+	body = bytes.TrimRight(body, "\n")
 	if len(body) == 0 || body[len(body)-1] != '}' {
 		return body
 	}
@@ -121,6 +125,7 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	defer s.admit.lookup()()
 	start := time.Now()
 	recs, err := s.store.Logs(r.Context(), ids...)
 	s.metrics.lookup.Observe(time.Since(start).Seconds())
@@ -132,8 +137,9 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+err.Error())
 		return
 	}
-	buf := make([]byte, 0, 256*len(recs)+64)
-	buf = append(buf, `{"trace_id":`...)
+	pooled := getBody()
+	defer putBody(pooled)
+	buf := append((*pooled)[:0], `{"trace_id":`...)
 	tid, _ := json.Marshal(lookup.ID(ids, recs))
 	buf = append(buf, tid...)
 	buf = append(buf, `,"logs":[`...)
@@ -149,9 +155,8 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	buf = append(buf, "]}\n"...)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf)
+	*pooled = buf
+	writeBody(w, buf)
 }
 
 // findRequest is the body of POST /api/v1/find.
@@ -306,4 +311,47 @@ func (s *Server) deleteTrace(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.InfoContext(r.Context(), "trace deleted on request", "trace_id", lookup.ID(ids, nil), "lines", n)
 	writeJSON(w, http.StatusOK, map[string]any{"trace_id": lookup.ID(ids, nil), "deleted": n})
+}
+
+// bodies keeps the buffers of lookup answers between requests: a
+// 10,000-line trace is megabytes of JSON, and growing a fresh buffer for
+// each lookup costs copies, page clearing and collector work that a
+// lookup competing with ingest for the CPU can ill afford. A channel, not
+// a sync.Pool: under ingest the collector runs every few milliseconds and
+// would empty a pool as often.
+var bodies = make(chan *[]byte, 2)
+
+// maxPooledBody caps what is kept, so one huge trace does not pin its
+// buffer for good.
+const maxPooledBody = 16 << 20
+
+func getBody() *[]byte {
+	select {
+	case b := <-bodies:
+		return b
+	default:
+		b := make([]byte, 0, 64<<10)
+		return &b
+	}
+}
+
+func putBody(b *[]byte) {
+	if cap(*b) > maxPooledBody {
+		return
+	}
+	*b = (*b)[:0]
+	select {
+	case bodies <- b:
+	default:
+	}
+}
+
+// writeBody answers 200 with a JSON body, its length known so the client
+// reads it in one go.
+func writeBody(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 }

@@ -34,6 +34,10 @@ type Config struct {
 	ExportDelay    time.Duration `yaml:"export_delay"`    // spans younger than this may not be in Jaeger yet
 	PollInterval   time.Duration `yaml:"poll_interval"`   // how often followed files are checked
 	Redact         RedactConfig  `yaml:"redact"`
+	// IngestYield is how long an ingest batch (pushed or followed) waits
+	// while trace lookups are in flight before it goes ahead anyway, so
+	// lookups stay fast under full ingest. Zero or negative: it never waits.
+	IngestYield time.Duration `yaml:"ingest_yield"`
 
 	// ClickHouse, when set, keeps the index in ClickHouse instead of the
 	// embedded store: one HTTP URL per shard, in remote_servers order.
@@ -58,6 +62,7 @@ func DefaultConfig() Config {
 		MaxBodyBytes: 8 << 20,
 		ExportDelay:  10 * time.Second,
 		PollInterval: 250 * time.Millisecond,
+		IngestYield:  500 * time.Millisecond,
 	}
 }
 
@@ -166,7 +171,7 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"RETENTION", &c.Retention}, {"EXPORT_DELAY", &c.ExportDelay}, {"POLL_INTERVAL", &c.PollInterval}} {
+	}{{"RETENTION", &c.Retention}, {"EXPORT_DELAY", &c.ExportDelay}, {"POLL_INTERVAL", &c.PollInterval}, {"INGEST_YIELD", &c.IngestYield}} {
 		if v, ok := lookup("CORRELATE_" + d.name); ok {
 			x, err := time.ParseDuration(v)
 			if err != nil {

@@ -22,6 +22,7 @@ type metrics struct {
 	lookup       prometheus.Histogram
 	jaegerErrors prometheus.Counter
 	pushed       *prometheus.CounterVec
+	ingestWait   prometheus.Histogram
 
 	mu   sync.Mutex
 	last ingest.Stats // follower totals already counted
@@ -45,8 +46,11 @@ func newMetrics() *metrics {
 			Name: "correlate_trace_source_errors_total", Help: "Trace lookups where Jaeger failed (down, slow, 5xx, garbage)."}),
 		pushed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "correlate_pushed_entries_total", Help: "Entries received by push ingest, by protocol."}, []string{"protocol"}),
+		ingestWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "correlate_ingest_wait_seconds", Help: "Time an ingest batch (pushed or followed) waited for trace lookups in flight; batches that did not wait are not counted.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}),
 	}
-	m.reg.MustRegister(m.lines, m.entries, m.traced, m.skipped, m.lookup, m.jaegerErrors, m.pushed,
+	m.reg.MustRegister(m.lines, m.entries, m.traced, m.skipped, m.lookup, m.jaegerErrors, m.pushed, m.ingestWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

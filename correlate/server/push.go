@@ -61,6 +61,9 @@ func (k contentKeys) next(parts ...[]byte) int64 {
 // ingestJSONLines takes newline-separated log lines (any format the parser
 // reads; JSON lines are what pipelines send) and stores them.
 func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
+	if !s.admitIngest(r.Context()) {
+		return
+	}
 	source := r.URL.Query().Get("source")
 	if source == "" {
 		source = "push"
@@ -98,7 +101,7 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
 		return
 	}
-	if err := s.writePushed(r.Context(), source, entries); err != nil {
+	if err := s.writePushed(r.Context(), "jsonl", source, entries); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the index did not take the lines: "+err.Error())
 		return
 	}
@@ -114,18 +117,37 @@ func entryTime(t time.Time) time.Time {
 	return t
 }
 
-func (s *Server) writePushed(ctx context.Context, source string, entries []store.Entry) error {
+func (s *Server) writePushed(ctx context.Context, protocol, source string, entries []store.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
 	cp := store.Checkpoint{FileID: pushFileID(source), Fingerprint: pushFileID(source), Path: "push:" + source, Created: now, Updated: now}
-	return s.store.Write(ctx, entries, cp)
+	if err := s.store.Write(ctx, entries, cp); err != nil {
+		return err
+	}
+	s.metrics.pushed.WithLabelValues(protocol).Add(float64(len(entries)))
+	return nil
+}
+
+// admitIngest waits at the admission gate while trace lookups run
+// (bounded by Config.IngestYield). It returns false when the client gave
+// up meanwhile, and then there is no one to answer.
+func (s *Server) admitIngest(ctx context.Context) bool {
+	start := time.Now()
+	waited, err := s.admit.ingest(ctx)
+	if waited {
+		s.metrics.ingestWait.Observe(time.Since(start).Seconds())
+	}
+	return err == nil
 }
 
 // otlpLogs is OTLP/HTTP logs: ExportLogsServiceRequest as protobuf
 // (application/x-protobuf) or JSON (application/json).
 func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
+	if !s.admitIngest(r.Context()) {
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -171,7 +193,7 @@ func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Strings(sources)
 	for _, src := range sources {
-		if err := s.writePushed(r.Context(), src, bySource[src]); err != nil {
+		if err := s.writePushed(r.Context(), "otlp", src, bySource[src]); err != nil {
 			writeError(w, http.StatusServiceUnavailable, "the index did not take the records: "+err.Error())
 			return
 		}

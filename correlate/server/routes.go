@@ -45,7 +45,8 @@ func (s *Server) background(ctx context.Context) {
 		if !s.red.empty() {
 			cfg.Redact = s.red.Line
 		}
-		f, err := ingest.NewFollower(s.store, cfg)
+		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }}
+		f, err := ingest.NewFollower(w, cfg)
 		if err != nil {
 			s.log.Error("cannot follow the logs", "err", err)
 			close(followed)

@@ -18,6 +18,18 @@
 //	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON
 //	GET  /healthz, /readyz, /metrics
 //
+// A {traceID} is 32 hex digits (fewer when leading zeros were dropped, as
+// Jaeger prints ids), a decimal 64-bit id (an all-digit id of 17 to 20
+// digits is read as decimal and must fit 64 bits), or a W3C traceparent.
+// Anything else answers 400 saying why it is not a trace id; a well-formed
+// id the index lacks answers 404 saying why nothing was found.
+//
+// Lookups come first: while a trace lookup is in flight, a push request
+// and the follower's next batch wait before parsing and writing, for at
+// most Config.IngestYield, so a person's lookup does not share the CPU
+// with back-to-back batches. Ingest is delayed, never refused or starved,
+// and a 2xx to a push still means its lines are in the index.
+//
 // Security: it listens on loopback unless told otherwise, and then requires
 // a bearer token (or an explicit Insecure); the Host header must name this
 // service (DNS rebinding); a state-changing request must be JSON or protobuf
@@ -51,6 +63,7 @@ type Server struct {
 	src     tracesrc.Source // nil without --jaeger
 	jaeger  *tracesrc.Jaeger
 	metrics *metrics
+	admit   *admission
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -74,7 +87,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, log: log, red: red, metrics: newMetrics()}
+	s := &Server{cfg: cfg, store: st, log: log, red: red, metrics: newMetrics(), admit: newAdmission(cfg.IngestYield)}
 	if cfg.Jaeger != "" {
 		j, err := tracesrc.NewJaeger(cfg.Jaeger)
 		if err != nil {
