@@ -22,8 +22,8 @@ const killChildEnv = "CORRELATE_INGEST_KILL_CHILD"
 func runKillChild(spec string) {
 	data, rest, _ := strings.Cut(spec, "|")
 	log, mode, _ := strings.Cut(rest, "|")
-	// nowal is how `correlate index` opens the store
-	st, err := pebblestore.Open(data, pebblestore.Options{DisableWAL: mode == "nowal", MemTableBytes: 1 << 20}) // small: many flushes
+	// bulk is how `correlate index` opens the store
+	st, err := pebblestore.Open(data, pebblestore.Options{DisableWAL: mode != "wal", BulkLoad: mode == "bulk", BulkRunBytes: 256 << 10, MemTableBytes: 1 << 20}) // small: many flushes and runs
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)
@@ -49,7 +49,7 @@ func TestKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill -9 test runs a child process for a few seconds")
 	}
-	for _, mode := range []string{"wal", "nowal"} {
+	for _, mode := range []string{"wal", "nowal", "bulk"} {
 		t.Run(mode, func(t *testing.T) { testKill9(t, mode) })
 	}
 }

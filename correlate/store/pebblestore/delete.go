@@ -15,6 +15,9 @@ import (
 // the lines are not read again from files that still hold them; a file
 // indexed anew from its start would bring them back.
 func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, error) {
+	if err := s.ingestRun(); err != nil {
+		return 0, err
+	}
 	recs, err := s.Logs(ctx, ids...)
 	if err != nil {
 		return 0, err

@@ -65,6 +65,9 @@ type Options struct {
 	// all that is below it). Lookups read more files until Compact runs;
 	// call it when the load is done.
 	BulkLoad bool
+	// BulkRunBytes is how much a BulkLoad store gathers before it writes
+	// and ingests a sorted run (default 32 MiB; two runs are in memory).
+	BulkRunBytes int
 }
 
 // Store is the Pebble store. Open one per data folder.
@@ -77,6 +80,10 @@ type Store struct {
 	mu      sync.Mutex
 	buckets map[uint32]bool // buckets known to hold entries
 	newest  time.Time
+
+	po     *pebble.Options
+	bulkMu sync.Mutex
+	bulk   bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -99,6 +106,9 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.Untraced == "" {
 		o.Untraced = "compact"
+	}
+	if o.BulkRunBytes <= 0 {
+		o.BulkRunBytes = 32 << 20
 	}
 	switch o.Untraced {
 	case "compact", "full", "none":
@@ -172,7 +182,14 @@ func Open(dir string, o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync}
+	if !o.ReadOnly { // runs a killed bulk load was writing
+		if m, _ := filepath.Glob(filepath.Join(dir, "bulk-*.sst")); len(m) > 0 {
+			for _, f := range m {
+				os.Remove(f)
+			}
+		}
+	}
+	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync, po: po}
 	if o.Sync {
 		s.wo = pebble.Sync
 	}
@@ -229,6 +246,10 @@ func (s *Store) load() error {
 
 // Close flushes and closes the store.
 func (s *Store) Close() error {
+	if err := s.ingestRun(); err != nil {
+		s.db.Close()
+		return err
+	}
 	switch {
 	case s.opts.ReadOnly:
 	case s.opts.DisableWAL:
@@ -246,16 +267,27 @@ func (s *Store) Close() error {
 }
 
 // Flush writes the memtable to disk (for size measurements).
-func (s *Store) Flush() error { return s.db.Flush() }
+func (s *Store) Flush() error {
+	if err := s.ingestRun(); err != nil {
+		return err
+	}
+	return s.db.Flush()
+}
 
 // Compact compacts the whole key space (for size measurements and after
 // large expiries).
 func (s *Store) Compact(ctx context.Context) error {
+	if err := s.ingestRun(); err != nil {
+		return err
+	}
 	return s.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
 }
 
 // Checkpoints returns every file's checkpoint.
 func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
+	if err := s.ingestRun(); err != nil {
+		return nil, err
+	}
 	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceCheck}, UpperBound: []byte{spaceCheck + 1}})
 	if err != nil {
 		return nil, err
@@ -279,7 +311,13 @@ type kvSorter struct {
 	scratch parse.Record
 }
 
-type kvRec struct{ k, v, end int }
+// kvRec is one record of a kvSorter: the key is buf[k:v], the value
+// buf[v:end]. p0 and p1 are the key's first 16 bytes (zero-padded), so
+// that most comparisons in a sort touch only the record.
+type kvRec struct {
+	p0, p1    uint64
+	k, v, end uint32
+}
 
 var kvPool = sync.Pool{New: func() any { return new(kvSorter) }}
 
@@ -291,26 +329,39 @@ func (x *kvSorter) reset() {
 }
 
 // mark records the key buf[k:v] and the value buf[v:] just appended.
-func (x *kvSorter) mark(k, v int) { x.recs = append(x.recs, kvRec{k, v, len(x.buf)}) }
-
-func (x *kvSorter) sort() {
-	slices.SortFunc(x.recs, func(a, b kvRec) int { return bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v]) })
+func (x *kvSorter) mark(k, v int) {
+	var pre [16]byte
+	copy(pre[:], x.buf[k:v])
+	x.recs = append(x.recs, kvRec{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:]), uint32(k), uint32(v), uint32(len(x.buf))})
 }
 
-// Write stores entries and the checkpoint in one Pebble batch.
-func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
-	if s.opts.ReadOnly {
-		return errors.New("pebblestore: store opened read-only")
+// sort orders the records by key; of equal keys, the one marked first
+// sorts first.
+func (x *kvSorter) sort() {
+	slices.SortFunc(x.recs, func(a, b kvRec) int {
+		switch {
+		case a.p0 != b.p0:
+			return cmpU64(a.p0, b.p0)
+		case a.p1 != b.p1:
+			return cmpU64(a.p1, b.p1)
+		}
+		if c := bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v]); c != 0 {
+			return c
+		}
+		return int(a.k) - int(b.k)
+	})
+}
+
+func cmpU64(a, b uint64) int {
+	if a < b {
+		return -1
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	kv := kvPool.Get().(*kvSorter)
-	defer kvPool.Put(kv)
-	kv.reset()
-	var key []byte
-	var newest time.Time
-	var touched []uint32
+	return 1
+}
+
+// encodeEntries appends the keys and values of entries (read from file)
+// to kv and returns the time buckets they touch and the newest time.
+func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) (touched []uint32, newest time.Time) {
 	var lastLow [2]uint64
 	for i := range entries {
 		e := &entries[i]
@@ -333,7 +384,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 				continue
 			}
 			k := len(kv.buf)
-			kv.buf = appendTimeKey(kv.buf, spaceUntraced, bk, at, cp.FileID, e.Offset)
+			kv.buf = appendTimeKey(kv.buf, spaceUntraced, bk, at, file, e.Offset)
 			v := len(kv.buf)
 			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch)
 			kv.mark(k, v)
@@ -344,7 +395,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 			hi = 0
 		}
 		k := len(kv.buf)
-		kv.buf = appendTraceKey(kv.buf, bk, hi, id.Lo, at, cp.FileID, e.Offset)
+		kv.buf = appendTraceKey(kv.buf, bk, hi, id.Lo, at, file, e.Offset)
 		v := len(kv.buf)
 		kv.buf = appendEntry(kv.buf, e, false, &kv.scratch)
 		kv.mark(k, v)
@@ -355,6 +406,25 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 			kv.mark(k, len(kv.buf))
 		}
 	}
+	return touched, newest
+}
+
+// Write stores entries and the checkpoint in one Pebble batch.
+func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
+	if s.opts.ReadOnly {
+		return errors.New("pebblestore: store opened read-only")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.opts.BulkLoad {
+		return s.bulkWrite(entries, cp)
+	}
+	kv := kvPool.Get().(*kvSorter)
+	defer kvPool.Put(kv)
+	kv.reset()
+	var key []byte
+	touched, newest := s.encodeEntries(kv, entries, cp.FileID)
 	// Sized once: a growing batch would copy itself over and over.
 	b := s.db.NewBatchWithSize(len(kv.buf) + 16*len(kv.recs) + 4096)
 	defer b.Close()
@@ -424,6 +494,9 @@ func (s *Store) sortedBuckets() []uint32 {
 
 // Logs returns every entry carrying one of ids, in time order.
 func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record, error) {
+	if err := s.ingestRun(); err != nil {
+		return nil, err
+	}
 	buckets := s.sortedBuckets()
 	if len(buckets) == 0 {
 		return nil, fmt.Errorf("%s: %w", s.dir, store.ErrEmpty)
@@ -531,6 +604,9 @@ func idsString(ids []store.TraceID) string {
 // order (the store keeps no time index of traced entries: it would cost
 // about as much as the entries themselves).
 func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.Entry) bool) error {
+	if err := s.ingestRun(); err != nil {
+		return err
+	}
 	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
 	if err != nil {
 		return err
@@ -606,6 +682,9 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 
 // Stats describes the store; SizeBytes is what the folder holds on disk.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	if err := s.ingestRun(); err != nil {
+		return store.Stats{}, err
+	}
 	cps, err := s.Checkpoints(ctx)
 	if err != nil {
 		return store.Stats{}, err
@@ -645,6 +724,9 @@ func dirSize(dir string) int64 {
 // newest entry time seen (never later than now plus a day, so a bogus
 // future time cannot expire everything). Zero retention keeps everything.
 func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error) {
+	if err := s.ingestRun(); err != nil {
+		return 0, err
+	}
 	if retention <= 0 {
 		return 0, nil
 	}

@@ -1,0 +1,227 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// A BulkLoad store does not write entries through the memtable. Write
+// gathers them in a run; when the run is full, it is sorted,
+// written as one sstable with the latest checkpoint of each file and the
+// store metadata, and ingested into the database in one atomic step. So
+// entries and the checkpoints that cover them still become durable
+// together, each byte is written once before the final compaction, and
+// the memtable's copying and flushing are skipped. Until a run is
+// ingested its entries are invisible; every reading method ingests the
+// pending run first. A run is Options.BulkRunBytes of keys and values.
+// bulkState is a BulkLoad store's runs: the one being filled, a spare,
+// and the result of the ingest running in the background (at most one at
+// a time, so runs are ingested in the order they were written).
+type bulkState struct {
+	run      *bulkRun
+	spare    *bulkRun
+	inflight chan bulkDone
+	seq      int
+}
+
+type bulkRun struct {
+	kv      kvSorter
+	checks  map[uint64]store.Checkpoint
+	buckets []uint32
+	newest  time.Time
+}
+
+type bulkDone struct {
+	r   *bulkRun
+	err error
+}
+
+func newBulkRun(size int) *bulkRun {
+	// One buffer for the run's life: growing it would copy it over.
+	return &bulkRun{kv: kvSorter{buf: make([]byte, 0, size+size/8)}, checks: map[uint64]store.Checkpoint{}}
+}
+
+func (r *bulkRun) empty() bool { return len(r.kv.recs) == 0 && len(r.checks) == 0 }
+
+func (r *bulkRun) reset() {
+	r.kv.buf, r.kv.recs = r.kv.buf[:0], r.kv.recs[:0]
+	r.buckets = r.buckets[:0]
+	r.newest = time.Time{}
+	clear(r.checks)
+}
+
+func (s *Store) bulkWrite(entries []store.Entry, cp store.Checkpoint) error {
+	s.bulkMu.Lock()
+	defer s.bulkMu.Unlock()
+	b := &s.bulk
+	if b.run == nil {
+		b.run = newBulkRun(s.opts.BulkRunBytes)
+	}
+	r := b.run
+	touched, newest := s.encodeEntries(&r.kv, entries, cp.FileID)
+	for _, bk := range touched {
+		if !slices.Contains(r.buckets, bk) {
+			r.buckets = append(r.buckets, bk)
+		}
+	}
+	if newest.After(r.newest) {
+		r.newest = newest
+	}
+	if cp.Updated.IsZero() {
+		cp.Updated = time.Now().UTC()
+	}
+	r.checks[cp.FileID] = cp
+	if len(r.kv.buf) < s.opts.BulkRunBytes {
+		return nil
+	}
+	// Ingest this run in the background while the next one fills.
+	if err := s.waitIngestLocked(); err != nil {
+		return err
+	}
+	ch := make(chan bulkDone, 1)
+	b.inflight = ch
+	b.seq++
+	seq := b.seq
+	go func() { ch <- bulkDone{r, s.ingestBulkRun(r, seq)} }()
+	if b.spare != nil {
+		b.run, b.spare = b.spare, nil
+	} else {
+		b.run = newBulkRun(s.opts.BulkRunBytes)
+	}
+	return nil
+}
+
+// waitIngestLocked waits for the background ingest, if any, and returns
+// its error.
+func (s *Store) waitIngestLocked() error {
+	b := &s.bulk
+	if b.inflight == nil {
+		return nil
+	}
+	d := <-b.inflight
+	b.inflight = nil
+	d.r.reset()
+	b.spare = d.r
+	return d.err
+}
+
+// ingestRun ingests what a BulkLoad store has written so far: it waits
+// for the background ingest and ingests the run being filled.
+func (s *Store) ingestRun() error {
+	if !s.opts.BulkLoad {
+		return nil
+	}
+	s.bulkMu.Lock()
+	defer s.bulkMu.Unlock()
+	if err := s.waitIngestLocked(); err != nil {
+		return err
+	}
+	b := &s.bulk
+	if b.run == nil || b.run.empty() {
+		return nil
+	}
+	b.seq++
+	err := s.ingestBulkRun(b.run, b.seq)
+	b.run.reset()
+	return err
+}
+
+// ingestBulkRun writes run r as an sstable, with the checkpoints and the
+// store metadata, and ingests it.
+func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
+	kv := &r.kv
+	s.mu.Lock()
+	var newBuckets []uint32
+	for _, bk := range r.buckets {
+		if !s.buckets[bk] {
+			newBuckets = append(newBuckets, bk)
+		}
+	}
+	newest := s.newest
+	if r.newest.After(newest) {
+		newest = r.newest
+	}
+	s.mu.Unlock()
+	for _, bk := range newBuckets {
+		k := len(kv.buf)
+		kv.buf = appendBucketKey(kv.buf, spaceBucket, bk)
+		kv.mark(k, len(kv.buf))
+	}
+	if !newest.IsZero() {
+		k := len(kv.buf)
+		kv.buf = append(kv.buf, metaNewest...)
+		v := len(kv.buf)
+		kv.buf = binary.BigEndian.AppendUint64(kv.buf, atKey(newest))
+		kv.mark(k, v)
+	}
+	for file, cp := range r.checks {
+		cpv, err := json.Marshal(cp)
+		if err != nil {
+			return err
+		}
+		k := len(kv.buf)
+		kv.buf = append(kv.buf, checkKey(file)...)
+		v := len(kv.buf)
+		kv.buf = append(kv.buf, cpv...)
+		kv.mark(k, v)
+	}
+	// Of equal keys (a 128-bit trace's low-half key written by two
+	// batches) the one written last sorts last, and is kept.
+	kv.sort()
+	path := filepath.Join(s.dir, fmt.Sprintf("bulk-%06d.sst", seq))
+	if err := s.writeRun(path, kv); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("pebblestore: bulk write: %w", err)
+	}
+	err := s.db.Ingest(context.Background(), []string{path})
+	os.Remove(path) // Ingest linked it into the database
+	if err != nil {
+		return fmt.Errorf("pebblestore: bulk ingest: %w", err)
+	}
+	s.mu.Lock()
+	for _, bk := range newBuckets {
+		s.buckets[bk] = true
+	}
+	if newest.After(s.newest) {
+		s.newest = newest
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// writeRun writes kv's sorted records as an sstable at path, as level 0 of
+// this database would (format, block size, compression, key schema).
+func (s *Store) writeRun(path string, kv *kvSorter) error {
+	f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return err
+	}
+	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), s.po.MakeWriterOptions(0, s.db.TableFormat()))
+	for i, rec := range kv.recs {
+		k := kv.buf[rec.k:rec.v]
+		if i+1 < len(kv.recs) {
+			next := kv.recs[i+1]
+			if bytes.Equal(k, kv.buf[next.k:next.v]) {
+				continue // a later one follows
+			}
+		}
+		if err := w.Set(k, kv.buf[rec.v:rec.end]); err != nil {
+			w.Close()
+			return err
+		}
+	}
+	return w.Close()
+}
