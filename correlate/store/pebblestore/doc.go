@@ -13,9 +13,21 @@
 // range deletions. Checkpoints live beside the entries and are written in
 // the same Pebble batch as the entries they cover.
 //
-// Values store level, message, service and caller as references into the
-// raw line when they occur in it, and Pebble compresses blocks with zstd
-// by default (Options.Compression).
+// A traced entry's value is its raw line, its line number and file, and
+// only those fields that parsing the raw line again would not give back
+// (see codec.go); a record the parser marks parse.Record.FromLine is stored
+// without being parsed a second time. Pebble compresses 128 KiB blocks with
+// zstd by default (Options.Compression).
+//
+// # Bulk loading
+//
+// With Options.BulkLoad (what `correlate index` uses) entries bypass the
+// memtable: each run of Options.BulkRunBytes is sorted, written as an
+// sstable together with the checkpoints it reaches, and ingested in one
+// atomic step while the next run fills; level-0 compactions wait for the
+// final Compact. Each byte is then compressed twice in all (fast MinLZ into
+// level 0, zstd by the final compaction) instead of once per memtable flush
+// and again at every compaction that the random trace ids make overlap.
 //
 // # Concurrency
 //
