@@ -283,7 +283,8 @@ func (s *Server) entries(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// traceDeleter is a store that can forget a trace (the embedded store can).
+// traceDeleter is a store that can forget a trace (the embedded store and
+// ClickHouse can).
 type traceDeleter interface {
 	DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, error)
 }

@@ -30,6 +30,10 @@ type Store struct {
 	drainDone chan struct{}
 	kick      chan struct{}
 	closeOnce sync.Once
+	// sending is held by the spool's sender while it reads and sends a
+	// batch, and by DeleteTrace while it filters the spool and deletes, so
+	// no batch read before the one reaches ClickHouse after the other.
+	sending sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)
@@ -252,11 +256,7 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 	conds := make([][]string, n)
 	for _, id := range ids {
 		k := id.Lo % n
-		c := "trace_lo = " + strconv.FormatUint(id.Lo, 10)
-		if !id.Only64 {
-			c += " AND trace_hi IN (0, " + strconv.FormatUint(id.Hi, 10) + ")"
-		}
-		conds[k] = append(conds[k], "("+c+")")
+		conds[k] = append(conds[k], "("+idCond(id)+")")
 	}
 	var rows []row
 	for k, cs := range conds {

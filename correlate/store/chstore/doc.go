@@ -96,6 +96,14 @@
 // ClickHouse rejects outright (bad data, not unavailability) is moved to
 // SpoolDir/rejected.
 //
+// # Deleting a trace
+//
+// DeleteTrace forgets a trace's lines on request (privacy): an ALTER TABLE
+// entries_local DELETE mutation on every shard, awaited until done, and
+// the same lines taken out of the spool. A mutation rewrites the table's
+// parts; it suits occasional requests, not bulk deletion (that is what
+// retention is for).
+//
 // # Retention
 //
 // Expire drops, on every shard, the day partitions of the entry tables
@@ -114,8 +122,10 @@
 //   - Data-skipping indexes (INDEX … TYPE bloom_filter): the primary key
 //     order makes trace-id lookups a key range instead.
 //   - Map and JSON/Object columns: the record's fields are fixed columns.
-//   - Lightweight DELETE, ALTER … DELETE mutations and transactions:
-//     idempotent keys, ReplacingMergeTree and read-time deduplication.
+//   - Lightweight DELETE and transactions: idempotent keys,
+//     ReplacingMergeTree and read-time deduplication.
+//   - mutations_sync: DeleteTrace (an ALTER … DELETE mutation, which 18.16
+//     has but runs in the background) waits on system.mutations instead.
 //   - ON CLUSTER DDL (needs ZooKeeper/Keeper): Open runs the DDL on each
 //     shard.
 //   - DROP PARTITION ID and the partition_id column: partitions are

@@ -102,21 +102,7 @@ func (sp *spool) add(entries []store.Entry, cp store.Checkpoint) error {
 	defer sp.mu.Unlock()
 	seq := sp.next
 	tmp := sp.path(seq) + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("chstore: spool: %w", err)
-	}
-	err = gob.NewEncoder(f).Encode(spoolBatch{Entries: entries, CP: cp})
-	if err == nil {
-		err = f.Sync()
-	}
-	var size int64
-	if fi, serr := f.Stat(); serr == nil {
-		size = fi.Size()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	size, err := writeBatch(tmp, spoolBatch{Entries: entries, CP: cp})
 	if err == nil && sp.bytes+size > sp.limit {
 		err = fmt.Errorf("chstore: %w (%d bytes held, limit %d): %w", ErrSpoolFull, sp.bytes, sp.limit, ErrUnavailable)
 	}
@@ -133,6 +119,69 @@ func (sp *spool) add(entries []store.Entry, cp store.Checkpoint) error {
 	sp.cps[seq] = cp
 	sp.bytes += size
 	return nil
+}
+
+// writeBatch writes b to a new file at path, synced, and returns its size.
+func writeBatch(path string, b spoolBatch) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, fmt.Errorf("chstore: spool: %w", err)
+	}
+	err = gob.NewEncoder(f).Encode(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	var size int64
+	if fi, serr := f.Stat(); serr == nil {
+		size = fi.Size()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("chstore: spool: %w", err)
+	}
+	return size, nil
+}
+
+// forget takes the entries match selects out of every batch held, and
+// returns how many. A batch it changes is rewritten (a new file, synced,
+// renamed over the old one); its checkpoint stays, so the lines taken out
+// are not read again.
+func (sp *spool) forget(match func(*store.Entry) bool) (int, error) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	n := 0
+	for _, seq := range sp.seqs {
+		b, err := sp.read(seq)
+		if err != nil {
+			return n, err
+		}
+		kept := b.Entries[:0]
+		for i := range b.Entries {
+			if !match(&b.Entries[i]) {
+				kept = append(kept, b.Entries[i])
+			}
+		}
+		if len(kept) == len(b.Entries) {
+			continue
+		}
+		removed := len(b.Entries) - len(kept)
+		b.Entries = kept
+		tmp := sp.path(seq) + ".tmp"
+		size, err := writeBatch(tmp, b)
+		if err == nil {
+			err = os.Rename(tmp, sp.path(seq))
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return n, err
+		}
+		sp.bytes += size - sp.sizes[seq]
+		sp.sizes[seq] = size
+		n += removed
+	}
+	return n, nil
 }
 
 func (sp *spool) read(seq uint64) (spoolBatch, error) {
@@ -214,10 +263,12 @@ func (s *Store) drain() {
 				continue
 			}
 		}
+		s.sending.Lock()
 		b, err := s.spool.read(seq)
 		if err == nil {
 			err = s.send(ctx, b.Entries, b.CP)
 		}
+		s.sending.Unlock()
 		switch {
 		case err == nil:
 			s.spool.remove(seq)
