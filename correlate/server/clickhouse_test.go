@@ -66,3 +66,5 @@ func TestDeleteTraceOnClickHouse(t *testing.T) {
 		t.Errorf("deleting again: %d %q, want 404", code, msg)
 	}
 }
+
+var _ traceDeleter = (*chstore.Store)(nil)
