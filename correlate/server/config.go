@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"gopkg.in/yaml.v3"
 )
 
@@ -47,6 +48,12 @@ type Config struct {
 	ClickHouseCluster  string   `yaml:"clickhouse_cluster"`  // remote_servers cluster naming the shards
 	ClickHouseDatabase string   `yaml:"clickhouse_database"` // default traceline
 	SpoolBytes         int64    `yaml:"spool_bytes"`         // cap of the spool in DATA/spool (default 256 MiB)
+
+	// TracerProvider makes the server span of each request (set by the
+	// binary, not by a file): one with an exporter sends them to a
+	// collector. Nil: spans that only give the service's log lines their
+	// ids, never sampled unless the caller's span is.
+	TracerProvider trace.TracerProvider `yaml:"-"`
 }
 
 // RedactConfig masks patient data at ingest, before anything is stored.

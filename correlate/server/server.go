@@ -30,6 +30,10 @@
 // with back-to-back batches. Ingest is delayed, never refused or starved,
 // and a 2xx to a push still means its lines are in the index.
 //
+// It traces its own requests: a server span per request (a child of the
+// caller's traceparent), and the lines it logs about a request carry that
+// span's trace_id and span_id (see Config.TracerProvider).
+//
 // Security: it listens on loopback unless told otherwise, and then requires
 // a bearer token (or an explicit Insecure); the Host header must name this
 // service (DNS rebinding); a state-changing request must be JSON or protobuf
@@ -49,6 +53,9 @@ import (
 	"sync"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/tracesrc"
 )
@@ -64,6 +71,8 @@ type Server struct {
 	jaeger  *tracesrc.Jaeger
 	metrics *metrics
 	admit   *admission
+	tracer  trace.TracerProvider
+	ownTP   *sdktrace.TracerProvider // the tracer of our own, shut down by Close
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -95,6 +104,11 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*Server, error) {
 		}
 		s.jaeger, s.src = j, j
 	}
+	s.tracer = cfg.TracerProvider
+	if s.tracer == nil {
+		s.ownTP = idOnlyProvider()
+		s.tracer = s.ownTP
+	}
 	s.guard = &guard{token: cfg.Token, maxBody: cfg.MaxBodyBytes, allowedHosts: map[string]bool{}, log: log}
 	for _, h := range cfg.AllowedHosts {
 		s.guard.allowedHosts[strings.ToLower(h)] = true
@@ -112,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.login)
 	s.routes(mux)
 	mux.Handle("/", s.webHandler())
-	return s.guard.wrap(mux)
+	return s.traceRequests(s.guard.wrap(mux))
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +213,9 @@ func (s *Server) Close() error {
 	<-done
 	if s.jaeger != nil {
 		s.jaeger.Close()
+	}
+	if s.ownTP != nil {
+		s.ownTP.Shutdown(context.Background())
 	}
 	return err
 }
