@@ -82,6 +82,7 @@ type Store struct {
 	newest  time.Time
 
 	po     *pebble.Options
+	health *diskHealth
 	bulkMu sync.Mutex
 	bulk   bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
@@ -174,6 +175,8 @@ func Open(dir string, o Options) (*Store, error) {
 		// Level 0 is rewritten by the final compaction: compress it fast.
 		po.Levels[0].Compression = func() *block.CompressionProfile { return block.MinLZCompression }
 	}
+	health := &diskHealth{}
+	po.EventListener = health.listener()
 	po.EnsureDefaults()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
@@ -189,7 +192,7 @@ func Open(dir string, o Options) (*Store, error) {
 			}
 		}
 	}
-	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync, po: po}
+	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync, po: po, health: health}
 	if o.Sync {
 		s.wo = pebble.Sync
 	}
@@ -248,6 +251,13 @@ func (s *Store) load() error {
 func (s *Store) Close() error {
 	if err := s.ingestRun(); err != nil {
 		s.db.Close()
+		return err
+	}
+	if err := s.health.err(); err != nil {
+		// A commit may be stalled waiting for room: Pebble would wait for
+		// it forever. What the write-ahead log holds is recovered on the
+		// next Open; without the log, the lines since the last flush are
+		// read again from the last checkpoint.
 		return err
 	}
 	switch {
@@ -420,6 +430,9 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	if s.opts.BulkLoad {
 		return s.bulkWrite(entries, cp)
 	}
+	if err := s.health.err(); err != nil {
+		return err
+	}
 	kv := kvPool.Get().(*kvSorter)
 	defer kvPool.Put(kv)
 	kv.reset()
@@ -427,7 +440,12 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	touched, newest := s.encodeEntries(kv, entries, cp.FileID)
 	// Sized once: a growing batch would copy itself over and over.
 	b := s.db.NewBatchWithSize(len(kv.buf) + 16*len(kv.recs) + 4096)
-	defer b.Close()
+	committing := false
+	defer func() {
+		if !committing {
+			b.Close()
+		}
+	}()
 	// Sorted keys go into the memtable's skiplist next to each other: each
 	// insert starts from the previous one's position.
 	kv.sort()
@@ -470,7 +488,8 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	if err := b.Set(checkKey(cp.FileID), cpv, nil); err != nil {
 		return err
 	}
-	if err := b.Commit(s.wo); err != nil {
+	committing = true
+	if err := s.commit(b); err != nil {
 		return fmt.Errorf("pebblestore: write: %w", err)
 	}
 	s.mu.Lock()
