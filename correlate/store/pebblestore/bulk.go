@@ -181,15 +181,15 @@ func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
 	// Of equal keys (a 128-bit trace's low-half key written by two
 	// batches) the one written last sorts last, and is kept.
 	kv.sort()
-	path := filepath.Join(s.dir, fmt.Sprintf("bulk-%06d.sst", seq))
-	if err := s.writeRun(path, kv); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("pebblestore: bulk write: %w", err)
+	paths, err := s.writeRun(fmt.Sprintf("bulk-%06d", seq), kv)
+	if err == nil {
+		err = s.db.Ingest(context.Background(), paths)
 	}
-	err := s.db.Ingest(context.Background(), []string{path})
-	os.Remove(path) // Ingest linked it into the database
+	for _, p := range paths {
+		os.Remove(p) // Ingest linked them into the database
+	}
 	if err != nil {
-		return fmt.Errorf("pebblestore: bulk ingest: %w", err)
+		return fmt.Errorf("pebblestore: bulk load: %w", err)
 	}
 	s.mu.Lock()
 	for _, bk := range newBuckets {
@@ -202,14 +202,27 @@ func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
 	return nil
 }
 
-// writeRun writes kv's sorted records as an sstable at path, as level 0 of
-// this database would (format, block size, compression, key schema).
-func (s *Store) writeRun(path string, kv *kvSorter) error {
-	f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
-	if err != nil {
+// writeRun writes kv's sorted records as sstables named prefix-N.sst, as
+// level 0 of this database would (format, block size, compression, key
+// schema), and returns their paths. A run is cut into one table per
+// partition (see partition), so that the final compaction can merge the
+// partitions of all runs side by side.
+func (s *Store) writeRun(prefix string, kv *kvSorter) (paths []string, err error) {
+	var w *sstable.Writer
+	closeW := func() error {
+		if w == nil {
+			return nil
+		}
+		err := w.Close()
+		w = nil
 		return err
 	}
-	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), s.po.MakeWriterOptions(0, s.db.TableFormat()))
+	defer func() {
+		if cerr := closeW(); err == nil {
+			err = cerr
+		}
+	}()
+	var part uint64
 	for i, rec := range kv.recs {
 		k := kv.buf[rec.k:rec.v]
 		if i+1 < len(kv.recs) {
@@ -218,10 +231,41 @@ func (s *Store) writeRun(path string, kv *kvSorter) error {
 				continue // a later one follows
 			}
 		}
+		if p := partition(k); w == nil || p != part {
+			if err := closeW(); err != nil {
+				return paths, err
+			}
+			path := filepath.Join(s.dir, fmt.Sprintf("%s-%d.sst", prefix, len(paths)))
+			f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
+			if err != nil {
+				return paths, err
+			}
+			paths = append(paths, path)
+			w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), s.po.MakeWriterOptions(0, s.db.TableFormat()))
+			part = p
+		}
 		if err := w.Set(k, kv.buf[rec.v:rec.end]); err != nil {
-			w.Close()
-			return err
+			return paths, err
 		}
 	}
-	return w.Close()
+	return paths, nil
+}
+
+// partitions is how many parts the traced entries of a day are cut into.
+const partitions = 4
+
+// partition names the part of the key space k is in: its key space and
+// day bucket, and for traced entries the top bits of the trace id. The
+// boundaries are the same for every run, and no key lies on one, so the
+// tables of one partition never overlap those of another and Pebble
+// compacts the partitions concurrently.
+func partition(k []byte) uint64 {
+	if len(k) < 6 || (k[0] != spaceTrace && k[0] != spaceUntraced && k[0] != spaceLow) {
+		return uint64(k[0]) << 56
+	}
+	p := uint64(k[0])<<56 | uint64(binary.BigEndian.Uint32(k[1:5]))<<8
+	if k[0] == spaceTrace {
+		p |= uint64(k[5] >> 6) // partitions == 4
+	}
+	return p
 }
