@@ -166,7 +166,11 @@ func Open(dir string, o Options) (*Store, error) {
 		// Open fails (a locked folder).
 		FS: vfs.Default,
 	}
+	// Opening replays the MANIFEST's edits: keep it short, so that a
+	// lookup process opens the store in a millisecond or two.
+	po.MaxManifestFileSize = 4 << 20
 	if o.BulkLoad {
+		po.MaxManifestFileSize = 64 << 10 // hundreds of runs come and go
 		// Every level below 0 empty but the last: the final compaction
 		// then writes each entry once, into level 6, instead of once per
 		// level on its way down.
