@@ -40,6 +40,7 @@ func TestMeasureBigTrace(t *testing.T) {
 	if os.Getenv("CORRELATE_MEASURE") == "" {
 		t.Skip("a measurement: set CORRELATE_MEASURE=1")
 	}
+	TuneRuntime() // as `correlate serve` does
 	srv, _, base := startServer(t, nil)
 	tr, recs := jointest.Synthetic(1000, 10000, 1)
 	srv.src = fixedSource{tr}

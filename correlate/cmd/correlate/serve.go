@@ -197,6 +197,7 @@ func serve(ctx context.Context, e *env, cfg server.Config) error {
 		return err
 	}
 	defer st.Close()
+	server.TuneRuntime()
 	srv, err := server.New(cfg, st, log)
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -581,12 +580,23 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 			}
 		}
 	}
-	type keyed struct {
-		rec       parse.Record
-		at        uint64
-		file, off uint64
+	// Within a bucket a trace's entries come in key order: time, file,
+	// offset. Only several buckets or ids need a sort.
+	type sortKey struct{ at, file, off uint64 }
+	less := func(a, b sortKey) int {
+		switch {
+		case a.at != b.at:
+			return cmpU64(a.at, b.at)
+		case a.file != b.file:
+			return cmpU64(a.file, b.file)
+		case a.off != b.off:
+			return cmpU64(a.off, b.off)
+		}
+		return 0
 	}
-	var out []keyed
+	var recs []parse.Record
+	var keys []sortKey
+	sorted := true
 	var p []byte
 	for _, bk := range buckets {
 		for _, f := range want {
@@ -596,40 +606,41 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 				if len(k) != traceKeyLen {
 					continue
 				}
-				atk := binary.BigEndian.Uint64(k[21:])
-				file := binary.BigEndian.Uint64(k[29:])
-				off := binary.BigEndian.Uint64(k[37:])
-				var e store.Entry
+				sk := sortKey{binary.BigEndian.Uint64(k[21:]), binary.BigEndian.Uint64(k[29:]), binary.BigEndian.Uint64(k[37:])}
 				v, err := it.ValueAndErr()
 				if err != nil {
 					return nil, err
 				}
-				if err := decodeEntry(&e, v, atFromKey(atk), int64(off)); err != nil {
+				recs = append(recs, parse.Record{})
+				var e store.Entry
+				if err := decodeEntry(&e, v, atFromKey(sk.at), int64(sk.off)); err != nil {
 					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
 				}
-				out = append(out, keyed{e.Record, atk, file, off})
+				recs[len(recs)-1] = e.Record
+				if n := len(keys); n > 0 && less(keys[n-1], sk) > 0 {
+					sorted = false
+				}
+				keys = append(keys, sk)
 			}
 		}
 	}
 	if err := it.Error(); err != nil {
 		return nil, err
 	}
-	if len(out) == 0 {
+	if len(recs) == 0 {
 		return nil, fmt.Errorf("%s: %w", idsString(ids), store.ErrNotFound)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := &out[i], &out[j]
-		if a.at != b.at {
-			return a.at < b.at
+	if !sorted {
+		idx := make([]int, len(recs))
+		for i := range idx {
+			idx[i] = i
 		}
-		if a.file != b.file {
-			return a.file < b.file
+		slices.SortStableFunc(idx, func(a, b int) int { return less(keys[a], keys[b]) })
+		out := make([]parse.Record, len(recs))
+		for i, j := range idx {
+			out[i] = recs[j]
 		}
-		return a.off < b.off
-	})
-	recs := make([]parse.Record, len(out))
-	for i := range out {
-		recs[i] = out[i].rec
+		recs = out
 	}
 	return recs, nil
 }
