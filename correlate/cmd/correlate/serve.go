@@ -84,6 +84,7 @@ Examples:
 			fs.Var(durationFlag{&flagCfg.Retention}, "retention", "drop entries older than this (e.g. 30d; 0 keeps all)")
 			fs.Int64Var(&flagCfg.RetentionBytes, "retention-bytes", 0, "drop the oldest days while the index is larger than this many bytes (0: no limit)")
 			fs.Var(durationFlag{&flagCfg.ExportDelay}, "export-delay", "spans younger than this may not be in Jaeger yet (default 10s)")
+			fs.Var(durationFlag{&flagCfg.IngestYield}, "ingest-yield", "how long ingest may wait while trace lookups run (default 500ms; 0 never waits)")
 			fs.Var(listFlag{&flagCfg.Redact.Keys}, "redact-key", "mask this field's value at ingest (repeatable)")
 			fs.Var(listFlag{&flagCfg.Redact.Patterns}, "redact-pattern", "mask matches of this regular expression at ingest (repeatable)")
 			fs.Var(listFlag{&flagCfg.ClickHouse}, "clickhouse", "keep the index in ClickHouse at this HTTP `URL` (repeat once per shard, in cluster order)")
@@ -148,6 +149,9 @@ func overlay(cfg *server.Config, f server.Config, set map[string]bool) {
 	}
 	if set["export-delay"] {
 		cfg.ExportDelay = f.ExportDelay
+	}
+	if set["ingest-yield"] {
+		cfg.IngestYield = f.IngestYield
 	}
 	if set["redact-key"] {
 		cfg.Redact.Keys = f.Redact.Keys
