@@ -37,7 +37,8 @@ func (t TraceID) IsZero() bool { return t.Hi == 0 && t.Lo == 0 }
 //   - 1–16 hex digits: a 64-bit id, left-padded (Only64);
 //   - 17–31 hex digits: left-padded to 32;
 //   - up to 20 decimal digits (Datadog, B3): a 64-bit id as decimal, and
-//     also as hex when it has at most 32 digits;
+//     also as hex when it has at most 32 digits; 17 to 20 digits that do
+//     not fit 64 bits are an error (no one means them as hex);
 //   - a W3C traceparent "00-<trace id>-<span id>-<flags>": its trace id.
 //
 // The all-zero id is an error: it means "no trace".
@@ -51,6 +52,11 @@ func ParseTraceID(s string) ([]TraceID, error) {
 		return nil, errors.New("empty trace id")
 	}
 	var ids []TraceID
+	if isDecimal(s) && len(s) > 16 && len(s) <= 20 {
+		if _, err := strconv.ParseUint(s, 10, 64); err != nil {
+			return nil, fmt.Errorf("trace id %s: as a decimal id it does not fit 64 bits (the largest is 18446744073709551615)", s)
+		}
+	}
 	if isDecimal(s) && len(s) <= 20 {
 		if v, err := strconv.ParseUint(s, 10, 64); err == nil && v != 0 {
 			ids = append(ids, TraceID{Lo: v, Only64: true})

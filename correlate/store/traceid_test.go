@@ -20,7 +20,7 @@ func TestParseTraceID(t *testing.T) {
 		{"16 hex", "a3ce929d0e0e4736", []TraceID{{Lo: 0xa3ce929d0e0e4736, Only64: true}}, false},
 		{"short hex padded", "abc", []TraceID{{Lo: 0xabc, Only64: true}}, false},
 		{"decimal, also read as hex", "11803532876627986230", []TraceID{{Lo: 11803532876627986230, Only64: true}, {Hi: 0x1180, Lo: 0x3532876627986230}}, false},
-		{"decimal beyond 64 bits is hex", "18446744073709551616", []TraceID{{Hi: 0x1844, Lo: 0x6744073709551616}}, false},
+		{"17-20 digits beyond 64 bits are no id", "18446744073709551616", nil, true},
 		{"digits read both ways", "1234", []TraceID{{Lo: 1234, Only64: true}, {Lo: 0x1234, Only64: true}}, false},
 		{"padded 32 with zero high", "0000000000000000a3ce929d0e0e4736", []TraceID{{Lo: 0xa3ce929d0e0e4736, Only64: true}}, false},
 		{"all zero", "00000000000000000000000000000000", nil, true},
