@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"sort"
@@ -41,7 +42,16 @@ func TestMeasureBigTrace(t *testing.T) {
 		t.Skip("a measurement: set CORRELATE_MEASURE=1")
 	}
 	TuneRuntime() // as `correlate serve` does
-	srv, _, base := startServer(t, nil)
+	// CORRELATE_MEASURE_YIELD=0 measures without lookups taking priority.
+	srv, _, base := startServer(t, func(c *Config) {
+		if v := os.Getenv("CORRELATE_MEASURE_YIELD"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.IngestYield = d
+		}
+	})
 	tr, recs := jointest.Synthetic(1000, 10000, 1)
 	srv.src = fixedSource{tr}
 	var body strings.Builder
@@ -79,8 +89,19 @@ func TestMeasureBigTrace(t *testing.T) {
 			}
 		}
 	}()
-	var lat []time.Duration
-	for i := 0; i < 100; i++ {
+	// The first lookups warm the service (answer buffers, the heap's
+	// pages, the block cache); they are reported apart from the steady
+	// state that p50 and p99 describe.
+	// Ingest alone first, for its rate without lookups.
+	time.Sleep(2 * time.Second)
+	alone := float64(pushed.Load()) / 2
+	const warmup = 3
+	var lat, warm []time.Duration
+	during := pushed.Load()
+	began := time.Now()
+	var first []byte
+	const lookups = 200
+	for i := 0; i < warmup+lookups; i++ {
 		start := time.Now()
 		r, err := http.Get(base + "/api/v1/traces/" + jointest.TraceID)
 		if err != nil {
@@ -90,21 +111,37 @@ func TestMeasureBigTrace(t *testing.T) {
 		r.Body.Close()
 		// The answer's latency ends with its last byte; the client's
 		// own decoding is not the service's time.
-		lat = append(lat, time.Since(start))
+		if d := time.Since(start); i < warmup {
+			warm = append(warm, d)
+		} else {
+			lat = append(lat, d)
+		}
 		if err != nil || r.StatusCode != 200 {
 			t.Fatalf("lookup: %v %s", err, r.Status)
 		}
-		var j struct{ Spans []json.RawMessage }
-		json.Unmarshal(b, &j)
-		if len(j.Spans) != 1000 {
-			t.Fatalf("%d spans", len(j.Spans))
+		// Check every answer, cheaply: the test shares the service's
+		// process and heap, and decoding 10,000 lines per lookup here
+		// would make the service's collector work for the client. The
+		// same trace gives the same answer, so only one that differs in
+		// size from the first is decoded again.
+		if i == 0 || len(b) != len(first) {
+			var j struct{ Spans []json.RawMessage }
+			json.Unmarshal(b, &j)
+			if len(j.Spans) != 1000 {
+				t.Fatalf("%d spans", len(j.Spans))
+			}
+			if i == 0 {
+				first = b
+			}
 		}
 	}
+	rate := float64(pushed.Load()-during) / time.Since(began).Seconds()
 	close(stop)
 	wg.Wait()
 	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	t.Logf("joined-trace API, 1,000 spans / 10,000 lines, while %d lines were pushed: p50 %v, p99 %v",
-		pushed.Load(), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond))
+	t.Logf("push ingest: %.0f lines/s alone, %.0f lines/s while lookups ran (ingest yield %v)", alone, rate, srv.cfg.IngestYield)
+	t.Logf("joined-trace API, 1,000 spans / 10,000 lines, while %d lines were pushed: p50 %v, p99 %v, max %v (first %d lookups, not counted: %v)",
+		pushed.Load(), rank(lat, 0.50).Round(time.Millisecond), rank(lat, 0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), warmup, warm)
 
 	ctx := browsertest.New(t, 120*time.Second)
 	var renders []int
@@ -121,6 +158,14 @@ func TestMeasureBigTrace(t *testing.T) {
 		fmt.Sscan(ms, &v)
 		renders = append(renders, v)
 	}
+	inOrder := fmt.Sprint(renders)
 	sort.Ints(renders)
-	t.Logf("page load to first render in Chromium (navigation start to rendered waterfall): median %d ms, max %d ms", renders[2], renders[4])
+	t.Logf("page load to first render in Chromium (navigation start to rendered waterfall): median %d ms, max %d ms (in load order: %s ms; the first is a fresh browser)", renders[2], renders[4], inOrder)
+}
+
+// rank returns the nearest-rank q-quantile of sorted ds: the smallest value
+// that at least q of the values do not exceed.
+func rank(ds []time.Duration, q float64) time.Duration {
+	i := int(math.Ceil(q*float64(len(ds)))) - 1
+	return ds[max(i, 0)]
 }
