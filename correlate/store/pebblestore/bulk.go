@@ -35,6 +35,11 @@ type bulkState struct {
 	spare    *bulkRun
 	inflight chan bulkDone
 	seq      int
+	// failed is the first ingest error. It sticks: a later run carries
+	// later checkpoints, so ingesting it after a lost run would skip that
+	// run's entries for good. The load stops; the next one resumes from
+	// the last ingested checkpoint.
+	failed error
 }
 
 type bulkRun struct {
@@ -67,6 +72,9 @@ func (s *Store) bulkWrite(entries []store.Entry, cp store.Checkpoint) error {
 	s.bulkMu.Lock()
 	defer s.bulkMu.Unlock()
 	b := &s.bulk
+	if b.failed != nil {
+		return b.failed
+	}
 	if b.run == nil {
 		b.run = newBulkRun(s.opts.BulkRunBytes)
 	}
@@ -115,7 +123,10 @@ func (s *Store) waitIngestLocked() error {
 	b.inflight = nil
 	d.r.reset()
 	b.spare = d.r
-	return d.err
+	if d.err != nil && b.failed == nil {
+		b.failed = d.err
+	}
+	return b.failed
 }
 
 // ingestRun ingests what a BulkLoad store has written so far: it waits
@@ -130,12 +141,18 @@ func (s *Store) ingestRun() error {
 		return err
 	}
 	b := &s.bulk
+	if b.failed != nil {
+		return b.failed
+	}
 	if b.run == nil || b.run.empty() {
 		return nil
 	}
 	b.seq++
 	err := s.ingestBulkRun(b.run, b.seq)
 	b.run.reset()
+	if err != nil {
+		b.failed = err
+	}
 	return err
 }
 
