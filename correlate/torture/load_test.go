@@ -166,9 +166,10 @@ func TestLoad(t *testing.T) {
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start)
-	written := w.Written()
 	cancel()
-	if err := <-writerDone; err != nil {
+	werr := <-writerDone
+	written := w.Written() // after the writer goroutine has ended
+	if err := werr; err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(latencies)

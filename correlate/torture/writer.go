@@ -163,7 +163,8 @@ func (w *Writer) rotateAfter() int {
 	return w.cfg.RotateEvery/2 + w.rng.IntN(w.cfg.RotateEvery+1)
 }
 
-// Written returns how many lines have been written so far.
+// Written returns how many lines have been written so far. Like Step, it
+// is not safe for concurrent use: read it once Step has returned.
 func (w *Writer) Written() int { return w.written }
 
 // Total returns how many lines the Writer writes in all.
