@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -26,18 +25,7 @@ func TestDeleteTraceOnClickHouse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		st.Close()
-	})
-	base := "http://" + srv.Addr()
+	base := "http://" + runServer(t, cfg, st, nil).Addr()
 
 	const gone, kept = "4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319d"
 	batch := `{"time":"2026-11-24T12:00:00Z","msg":"answers stored","trace_id":"` + gone + `"}` + "\n" +

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -45,17 +43,9 @@ func TestFollowingRecoversFromWriteErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ps.Close()
 	st := &fullStore{Store: ps}
 	st.failures.Store(2)
-	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	runServer(t, cfg, st, nil)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && traceLogs(t, ps, id) == 0 {
 		time.Sleep(100 * time.Millisecond)

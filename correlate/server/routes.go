@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/ingest"
-	"github.com/traceline/traceline/correlate/store"
 )
 
 // routes registers the API. Each handler lives in the file named for it.
@@ -47,13 +46,13 @@ func (s *Server) background(ctx context.Context) {
 			cfg.Redact = s.red.Line
 		}
 		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }}
-		if _, err := ingest.NewFollower(w, cfg); err != nil {
+		if f, err := ingest.NewFollower(w, cfg); err != nil {
 			s.log.Error("cannot follow the logs", "err", err)
 			close(followed)
 		} else {
 			go func() {
 				defer close(followed)
-				s.follow(ctx, w, cfg)
+				s.follow(ctx, f)
 			}()
 		}
 	}
@@ -123,24 +122,20 @@ func (s *Server) expire(ctx context.Context) {
 	}
 }
 
-// follow runs a Follower until ctx ends. When it stops on an error (a
-// full disk, a store that cannot write) it starts again after a pause
-// that grows to a minute: the new Follower resumes from the checkpoints,
-// so nothing is lost or read twice, and following recovers by itself once
-// the cause is gone.
-func (s *Server) follow(ctx context.Context, w store.Writer, cfg ingest.Config) {
+// follow runs f until ctx ends. When it stops on an error (a full disk, a
+// store that cannot write) it runs again after a pause that grows to a
+// minute: each Run resumes from the checkpoints, so nothing is lost or
+// read twice, and following recovers by itself once the cause is gone.
+func (s *Server) follow(ctx context.Context, f *ingest.Follower) {
 	pause := time.Second
 	for {
-		f, err := ingest.NewFollower(w, cfg)
-		if err == nil {
-			start := time.Now()
-			err = f.Run(ctx)
-			if time.Since(start) > 5*time.Minute {
-				pause = time.Second
-			}
-		}
+		start := time.Now()
+		err := f.Run(ctx)
 		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 			return
+		}
+		if time.Since(start) > 5*time.Minute {
+			pause = time.Second
 		}
 		s.log.Error("following the logs stopped; trying again", "err", err, "in", pause)
 		select {

@@ -37,7 +37,18 @@ func startServer(t *testing.T, mutate func(*Config)) (*Server, store.Store, stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := runServer(t, cfg, st, nil)
+	return srv, st, "http://" + srv.Addr()
+}
+
+// runServer starts a server on st (logging to log, or nowhere when nil)
+// and closes both when the test ends.
+func runServer(t *testing.T, cfg Config, st store.Store, log *slog.Logger) *Server {
+	t.Helper()
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	srv, err := New(cfg, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +61,7 @@ func startServer(t *testing.T, mutate func(*Config)) (*Server, store.Store, stri
 		}
 		st.Close()
 	})
-	return srv, st, "http://" + srv.Addr()
+	return srv
 }
 
 func traceLogs(t *testing.T, st store.Store, id string) int {

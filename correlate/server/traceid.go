@@ -21,9 +21,6 @@ import (
 // Anything else answers 400 with the reason; an id of the right shape that
 // the index does not hold answers 404 with the reason nothing was found.
 
-// maxDecimalID is the largest decimal 64-bit id, quoted in errors.
-const maxDecimalID = "18446744073709551615"
-
 // parseTraceID reads {traceID}: the ids to look up, or an error saying why
 // raw is not a trace id. It accepts what store.ParseTraceID does, minus
 // what a person could only have meant as an impossible decimal.
@@ -39,27 +36,19 @@ func parseTraceID(raw string) ([]store.TraceID, error) {
 	if s == "" {
 		return nil, why("it is empty")
 	}
-	digits := true
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
-			digits = false
-		default:
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
 			return nil, why(quoteByte(c) + " at byte " + strconv.Itoa(i+1) + " is not a hex digit; want 32 hex digits (16 for a 64-bit id) or a decimal 64-bit id")
-		}
-	}
-	if digits && len(s) > 16 && len(s) <= 20 {
-		if _, err := strconv.ParseUint(s, 10, 64); err != nil {
-			return nil, why("as a decimal id it does not fit 64 bits (the largest is " + maxDecimalID + ")")
 		}
 	}
 	if len(s) > 32 {
 		return nil, why(strconv.Itoa(len(s)) + " digits; a trace id has at most 32 hex digits")
 	}
 	ids, err := store.ParseTraceID(s)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrDecimalOverflow):
+		return nil, why(store.ErrDecimalOverflow.Error())
+	case err != nil:
 		return nil, why("the all-zero id means no trace")
 	}
 	return ids, nil

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -68,18 +67,7 @@ func startTracedServer(t *testing.T, tp trace.TracerProvider) (*lockedBuffer, st
 		t.Fatal(err)
 	}
 	log := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	srv, err := New(cfg, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		st.Close()
-	})
-	return logs, "http://" + srv.Addr()
+	return logs, "http://" + runServer(t, cfg, st, log).Addr()
 }
 
 // TestRequestsAreTraced: each request runs in a server span named for its

@@ -28,6 +28,14 @@ func (t TraceID) String() string {
 // IsZero reports whether t is the all-zero id, which is no trace.
 func (t TraceID) IsZero() bool { return t.Hi == 0 && t.Lo == 0 }
 
+// Errors of ParseTraceID that callers may tell apart (they are wrapped).
+var (
+	// ErrZeroTraceID: the all-zero id means "no trace".
+	ErrZeroTraceID = errors.New("the all-zero trace id means no trace")
+	// ErrDecimalOverflow: 17 to 20 decimal digits that do not fit 64 bits.
+	ErrDecimalOverflow = errors.New("as a decimal id it does not fit 64 bits (the largest is 18446744073709551615)")
+)
+
 // ParseTraceID reads a trace id as a person or a script gives it and returns
 // the ids to look up (one, or two when the text reads both as hex and as
 // decimal):
@@ -54,7 +62,7 @@ func ParseTraceID(s string) ([]TraceID, error) {
 	var ids []TraceID
 	if isDecimal(s) && len(s) > 16 && len(s) <= 20 {
 		if _, err := strconv.ParseUint(s, 10, 64); err != nil {
-			return nil, fmt.Errorf("trace id %s: as a decimal id it does not fit 64 bits (the largest is 18446744073709551615)", s)
+			return nil, fmt.Errorf("trace id %s: %w", s, ErrDecimalOverflow)
 		}
 	}
 	if isDecimal(s) && len(s) <= 20 {
@@ -71,7 +79,7 @@ func ParseTraceID(s string) ([]TraceID, error) {
 		return nil, fmt.Errorf("trace id %q is neither up to 32 hex digits nor a decimal 64-bit number", s)
 	}
 	if len(ids) == 0 {
-		return nil, errors.New("the all-zero trace id means no trace")
+		return nil, ErrZeroTraceID
 	}
 	return ids, nil
 }

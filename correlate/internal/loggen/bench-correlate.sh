@@ -35,36 +35,34 @@ echo "index: wall ${ie}s => $(python3 -c "print(f'{$lines/$ie:,.0f}')") lines/s;
 cat $files > /dev/null
 shuf -n 20 --random-source=<(yes) truth.tsv | cut -f1 > ids.txt
 t() { local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e-s)/1000 )); }
-for tool in logs grep rg; do
-  : > "$tool.us"
-  while read -r id; do
-    case $tool in
-      logs) t ./correlate logs --data idx "$id" >> "$tool.us" ;;
-      grep) t grep -rF "$id" logs >> "$tool.us" ;;
-      rg) command -v rg >/dev/null && t rg -F "$id" logs >> "$tool.us" ;;
-    esac
-  done < ids.txt
-  if [ -s "$tool.us" ]; then
-    sort -n "$tool.us" | awk -v tool="$tool" '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
-  fi
-done
+# lookup TOOL ID: one whole-process lookup of ID's lines, its time in µs
+lookup() {
+  case $1 in
+    logs) t ./correlate logs --data idx "$2" ;;
+    grep) t grep -rF "$2" logs ;;
+    rg) if command -v rg >/dev/null; then t rg -F "$2" logs; fi ;;
+  esac
+}
+# measure IDS SUFFIX COLD AWK: each tool over the ids in file IDS into TOOL.SUFFIXus,
+# dropping the page cache before each lookup when COLD is "cold", summarised by AWK
+measure() {
+  for tool in logs grep rg; do
+    out="$tool$2us"
+    : > "$out"
+    while read -r id; do
+      if [ "$3" = cold ]; then sync; echo 1 > /proc/sys/vm/drop_caches; fi
+      lookup "$tool" "$id" >> "$out"
+    done < "$1"
+    if [ -s "$out" ]; then
+      sort -n "$out" | awk -v tool="$tool" "$4"
+    fi
+  done
+}
+measure ids.txt . warm '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
 # the same on a cold page cache (5 ids, caches dropped before each run), where the machine allows it
 if sync && echo 1 > /proc/sys/vm/drop_caches 2>/dev/null; then
   head -5 ids.txt > ids5.txt
-  for tool in logs grep rg; do
-    : > "$tool.cold.us"
-    while read -r id; do
-      sync; echo 1 > /proc/sys/vm/drop_caches
-      case $tool in
-        logs) t ./correlate logs --data idx "$id" >> "$tool.cold.us" ;;
-        grep) t grep -rF "$id" logs >> "$tool.cold.us" ;;
-        rg) command -v rg >/dev/null && t rg -F "$id" logs >> "$tool.cold.us" ;;
-      esac
-    done < ids5.txt
-    if [ -s "$tool.cold.us" ]; then
-      sort -n "$tool.cold.us" | awk -v tool="$tool" '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  max %.1f ms (5 ids, whole process, cold cache)\n", tool, a[int(NR*0.5)+1]/1000, a[NR]/1000}'
-    fi
-  done
+  measure ids5.txt .cold. cold '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  max %.1f ms (5 ids, whole process, cold cache)\n", tool, a[int(NR*0.5)+1]/1000, a[NR]/1000}'
 else
   echo "cold cache: skipped (cannot write /proc/sys/vm/drop_caches)"
 fi

@@ -160,13 +160,8 @@ func (s *Store) ingestRun() error {
 // store metadata, and ingests it.
 func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
 	kv := &r.kv
+	newBuckets := s.unknownBuckets(r.buckets)
 	s.mu.Lock()
-	var newBuckets []uint32
-	for _, bk := range r.buckets {
-		if !s.buckets[bk] {
-			newBuckets = append(newBuckets, bk)
-		}
-	}
 	newest := s.newest
 	if r.newest.After(newest) {
 		newest = r.newest
@@ -208,10 +203,8 @@ func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
 	if err != nil {
 		return fmt.Errorf("pebblestore: bulk load: %w", err)
 	}
+	s.markBuckets(newBuckets)
 	s.mu.Lock()
-	for _, bk := range newBuckets {
-		s.buckets[bk] = true
-	}
 	if newest.After(s.newest) {
 		s.newest = newest
 	}

@@ -485,14 +485,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 			return err
 		}
 	}
-	s.mu.Lock()
-	var newBuckets []uint32
-	for _, bk := range touched {
-		if !s.buckets[bk] {
-			newBuckets = append(newBuckets, bk)
-		}
-	}
-	s.mu.Unlock()
+	newBuckets := s.unknownBuckets(touched)
 	for _, bk := range newBuckets {
 		if err := b.Set(appendBucketKey(key[:0], spaceBucket, bk), nil, nil); err != nil {
 			return err
@@ -523,12 +516,31 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	if err := s.commit(b); err != nil {
 		return fmt.Errorf("pebblestore: write: %w", err)
 	}
+	s.markBuckets(newBuckets)
+	return nil
+}
+
+// unknownBuckets returns those of bs not yet known to hold entries: their
+// bucket keys go into the write.
+func (s *Store) unknownBuckets(bs []uint32) []uint32 {
 	s.mu.Lock()
-	for _, bk := range newBuckets {
+	defer s.mu.Unlock()
+	var unknown []uint32
+	for _, bk := range bs {
+		if !s.buckets[bk] {
+			unknown = append(unknown, bk)
+		}
+	}
+	return unknown
+}
+
+// markBuckets records that bs hold entries, once their keys are written.
+func (s *Store) markBuckets(bs []uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, bk := range bs {
 		s.buckets[bk] = true
 	}
-	s.mu.Unlock()
-	return nil
 }
 
 func (s *Store) sortedBuckets() []uint32 {
