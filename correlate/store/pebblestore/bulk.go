@@ -1,7 +1,6 @@
 package pebblestore
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -234,13 +233,10 @@ func (s *Store) writeRun(prefix string, kv *kvSorter) (paths []string, err error
 	}()
 	var part uint64
 	for i, rec := range kv.recs {
-		k := kv.buf[rec.k:rec.v]
-		if i+1 < len(kv.recs) {
-			next := kv.recs[i+1]
-			if bytes.Equal(k, kv.buf[next.k:next.v]) {
-				continue // a later one follows
-			}
+		if i+1 < len(kv.recs) && kv.cmpKeys(&kv.recs[i], &kv.recs[i+1]) == 0 {
+			continue // a later one follows
 		}
+		k := kv.buf[rec.k:rec.v]
 		if p := partition(k); w == nil || p != part {
 			if err := closeW(); err != nil {
 				return paths, err
@@ -262,7 +258,10 @@ func (s *Store) writeRun(prefix string, kv *kvSorter) (paths []string, err error
 }
 
 // partitions is how many parts the traced entries of a day are cut into.
-const partitions = 4
+// Eight parts even out the final compaction's work between the two
+// compactions that run at once (with four, the last pair to finish left
+// one core idle).
+const partitions = 8
 
 // partition names the part of the key space k is in: its key space and
 // day bucket, and for traced entries the top bits of the trace id. The
@@ -275,7 +274,7 @@ func partition(k []byte) uint64 {
 	}
 	p := uint64(k[0])<<56 | uint64(binary.BigEndian.Uint32(k[1:5]))<<8
 	if k[0] == spaceTrace {
-		p |= uint64(k[5] >> 6) // partitions == 4
+		p |= uint64(k[5] >> 5) // partitions == 8
 	}
 	return p
 }

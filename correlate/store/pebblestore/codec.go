@@ -2,7 +2,9 @@ package pebblestore
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +27,16 @@ import (
 // So an entry costs its raw line plus a few bytes, and reads back exactly
 // as it was written.
 //
+// A traced entry whose raw line holds its trace id as 32 lower-case hex
+// digits keeps the line without them, and where they stood:
+//
+//	version=4 at(uvarint) mask(uvarint) raw-without-id(str) line(varint) file(str) [overrides]
+//
+// The key holds the id; decoding puts its hex back at that byte offset.
+// Adjacent entries in a block share their trace, but the id in each line
+// still cost zstd a few bytes, and 16 at the first line of each trace:
+// without them the index is about 5% smaller.
+//
 // A compact entry (untraced) has no raw line and keeps its fields:
 //
 //	version=3 time(varint ns, 0 none) precision(1) line(varint) lines problems
@@ -34,6 +46,7 @@ import (
 const (
 	codecFull    = 2
 	codecCompact = 3
+	codecFullCut = 4
 )
 
 // override bits, in encoding order
@@ -82,7 +95,9 @@ func appendStr(dst []byte, s string) []byte {
 
 // appendEntry encodes e; scratch is a Record the caller lends for the
 // re-parse.
-func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record) []byte {
+//
+// id is the trace id of the entry's key, nil for an untraced entry.
+func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record, id *[2]uint64) []byte {
 	r := &e.Record
 	if compact {
 		msg := r.Msg
@@ -105,9 +120,29 @@ func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record
 	if !r.FromLine { // the Assembler vouches for records it marks
 		mask = overrides(r, scratch)
 	}
-	dst = append(dst, codecFull)
-	dst = binary.AppendUvarint(dst, mask)
-	dst = appendStr(dst, r.Raw)
+	cut := -1
+	if id != nil && id[0] != 0 && len(r.TraceID) == 32 {
+		var b [16]byte
+		var h [32]byte
+		binary.BigEndian.PutUint64(b[:8], id[0])
+		binary.BigEndian.PutUint64(b[8:], id[1])
+		hex.Encode(h[:], b[:])
+		if string(h[:]) == r.TraceID { // the key's id, as the line has it (no copy)
+			cut = strings.Index(r.Raw, r.TraceID)
+		}
+	}
+	if cut < 0 {
+		dst = append(dst, codecFull)
+		dst = binary.AppendUvarint(dst, mask)
+		dst = appendStr(dst, r.Raw)
+	} else {
+		dst = append(dst, codecFullCut)
+		dst = binary.AppendUvarint(dst, uint64(cut))
+		dst = binary.AppendUvarint(dst, mask)
+		dst = binary.AppendUvarint(dst, uint64(len(r.Raw)-32))
+		dst = append(dst, r.Raw[:cut]...)
+		dst = append(dst, r.Raw[cut+32:]...)
+	}
 	dst = binary.AppendVarint(dst, r.Line)
 	dst = appendStr(dst, r.File)
 	if mask&ovTime != 0 {
@@ -248,8 +283,9 @@ func (d *decoder) time() (time.Time, time.Duration) {
 	return t, 0
 }
 
-// decodeEntry fills e from a value; at and off come from the key.
-func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64) error {
+// decodeEntry fills e from a value; at, off and id (nil for an untraced
+// entry) come from the key.
+func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64, id *[2]uint64) error {
 	if len(v) < 1 {
 		return errCorrupt
 	}
@@ -270,12 +306,28 @@ func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64) error {
 		r.Caller = d.str()
 		r.Stream = d.str()
 		return d.err
-	case codecFull:
+	case codecFull, codecFullCut:
 	default:
 		return errCorrupt
 	}
+	cut := -1
+	if v[0] == codecFullCut {
+		cut = int(min(d.uvarint(), 1<<31))
+	}
 	mask := d.uvarint()
 	raw := d.bytes(d.uvarint())
+	if cut >= 0 {
+		if id == nil || cut > len(raw) {
+			return errCorrupt
+		}
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:8], id[0])
+		binary.BigEndian.PutUint64(b[8:], id[1])
+		full := make([]byte, 0, len(raw)+32)
+		full = append(full, raw[:cut]...)
+		full = hex.AppendEncode(full, b[:])
+		raw = append(full, raw[cut:]...)
+	}
 	line := d.varint()
 	file := d.str()
 	if d.err != nil {

@@ -25,7 +25,7 @@ import (
 
 // Compression names accepted by Options.Compression.
 const (
-	CompressionZstd   = "zstd"   // zstd level 3 on every level: smallest index (the default)
+	CompressionZstd   = "zstd"   // zstd level 1 in 128 KiB blocks: smallest index (the default)
 	CompressionSnappy = "snappy" // Pebble's default: faster, about a third larger
 	CompressionMinLZ  = "minlz"
 	CompressionNone   = "none"
@@ -125,7 +125,7 @@ func Open(dir string, o Options) (*Store, error) {
 	switch o.Compression {
 	case "", CompressionZstd:
 		o.Compression = CompressionZstd
-		prof = block.ZstdCompression
+		prof = zstd1
 
 	case CompressionSnappy:
 		prof = block.SnappyCompression
@@ -177,21 +177,26 @@ func Open(dir string, o Options) (*Store, error) {
 		po.L0CompactionThreshold = 1 << 20
 		po.L0CompactionFileThreshold = 1 << 20
 		po.L0StopWritesThreshold = 1 << 20
+		// The final compaction is the only one: run it on both cores
+		// from the start (Pebble raises concurrency above the lower
+		// bound only as compaction debt builds up).
+		po.CompactionConcurrencyRange = func() (int, int) { return 2, 2 }
 	}
 	for i := range po.Levels {
-		// 64 KiB blocks: a trace's entries are adjacent, so a lookup reads
-		// one or two blocks per level, and zstd packs raw log lines ~8%
-		// tighter than in 32 KiB. Larger blocks pack a little tighter
-		// still but make each lookup decompress more.
+		// 64 KiB blocks above the last level: a merge holds one block of
+		// every input table in memory, and the bulk load's final merge
+		// reads a hundred level-0 tables at once.
 		po.Levels[i].BlockSize = 64 << 10
 		po.Levels[i].Compression = func() *block.CompressionProfile { return prof }
 	}
-	if prof == block.ZstdCompression {
-		// The last level holds nearly everything and is rewritten least:
-		// worth zstd's slower level 5 (5% smaller than level 3).
-		last := len(po.Levels) - 1
-		po.Levels[last].Compression = func() *block.CompressionProfile { return zstd5 }
-	}
+	// 128 KiB blocks in the last level, which holds nearly everything: a
+	// trace's entries are adjacent, so a lookup inflates one or two blocks
+	// (0.1-0.2 ms each), and zstd packs log lines tighter the more of them
+	// it sees at once. Measured at 10 M lines (docs/BENCHMARKS.md): zstd
+	// level 1 in 128 KiB blocks is 2% larger than level 5 in 64 KiB and
+	// costs a third of the CPU; 256 KiB blocks would be 4% smaller again
+	// but put the lookup p99 over 2 ms.
+	po.Levels[len(po.Levels)-1].BlockSize = 128 << 10
 	if o.BulkLoad && prof != block.NoCompression {
 		// Level 0 is rewritten by the final compaction: compress it fast.
 		po.Levels[0].Compression = func() *block.CompressionProfile { return block.MinLZCompression }
@@ -233,13 +238,15 @@ func isLockErr(err error) bool {
 	return strings.Contains(msg, "lock held") || (strings.Contains(msg, "lock") && strings.Contains(msg, "resource temporarily unavailable"))
 }
 
-// zstd5 is zstd at level 5. Pebble names presets for levels 1 and 3 only;
-// the compressor takes any level, and a reader needs none.
-var zstd5 = func() *block.CompressionProfile {
+// zstd1 is zstd at level 1. On sorted index blocks of generated lines,
+// level 1 compressed at 2.2 times the speed of level 5 (430 against 195
+// MB/s per core) for an index 4% larger; levels 2 to 4 were no smaller
+// than level 1 in 128 KiB blocks.
+var zstd1 = func() *block.CompressionProfile {
 	p := *block.ZstdCompression
-	p.Name = "ZSTD5"
-	p.DataBlocks.Level = 5
-	p.ValueBlocks.Level = 5
+	p.Name = "ZSTD1"
+	p.DataBlocks.Level = 1
+	p.ValueBlocks.Level = 1
 	return &p
 }()
 
@@ -353,10 +360,13 @@ type kvSorter struct {
 }
 
 // kvRec is one record of a kvSorter: the key is buf[k:v], the value
-// buf[v:end]. p0 and p1 are the key's first 16 bytes (zero-padded), so
-// that most comparisons in a sort touch only the record.
+// buf[v:end]. p holds the key's first 32 bytes (zero-padded): a traced
+// entry's space, day, trace id and time. Sorted records reach into buf
+// in random order, a cache miss each time; with the prefix at hand,
+// nearly every comparison (in the sort, and in the search for equal keys
+// when a run is written) touches only the records.
 type kvRec struct {
-	p0, p1    uint64
+	p         [4]uint64
 	k, v, end uint32
 }
 
@@ -371,22 +381,29 @@ func (x *kvSorter) reset() {
 
 // mark records the key buf[k:v] and the value buf[v:] just appended.
 func (x *kvSorter) mark(k, v int) {
-	var pre [16]byte
+	var pre [32]byte
 	copy(pre[:], x.buf[k:v])
-	x.recs = append(x.recs, kvRec{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:]), uint32(k), uint32(v), uint32(len(x.buf))})
+	x.recs = append(x.recs, kvRec{
+		p: [4]uint64{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:16]), binary.BigEndian.Uint64(pre[16:24]), binary.BigEndian.Uint64(pre[24:])},
+		k: uint32(k), v: uint32(v), end: uint32(len(x.buf)),
+	})
+}
+
+// cmpKeys compares the keys of a and b.
+func (x *kvSorter) cmpKeys(a, b *kvRec) int {
+	for i := range a.p {
+		if a.p[i] != b.p[i] {
+			return cmpU64(a.p[i], b.p[i])
+		}
+	}
+	return bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v])
 }
 
 // sort orders the records by key; of equal keys, the one marked first
 // sorts first.
 func (x *kvSorter) sort() {
 	slices.SortFunc(x.recs, func(a, b kvRec) int {
-		switch {
-		case a.p0 != b.p0:
-			return cmpU64(a.p0, b.p0)
-		case a.p1 != b.p1:
-			return cmpU64(a.p1, b.p1)
-		}
-		if c := bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v]); c != 0 {
+		if c := x.cmpKeys(&a, &b); c != 0 {
 			return c
 		}
 		return int(a.k) - int(b.k)
@@ -427,7 +444,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			k := len(kv.buf)
 			kv.buf = appendTimeKey(kv.buf, spaceUntraced, bk, at, file, e.Offset)
 			v := len(kv.buf)
-			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch)
+			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
 			kv.mark(k, v)
 			continue
 		}
@@ -438,7 +455,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		k := len(kv.buf)
 		kv.buf = appendTraceKey(kv.buf, bk, hi, id.Lo, at, file, e.Offset)
 		v := len(kv.buf)
-		kv.buf = appendEntry(kv.buf, e, false, &kv.scratch)
+		kv.buf = appendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
 		if hi != 0 && (lastLow != [2]uint64{hi, id.Lo}) {
 			lastLow = [2]uint64{hi, id.Lo}
@@ -625,7 +642,7 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 				}
 				recs = append(recs, parse.Record{})
 				var e store.Entry
-				if err := decodeEntry(&e, v, atFromKey(sk.at), int64(sk.off)); err != nil {
+				if err := decodeEntry(&e, v, atFromKey(sk.at), int64(sk.off), &[2]uint64{f.hi, f.lo}); err != nil {
 					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
 				}
 				recs[len(recs)-1] = e.Record
@@ -717,7 +734,7 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			if err != nil {
 				return err
 			}
-			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[21:]))); err != nil {
+			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[21:])), nil); err != nil {
 				return err
 			}
 			if !fn(&e) {
@@ -740,7 +757,7 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			if err != nil {
 				return err
 			}
-			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[37:]))); err != nil {
+			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[37:])), &[2]uint64{binary.BigEndian.Uint64(k[5:]), binary.BigEndian.Uint64(k[13:])}); err != nil {
 				return err
 			}
 			if !fn(&e) {

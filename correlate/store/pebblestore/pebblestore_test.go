@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,19 +200,36 @@ func TestCodec(t *testing.T) {
 		name    string
 		e       store.Entry
 		compact bool
+		cut     bool // stored without the id's hex
 	}{
-		{"traced", rec(5, t0, traceA, "", "hello"), false},
-		{"no time", rec(5, time.Time{}, traceA, "", "hello"), false},
-		{"invalid utf8", func() store.Entry { e := rec(5, t0, traceA, "", "bad \xff byte"); return e }(), false},
-		{"span not hex", func() store.Entry { e := rec(5, t0, traceA, "", "x"); e.SpanID = "zz"; return e }(), false},
-		{"compact", rec(5, t0, "", "", "untraced message"), true},
+		{"traced", rec(5, t0, traceA, "", "hello"), false, true},
+		{"no time", rec(5, time.Time{}, traceA, "", "hello"), false, true},
+		{"invalid utf8", func() store.Entry { e := rec(5, t0, traceA, "", "bad \xff byte"); return e }(), false, true},
+		{"span not hex", func() store.Entry { e := rec(5, t0, traceA, "", "x"); e.SpanID = "zz"; return e }(), false, true},
+		{"id starts the line", func() store.Entry { e := rec(5, t0, traceA, "", "x"); e.Raw = traceA + " x"; return e }(), false, true},
+		{"id ends the line", func() store.Entry { e := rec(5, t0, traceA, "", "x"); e.Raw = "x " + traceA; return e }(), false, true},
+		{"id twice", func() store.Entry { e := rec(5, t0, traceA, "", "x"); e.Raw = "x " + traceA + " " + traceA; return e }(), false, true},
+		{"upper-case id", func() store.Entry {
+			e := rec(5, t0, traceA, "", "x")
+			e.Raw = "trace_id=" + strings.ToUpper(traceA) + " msg=x"
+			return e
+		}(), false, false},
+		{"64-bit id", rec(5, t0, "00000000000000000123456789abcdef", "", "legacy"), false, false},
+		{"compact", rec(5, t0, "", "", "untraced message"), true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var scratch parse.Record
-			v := appendEntry(nil, &tt.e, tt.compact, &scratch)
+			var id *[2]uint64
+			if tid, ok := store.TraceIDFromRecord(tt.e.TraceID, tt.e.TraceIDLow); ok && !tt.compact {
+				id = &[2]uint64{tid.Hi, tid.Lo}
+			}
+			v := appendEntry(nil, &tt.e, tt.compact, &scratch, id)
+			if tt.cut && v[0] != codecFullCut || !tt.cut && v[0] == codecFullCut {
+				t.Errorf("stored as version %d; cut id %v", v[0], tt.cut)
+			}
 			var got store.Entry
-			if err := decodeEntry(&got, v, tt.e.At, tt.e.Offset); err != nil {
+			if err := decodeEntry(&got, v, tt.e.At, tt.e.Offset, id); err != nil {
 				t.Fatal(err)
 			}
 			want := tt.e
