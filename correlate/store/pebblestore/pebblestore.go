@@ -357,17 +357,7 @@ type kvSorter struct {
 	buf     []byte
 	recs    []kvRec
 	scratch parse.Record
-}
-
-// kvRec is one record of a kvSorter: the key is buf[k:v], the value
-// buf[v:end]. p holds the key's first 32 bytes (zero-padded): a traced
-// entry's space, day, trace id and time. Sorted records reach into buf
-// in random order, a cache miss each time; with the prefix at hand,
-// nearly every comparison (in the sort, and in the search for equal keys
-// when a run is written) touches only the records.
-type kvRec struct {
-	p         [4]uint64
-	k, v, end uint32
+	spare   []kvRec // sort's scratch, kept for the next batch
 }
 
 var kvPool = sync.Pool{New: func() any { return new(kvSorter) }}
@@ -377,37 +367,6 @@ func (x *kvSorter) reset() {
 		x.buf = nil
 	}
 	x.buf, x.recs = x.buf[:0], x.recs[:0]
-}
-
-// mark records the key buf[k:v] and the value buf[v:] just appended.
-func (x *kvSorter) mark(k, v int) {
-	var pre [32]byte
-	copy(pre[:], x.buf[k:v])
-	x.recs = append(x.recs, kvRec{
-		p: [4]uint64{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:16]), binary.BigEndian.Uint64(pre[16:24]), binary.BigEndian.Uint64(pre[24:])},
-		k: uint32(k), v: uint32(v), end: uint32(len(x.buf)),
-	})
-}
-
-// cmpKeys compares the keys of a and b.
-func (x *kvSorter) cmpKeys(a, b *kvRec) int {
-	for i := range a.p {
-		if a.p[i] != b.p[i] {
-			return cmpU64(a.p[i], b.p[i])
-		}
-	}
-	return bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v])
-}
-
-// sort orders the records by key; of equal keys, the one marked first
-// sorts first.
-func (x *kvSorter) sort() {
-	slices.SortFunc(x.recs, func(a, b kvRec) int {
-		if c := x.cmpKeys(&a, &b); c != 0 {
-			return c
-		}
-		return int(a.k) - int(b.k)
-	})
 }
 
 func cmpU64(a, b uint64) int {
