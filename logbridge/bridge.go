@@ -93,9 +93,22 @@ type SpanFields struct {
 	// Fields are the trace, span, flags and service fields to write, in
 	// profile order.
 	Fields []Field
+}
 
-	inline [6]Field
-	buf    [128]byte
+// spanFieldsSmall and spanFieldsLarge hold a SpanFields together with the
+// arrays its Fields and their strings live in, so that encoding a span is
+// one allocation sized to the Bridge: the usual single profile (three id
+// fields and a service) fits the small one, 288 bytes.
+type spanFieldsSmall struct {
+	SpanFields
+	fields [4]Field
+	buf    [64]byte
+}
+
+type spanFieldsLarge struct {
+	SpanFields
+	fields [12]Field
+	buf    [320]byte
 }
 
 // SpanContext returns the span context the fields were encoded from.
@@ -128,19 +141,25 @@ func (b *Bridge) SpanFields(sc trace.SpanContext) *SpanFields {
 }
 
 func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFlags) *SpanFields {
-	f := &SpanFields{traceID: tid, spanID: sid, flags: flags, owner: b}
 	n := b.idFields + len(b.service)
-	if n <= len(f.inline) {
-		f.Fields = f.inline[:0:n]
-	} else {
-		f.Fields = make([]Field, 0, n)
-	}
 	// All strings of a span point into one buffer that is never written
 	// again once the fields are published.
-	buf := f.buf[:0]
-	if b.idSize > len(f.buf) {
+	var f *SpanFields
+	var buf []byte
+	switch {
+	case n <= 4 && b.idSize <= 64:
+		x := &spanFieldsSmall{}
+		f, buf = &x.SpanFields, x.buf[:0]
+		f.Fields = x.fields[:0:n]
+	case n <= 12 && b.idSize <= 320:
+		x := &spanFieldsLarge{}
+		f, buf = &x.SpanFields, x.buf[:0]
+		f.Fields = x.fields[:0:n]
+	default:
+		f = &SpanFields{Fields: make([]Field, 0, n)}
 		buf = make([]byte, 0, b.idSize)
 	}
+	f.traceID, f.spanID, f.flags, f.owner = tid, sid, flags, b
 	seen := func(key string) bool {
 		for _, x := range f.Fields {
 			if x.Key == key {
@@ -190,8 +209,11 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 const hexDigits = "0123456789abcdef"
 
 func appendHex(dst, src []byte) []byte {
-	for _, c := range src {
-		dst = append(dst, hexDigits[c>>4], hexDigits[c&0x0f])
+	n := len(dst)
+	dst = append(dst, make([]byte, 2*len(src))...) // grows dst without a temporary
+	out := dst[n:]
+	for i, c := range src {
+		out[2*i], out[2*i+1] = hexDigits[c>>4], hexDigits[c&0x0f]
 	}
 	return dst
 }
