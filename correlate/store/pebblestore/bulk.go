@@ -34,6 +34,8 @@ type bulkState struct {
 	spare    *bulkRun
 	inflight chan bulkDone
 	seq      int
+	// scratch is the sort's scratch array, lent to the run being ingested.
+	scratch []kvRec
 	// failed is the first ingest error. It sticks: a later run carries
 	// later checkpoints, so ingesting it after a lost run would skip that
 	// run's entries for good. The load stops; the next one resumes from
@@ -191,7 +193,10 @@ func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
 	}
 	// Of equal keys (a 128-bit trace's low-half key written by two
 	// batches) the one written last sorts last, and is kept.
+	// Runs are sorted one at a time: they share one scratch array.
+	kv.spare, s.bulk.scratch = s.bulk.scratch, nil
 	kv.sort()
+	kv.spare, s.bulk.scratch = nil, kv.spare
 	paths, err := s.writeRun(fmt.Sprintf("bulk-%06d", seq), kv)
 	if err == nil {
 		err = s.db.Ingest(context.Background(), paths)
