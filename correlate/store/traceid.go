@@ -100,23 +100,45 @@ func TraceIDFromRecord(traceID, traceIDLow string) (TraceID, bool) {
 	return TraceID{}, false
 }
 
-// hexID reads up to 32 hex digits (any case) left-padded.
+// hexID reads up to 32 hex digits (any case) left-padded. The two halves
+// are decoded apart, through a table and without a branch per digit:
+// index builds call it for every traced line.
 func hexID(s string) (TraceID, bool) {
 	if len(s) == 0 || len(s) > 32 {
 		return TraceID{}, false
 	}
-	var id TraceID
-	for i := 0; i < len(s); i++ {
-		v, ok := hexVal(s[i])
-		if !ok {
-			return TraceID{}, false
-		}
-		id.Hi = id.Hi<<4 | id.Lo>>60
-		id.Lo = id.Lo<<4 | uint64(v)
+	split := max(len(s)-16, 0)
+	hi, okHi := hexWord(s[:split])
+	lo, okLo := hexWord(s[split:])
+	if !okHi || !okLo {
+		return TraceID{}, false
 	}
-	id.Only64 = id.Hi == 0
-	return id, true
+	return TraceID{Hi: hi, Lo: lo, Only64: hi == 0}, true
 }
+
+// hexWord reads at most 16 hex digits.
+func hexWord(s string) (uint64, bool) {
+	var v uint64
+	var bad byte
+	for i := 0; i < len(s); i++ {
+		d := hexTable[s[i]]
+		bad |= d
+		v = v<<4 | uint64(d&0x0f)
+	}
+	return v, bad&0x80 == 0
+}
+
+// hexTable maps a hex digit to its value and any other byte to 0xff.
+var hexTable = func() (t [256]byte) {
+	for i := range t {
+		v, ok := hexVal(byte(i))
+		if !ok {
+			v = 0xff
+		}
+		t[i] = v
+	}
+	return t
+}()
 
 func hexVal(c byte) (byte, bool) {
 	switch {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -45,5 +46,46 @@ func TestTraceIDString(t *testing.T) {
 	id := TraceID{Lo: 0xabc}
 	if got, want := id.String(), "00000000000000000000000000000abc"; got != want {
 		t.Errorf("String() = %s, want %s", got, want)
+	}
+}
+
+// TestHexIDMatchesDigitLoop checks the table decoder against the plain
+// definition: every digit shifted in, any case, left-padded, at every
+// length, with a bad byte anywhere.
+func TestHexIDMatchesDigitLoop(t *testing.T) {
+	ref := func(s string) (TraceID, bool) {
+		if len(s) == 0 || len(s) > 32 {
+			return TraceID{}, false
+		}
+		var id TraceID
+		for i := 0; i < len(s); i++ {
+			v, ok := hexVal(s[i])
+			if !ok {
+				return TraceID{}, false
+			}
+			id.Hi = id.Hi<<4 | id.Lo>>60
+			id.Lo = id.Lo<<4 | uint64(v)
+		}
+		id.Only64 = id.Hi == 0
+		return id, true
+	}
+	const alphabet = "0123456789abcdefABCDEF"
+	r := rand.New(rand.NewPCG(7, 7))
+	for n := 0; n <= 34; n++ {
+		for k := 0; k < 200; k++ {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			if n > 0 && k%4 == 0 {
+				b[r.IntN(n)] = byte(r.IntN(256))
+			}
+			s := string(b)
+			got, gotOK := hexID(s)
+			want, wantOK := ref(s)
+			if got != want || gotOK != wantOK {
+				t.Fatalf("hexID(%q) = %+v %v, want %+v %v", s, got, gotOK, want, wantOK)
+			}
+		}
 	}
 }
