@@ -100,13 +100,17 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			bag = h.b.AppendBaggage(arr[:0], src)
 		}
 		if n := len(fields) + len(bag); r.NumAttrs()+n <= slogInline {
-			// One by one, into the record's own array: no slice to build.
+			// Into the record's own array, in one call: AddAttrs copies
+			// from arr, which stays on the stack.
+			var arr [slogInline]slog.Attr
+			as := arr[:0]
 			for _, f := range fields {
-				r.AddAttrs(attr(f))
+				as = append(as, attr(f))
 			}
 			for _, f := range bag {
-				r.AddAttrs(attr(f))
+				as = append(as, attr(f))
 			}
+			r.AddAttrs(as...)
 		} else {
 			// Past the record's array slog allocates once for the rest.
 			var arr [2 * maxInline]slog.Attr
