@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -240,5 +241,33 @@ func TestCodec(t *testing.T) {
 				t.Errorf("got  %+v\nwant %+v", got.Record, want.Record)
 			}
 		})
+	}
+}
+
+// TestCodecTruncated decodes every prefix of a stored entry with its trace
+// id cut out: each is an error (or, for the whole value, the entry), never
+// a panic or an out-of-range slice.
+func TestCodecTruncated(t *testing.T) {
+	e := rec(5, t0, traceA, "", "hello")
+	tid, _ := store.TraceIDFromRecord(e.TraceID, e.TraceIDLow)
+	id := &[2]uint64{tid.Hi, tid.Lo}
+	var scratch parse.Record
+	v := appendEntry(nil, &e, false, &scratch, id)
+	if v[0] != codecFullCut {
+		t.Fatalf("stored as version %d, want %d", v[0], codecFullCut)
+	}
+	for n := 0; n < len(v); n++ {
+		var got store.Entry
+		if err := decodeEntry(&got, v[:n], e.At, e.Offset, id); err == nil && got.Record == e.Record {
+			t.Errorf("%d of %d bytes decoded to the whole entry", n, len(v))
+		}
+	}
+	var got store.Entry
+	if err := decodeEntry(&got, v, e.At, e.Offset, nil); err == nil {
+		t.Error("a cut entry decoded without the key's id")
+	}
+	bad := append([]byte{codecFullCut}, binary.AppendUvarint(nil, 1<<40)...)
+	if err := decodeEntry(&got, append(bad, v[2:]...), e.At, e.Offset, id); err == nil {
+		t.Error("a cut offset past the line decoded")
 	}
 }
