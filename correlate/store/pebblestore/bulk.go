@@ -64,6 +64,7 @@ func (r *bulkRun) empty() bool { return len(r.kv.recs) == 0 && len(r.checks) == 
 
 func (r *bulkRun) reset() {
 	r.kv.buf, r.kv.recs = r.kv.buf[:0], r.kv.recs[:0]
+	r.kv.forgetLows()
 	r.buckets = r.buckets[:0]
 	r.newest = time.Time{}
 	clear(r.checks)

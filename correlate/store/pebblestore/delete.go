@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/traceline/traceline/correlate/store"
 )
 
@@ -44,7 +42,7 @@ func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, err
 			}
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(s.syncWrite()); err != nil {
 		return 0, fmt.Errorf("pebblestore: deleting: %w", err)
 	}
 	return len(recs), nil

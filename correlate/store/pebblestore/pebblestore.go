@@ -229,6 +229,17 @@ func Open(dir string, o Options) (*Store, error) {
 	return s, nil
 }
 
+// syncWrite is the write option for a change that must be durable when
+// Commit returns: synced through the write-ahead log, or, without one,
+// left to the flush at Close (Pebble refuses a synced write then, and
+// `correlate index`, which runs without the log, applies retention).
+func (s *Store) syncWrite() *pebble.WriteOptions {
+	if s.opts.DisableWAL {
+		return pebble.NoSync
+	}
+	return pebble.Sync
+}
+
 func isLockErr(err error) bool {
 	// Another process's flock on the LOCK file: EWOULDBLOCK (== EAGAIN on Linux).
 	if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) {
@@ -358,6 +369,40 @@ type kvSorter struct {
 	recs    []kvRec
 	scratch parse.Record
 	spare   []kvRec // sort's scratch, kept for the next batch
+
+	// lows remembers the low-half keys (l space) this batch or run already
+	// holds, so that a trace's later lines do not add the same key again:
+	// nearly every traced line used to add one, nearly doubling the
+	// records a bulk run sorts and writes. An entry counts only while its
+	// gen is the sorter's: reset forgets them all at once.
+	lows *[lowSlots]lowEntry
+	gen  uint32
+}
+
+// lowSlots is the size of kvSorter's direct-mapped set of low-half keys;
+// a run of 24 MiB holds about 7,000 traces.
+const lowSlots = 8192
+
+type lowEntry struct {
+	hi, lo uint64
+	bucket uint32
+	gen    uint32
+}
+
+// newLow reports whether the low-half key of trace (hi, lo) in bucket is
+// not yet in this batch, and remembers it. A false "new" (the slot held
+// another trace) only writes the key twice; Pebble keeps one.
+func (x *kvSorter) newLow(bucket uint32, hi, lo uint64) bool {
+	if x.lows == nil {
+		x.lows = new([lowSlots]lowEntry)
+		x.gen = 1
+	}
+	e := &x.lows[(hi^lo)%lowSlots]
+	if e.gen == x.gen && e.hi == hi && e.lo == lo && e.bucket == bucket {
+		return false
+	}
+	*e = lowEntry{hi: hi, lo: lo, bucket: bucket, gen: x.gen}
+	return true
 }
 
 var kvPool = sync.Pool{New: func() any { return new(kvSorter) }}
@@ -367,6 +412,15 @@ func (x *kvSorter) reset() {
 		x.buf = nil
 	}
 	x.buf, x.recs = x.buf[:0], x.recs[:0]
+	x.forgetLows()
+}
+
+// forgetLows empties the set of low-half keys.
+func (x *kvSorter) forgetLows() {
+	x.gen++
+	if x.gen == 0 { // wrapped: entries of an old generation could match
+		x.lows = nil
+	}
 }
 
 func cmpU64(a, b uint64) int {
@@ -379,7 +433,6 @@ func cmpU64(a, b uint64) int {
 // encodeEntries appends the keys and values of entries (read from file)
 // to kv and returns the time buckets they touch and the newest time.
 func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) (touched []uint32, newest time.Time) {
-	var lastLow [2]uint64
 	for i := range entries {
 		e := &entries[i]
 		at := e.At
@@ -416,8 +469,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		v := len(kv.buf)
 		kv.buf = appendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
-		if hi != 0 && (lastLow != [2]uint64{hi, id.Lo}) {
-			lastLow = [2]uint64{hi, id.Lo}
+		if hi != 0 && kv.newLow(bk, hi, id.Lo) {
 			k = len(kv.buf)
 			kv.buf = appendLowKey(kv.buf, bk, id.Lo, hi)
 			kv.mark(k, len(kv.buf))
@@ -804,7 +856,7 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 			b.Close()
 			return n, err
 		}
-		if err := b.Commit(pebble.Sync); err != nil {
+		if err := b.Commit(s.syncWrite()); err != nil {
 			b.Close()
 			return n, err
 		}

@@ -196,6 +196,63 @@ func TestExpire(t *testing.T) {
 	}
 }
 
+// TestExpireKeeps64BitLookups writes one trace's lines over three days in
+// one batch, each in both modes, expires the first day, and looks the
+// trace up by its low 64 bits: each remaining day must carry its own
+// low-half key, even though the batch saw the trace on an earlier day.
+func TestExpireKeeps64BitLookups(t *testing.T) {
+	for _, bulk := range []bool{false, true} {
+		ctx := context.Background()
+		s := openTest(t, t.TempDir(), Options{BulkLoad: bulk, DisableWAL: bulk})
+		old := rec(0, t0, traceA, "", "old")
+		mid := rec(100, t0.Add(5*24*time.Hour), traceA, "", "mid")
+		newer := rec(200, t0.Add(10*24*time.Hour), traceA, "", "new")
+		if err := s.Write(ctx, []store.Entry{old, mid, newer}, store.Checkpoint{FileID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Expire(ctx, 7*24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		ids, _ := store.ParseTraceID(traceA[16:]) // the low half alone
+		recs, err := s.Logs(ctx, ids...)
+		if err != nil || len(recs) != 2 {
+			t.Errorf("bulk %v: by the low 64 bits after expiry: %d records, %v; want 2", bulk, len(recs), err)
+		}
+		s.Close()
+	}
+}
+
+// TestLowKeysOncePerBatch checks that a batch holds one low-half key per
+// trace and day, however many lines the trace has, and that a new batch
+// (after a failed one, say) writes it again.
+func TestLowKeysOncePerBatch(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	defer s.Close()
+	var entries []store.Entry
+	for i := range 50 {
+		entries = append(entries, rec(int64(i*100), t0.Add(time.Duration(i)*time.Millisecond), traceA, "", "x"))
+	}
+	count := func(kv *kvSorter) (n int) {
+		for _, r := range kv.recs {
+			if kv.buf[r.k] == spaceLow {
+				n++
+			}
+		}
+		return n
+	}
+	var kv kvSorter
+	s.encodeEntries(&kv, entries, 1)
+	s.encodeEntries(&kv, entries, 1) // a second write into the same batch
+	if n := count(&kv); n != 1 {
+		t.Errorf("one batch: %d low-half keys, want 1", n)
+	}
+	kv.reset()
+	s.encodeEntries(&kv, entries[:1], 1)
+	if n := count(&kv); n != 1 {
+		t.Errorf("next batch: %d low-half keys, want 1", n)
+	}
+}
+
 func TestCodec(t *testing.T) {
 	tests := []struct {
 		name    string
