@@ -193,9 +193,10 @@ func Open(dir string, o Options) (*Store, error) {
 	// trace's entries are adjacent, so a lookup inflates one or two blocks
 	// (0.1-0.2 ms each), and zstd packs log lines tighter the more of them
 	// it sees at once. Measured at 10 M lines (docs/BENCHMARKS.md): zstd
-	// level 1 in 128 KiB blocks is 2% larger than level 5 in 64 KiB and
-	// costs a third of the CPU; 256 KiB blocks would be 4% smaller again
-	// but put the lookup p99 over 2 ms.
+	// level 1 in 128 KiB blocks made the index 6% larger than level 5 in
+	// 64 KiB (573 against 539 MB) for a quarter of the compression CPU
+	// (5.6 against 20.6 s); 256 KiB blocks would be 4% smaller again but
+	// put the lookup p99 over 2 ms.
 	po.Levels[len(po.Levels)-1].BlockSize = 128 << 10
 	if o.BulkLoad && prof != block.NoCompression {
 		// Level 0 is rewritten by the final compaction: compress it fast.
@@ -251,7 +252,7 @@ func isLockErr(err error) bool {
 
 // zstd1 is zstd at level 1. On sorted index blocks of generated lines,
 // level 1 compressed at 2.2 times the speed of level 5 (430 against 195
-// MB/s per core) for an index 4% larger; levels 2 to 4 were no smaller
+// MB/s per core) for tables 3% larger; levels 2 to 4 were no smaller
 // than level 1 in 128 KiB blocks.
 var zstd1 = func() *block.CompressionProfile {
 	p := *block.ZstdCompression
@@ -371,10 +372,11 @@ type kvSorter struct {
 	spare   []kvRec // sort's scratch, kept for the next batch
 
 	// lows remembers the low-half keys (l space) this batch or run already
-	// holds, so that a trace's later lines do not add the same key again:
-	// nearly every traced line used to add one, nearly doubling the
-	// records a bulk run sorts and writes. An entry counts only while its
-	// gen is the sorter's: reset forgets them all at once.
+	// holds, per trace and day, so that a trace's later lines do not add
+	// the same key again (before, only a line right after one of the same
+	// trace was spared, and a trace crossing midnight could miss the key
+	// of its second day). An entry counts only while its gen is the
+	// sorter's: reset forgets them all at once.
 	lows *[lowSlots]lowEntry
 	gen  uint32
 }
