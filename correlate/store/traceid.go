@@ -60,13 +60,12 @@ func ParseTraceID(s string) ([]TraceID, error) {
 		return nil, errors.New("empty trace id")
 	}
 	var ids []TraceID
-	if isDecimal(s) && len(s) > 16 && len(s) <= 20 {
-		if _, err := strconv.ParseUint(s, 10, 64); err != nil {
+	if isDecimal(s) && len(s) <= 20 {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil { // only 17 to 20 digits can overflow
 			return nil, fmt.Errorf("trace id %s: %w", s, ErrDecimalOverflow)
 		}
-	}
-	if isDecimal(s) && len(s) <= 20 {
-		if v, err := strconv.ParseUint(s, 10, 64); err == nil && v != 0 {
+		if v != 0 {
 			ids = append(ids, TraceID{Lo: v, Only64: true})
 		}
 	}

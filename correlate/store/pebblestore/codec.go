@@ -122,12 +122,7 @@ func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record
 	}
 	cut := -1
 	if id != nil && id[0] != 0 && len(r.TraceID) == 32 {
-		var b [16]byte
-		var h [32]byte
-		binary.BigEndian.PutUint64(b[:8], id[0])
-		binary.BigEndian.PutUint64(b[8:], id[1])
-		hex.Encode(h[:], b[:])
-		if string(h[:]) == r.TraceID { // the key's id, as the line has it (no copy)
+		if h := idHex(id); string(h[:]) == r.TraceID { // the key's id, as the line has it (no copy)
 			cut = strings.Index(r.Raw, r.TraceID)
 		}
 	}
@@ -320,12 +315,9 @@ func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64, id *[2]uint6
 		if id == nil || cut > len(raw) {
 			return errCorrupt
 		}
-		var b [16]byte
-		binary.BigEndian.PutUint64(b[:8], id[0])
-		binary.BigEndian.PutUint64(b[8:], id[1])
+		h := idHex(id)
 		full := make([]byte, 0, len(raw)+32)
-		full = append(full, raw[:cut]...)
-		full = hex.AppendEncode(full, b[:])
+		full = append(append(full, raw[:cut]...), h[:]...)
 		raw = append(full, raw[cut:]...)
 	}
 	line := d.varint()
@@ -361,4 +353,14 @@ func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64, id *[2]uint6
 		r.TraceIDLow = d.str()
 	}
 	return d.err
+}
+
+// idHex is a key's trace id (hi, lo) as 32 lower-case hex digits, the
+// text a version-4 entry's line had cut out.
+func idHex(id *[2]uint64) (h [32]byte) {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], id[0])
+	binary.BigEndian.PutUint64(b[8:], id[1])
+	hex.Encode(h[:], b[:])
+	return h
 }

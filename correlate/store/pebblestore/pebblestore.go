@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -425,13 +426,6 @@ func (x *kvSorter) forgetLows() {
 	}
 }
 
-func cmpU64(a, b uint64) int {
-	if a < b {
-		return -1
-	}
-	return 1
-}
-
 // encodeEntries appends the keys and values of entries (read from file)
 // to kv and returns the time buckets they touch and the newest time.
 func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) (touched []uint32, newest time.Time) {
@@ -626,15 +620,7 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 	// offset. Only several buckets or ids need a sort.
 	type sortKey struct{ at, file, off uint64 }
 	less := func(a, b sortKey) int {
-		switch {
-		case a.at != b.at:
-			return cmpU64(a.at, b.at)
-		case a.file != b.file:
-			return cmpU64(a.file, b.file)
-		case a.off != b.off:
-			return cmpU64(a.off, b.off)
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.file, b.file), cmp.Compare(a.off, b.off))
 	}
 	var recs []parse.Record
 	var keys []sortKey
@@ -653,12 +639,11 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 				if err != nil {
 					return nil, err
 				}
-				recs = append(recs, parse.Record{})
 				var e store.Entry
 				if err := decodeEntry(&e, v, atFromKey(sk.at), int64(sk.off), &[2]uint64{f.hi, f.lo}); err != nil {
 					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
 				}
-				recs[len(recs)-1] = e.Record
+				recs = append(recs, e.Record)
 				if n := len(keys); n > 0 && less(keys[n-1], sk) > 0 {
 					sorted = false
 				}

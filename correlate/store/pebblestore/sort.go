@@ -42,7 +42,7 @@ func (x *kvSorter) cmpKeys(a, b *kvRec) int {
 func (x *kvSorter) cmpFrom(a, b *kvRec, w int) int {
 	for ; w < len(a.p); w++ {
 		if a.p[w] != b.p[w] {
-			return cmpU64(a.p[w], b.p[w])
+			return cmp.Compare(a.p[w], b.p[w])
 		}
 	}
 	// Equal padded prefixes: a key of at most 32 bytes is then a prefix

@@ -18,7 +18,7 @@ func (x *kvSorter) sortCompare() {
 	slices.SortFunc(x.recs, func(a, b kvRec) int {
 		for i := range a.p {
 			if a.p[i] != b.p[i] {
-				return cmpU64(a.p[i], b.p[i])
+				return cmp.Compare(a.p[i], b.p[i])
 			}
 		}
 		if c := bytes.Compare(x.buf[a.k:a.v], x.buf[b.k:b.v]); c != 0 {
