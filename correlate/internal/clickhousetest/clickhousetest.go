@@ -111,29 +111,53 @@ func Start(t testing.TB, n int) *Servers {
 		t.Skip(msg)
 	}
 	c := &Servers{Name: Cluster}
+	root := t.TempDir()
+	t.Cleanup(func() {
+		for _, s := range c.Servers {
+			s.Kill()
+		}
+	})
+	// A port found free can be taken by another process (a parallel test
+	// package, an outgoing connection) before the server binds it: then
+	// every server starts again on new ports.
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		if err = c.startAll(root, attempt, argv, n); err == nil {
+			return c
+		}
+		for _, s := range c.Servers {
+			s.Kill()
+		}
+		if !strings.Contains(err.Error(), "Address already in use") {
+			break
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// startAttempts bounds the restarts on a port taken under the servers.
+const startAttempts = 4
+
+func (c *Servers) startAll(root string, attempt int, argv []string, n int) error {
 	ports, err := freePorts(3 * n)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	root := t.TempDir()
+	c.Servers = c.Servers[:0]
 	for i := 0; i < n; i++ {
 		s := &Server{
 			Index: i, HTTPPort: ports[3*i], TCPPort: ports[3*i+1], InterserverPort: ports[3*i+2],
-			Dir: filepath.Join(root, fmt.Sprintf("ch%d", i)), argv: argv,
+			Dir: filepath.Join(root, fmt.Sprintf("ch%d-%d", i, attempt)), argv: argv,
 		}
 		s.URL = fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort)
 		c.Servers = append(c.Servers, s)
 	}
 	for _, s := range c.Servers {
 		if err := s.writeConfig(c.Servers); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	t.Cleanup(func() {
-		for _, s := range c.Servers {
-			s.Kill()
-		}
-	})
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i, s := range c.Servers {
@@ -144,10 +168,7 @@ func Start(t testing.TB, n int) *Servers {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return errors.Join(errs...)
 }
 
 func freePorts(n int) ([]int, error) {
