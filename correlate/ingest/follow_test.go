@@ -176,3 +176,56 @@ func copyFile(t testing.TB, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestTruncatedUnderRead: a copytruncate rotation that lands between the
+// check that the file is still the same and the read, with the new
+// content already longer than what was read, must not be read at the old
+// offset; the rest of the old content is read from the copy.
+func TestTruncatedUnderRead(t *testing.T) {
+	dir := t.TempDir()
+	live, copied := filepath.Join(dir, "app.log"), filepath.Join(dir, "app.log.1")
+	st := openStore(t, filepath.Join(t.TempDir(), "data"))
+	defer st.Close()
+	ctx := context.Background()
+	tl, err := newTailer(ctx, st, testConfig(live))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, live, 0, 100)
+	if err := tl.poll(ctx, []string{live}, false); err != nil {
+		t.Fatal(err)
+	}
+	s := tl.byPath[live]
+	if s == nil || s.line != 101 {
+		t.Fatalf("the first poll did not read the 100 lines: %+v", s)
+	}
+	appendLines(t, live, 100, 150)
+	copyFile(t, live, copied)
+	if err := os.Truncate(live, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, live, 1000, 1400) // longer than the old content
+	// the read that follows a stale "still the same" check
+	if _, err := tl.read(s); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := tl.poll(ctx, []string{live, copied}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tl.poll(ctx, []string{live, copied}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.close(); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, st)
+	for i := 1000; i < 1400; i++ {
+		if len(got[i]) != 1 {
+			t.Fatalf("seq %d indexed %d times", i, len(got[i]))
+		}
+		delete(got, i)
+	}
+	checkSeq(t, got, 0, 150, nil)
+}

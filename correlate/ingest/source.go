@@ -42,6 +42,7 @@ type source struct {
 	eof          bool // the last read reached the end
 	gzDone       bool // a gzip stream read to its clean end
 	recs         []parse.Record
+	head         []byte // scratch for headSame
 }
 
 type countingReader struct {
@@ -125,8 +126,17 @@ func (s *source) stillSame(host string) bool {
 	if err != nil || fi.Size() < s.fdPos {
 		return false
 	}
+	return s.headSame(host)
+}
+
+// headSame reports whether the descriptor's file still starts with the
+// bytes the checkpoint's fingerprint covers.
+func (s *source) headSame(host string) bool {
 	n := s.cp.FingerprintLen
-	p := make([]byte, n)
+	if cap(s.head) < n {
+		s.head = make([]byte, n)
+	}
+	p := s.head[:n]
 	if m, _ := s.f.ReadAt(p, 0); m < n {
 		return false
 	}
@@ -213,6 +223,16 @@ func (t *tailer) read(s *source) (bool, error) {
 			s.buf = nb
 		}
 		n, err := s.rd.Read(s.buf[s.bend:])
+		if n > 0 && !s.gz && !s.headSame(t.cfg.Host) {
+			// Truncated (copytruncate) and written again since the last
+			// check: these bytes may be the new content at the old
+			// offset. Checked after the read, the head proves them: had
+			// the truncation come first, the head would differ now. The
+			// rest of the old content is in the copy, if it is listed.
+			s.close()
+			s.eof = true
+			break
+		}
 		if n > 0 {
 			s.bend += n
 			s.fdPos += int64(n)
