@@ -23,7 +23,7 @@ func runKillChild(spec string) {
 	data, rest, _ := strings.Cut(spec, "|")
 	log, mode, _ := strings.Cut(rest, "|")
 	// bulk is how `correlate index` opens the store
-	st, err := pebblestore.Open(data, pebblestore.Options{DisableWAL: mode != "wal", BulkLoad: mode == "bulk", BulkRunBytes: 256 << 10, MemTableBytes: 1 << 20}) // small: many flushes and runs
+	st, err := pebblestore.Open(data, pebblestore.Options{DisableWAL: mode != "wal", BulkLoad: mode == "bulk", BulkRunBytes: 64 << 10, BulkEpochBytes: 512 << 10, MemTableBytes: 1 << 20}) // small: many flushes, runs and epochs
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)

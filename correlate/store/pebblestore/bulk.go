@@ -1,13 +1,17 @@
 package pebblestore
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
@@ -17,29 +21,40 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 )
 
-// A BulkLoad store does not write entries through the memtable. Write
-// gathers them in a run; when the run is full, it is sorted,
-// written as one sstable with the latest checkpoint of each file and the
-// store metadata, and ingested into the database in one atomic step. So
-// entries and the checkpoints that cover them still become durable
-// together, each byte is written once before the final compaction, and
-// the memtable's copying and flushing are skipped. Until a run is
-// ingested its entries are invisible; every reading method ingests the
-// pending run first. A run is Options.BulkRunBytes of keys and values.
-// bulkState is a BulkLoad store's runs: the one being filled, a spare,
-// and the result of the ingest running in the background (at most one at
-// a time, so runs are ingested in the order they were written).
+// A BulkLoad store writes each entry into the database once, straight
+// into its last level, without the memtable and without compactions:
+//
+//   - Write encodes entries into a run. A full run is scattered, in the
+//     background while the next one fills, into spill files: one per part
+//     of the key space (the top bits of the trace id, a sixteenth of the
+//     day for entries without a trace). A spill file is a plain list of
+//     keys and values, in the order they were written.
+//   - When the load ends (Compact, Close, or any read), each spill file is
+//     read back, sorted in memory and written as tables of the last level;
+//     the parts do not overlap, so the tables of all of them, and one more
+//     with the checkpoints and the store metadata, are ingested together
+//     in one atomic step, into level 6 of an empty database.
+//
+// So the entries and the checkpoints that cover them become durable
+// together, and the only sstable writer an entry meets is the final one
+// (before, every run was written as a level-0 table and everything was
+// merged again at the end: two table writes and a merge per entry).
+//
+// A load that spills Options.BulkEpochBytes ends an epoch: what it has
+// spilled is written and ingested then, as at the end, so that memory
+// (one spill file is sorted at a time per core) and the work a kill
+// throws away stay bounded. Tables of a later epoch overlap those of an
+// earlier one and land above them; Compact merges them.
 type bulkState struct {
 	run      *bulkRun
 	spare    *bulkRun
 	inflight chan bulkDone
-	seq      int
-	// scratch is the sort's scratch array, lent to the run being ingested.
-	scratch []kvRec
-	// failed is the first ingest error. It sticks: a later run carries
-	// later checkpoints, so ingesting it after a lost run would skip that
-	// run's entries for good. The load stops; the next one resumes from
-	// the last ingested checkpoint.
+	ep       *epoch
+	seq      int // epochs begun: names their files
+	// failed is the first error of the load. It sticks: a later epoch
+	// carries later checkpoints, so ingesting it after a lost one would
+	// skip that one's entries for good. The load stops; the next one
+	// resumes from the last ingested checkpoint.
 	failed error
 }
 
@@ -57,7 +72,8 @@ type bulkDone struct {
 
 func newBulkRun(size int) *bulkRun {
 	// One buffer for the run's life: growing it would copy it over.
-	return &bulkRun{kv: kvSorter{buf: make([]byte, 0, size+size/8)}, checks: map[uint64]store.Checkpoint{}}
+	// About 150 bytes a record: room for the records too.
+	return &bulkRun{kv: kvSorter{buf: make([]byte, 0, size+size/8), recs: make([]kvRec, 0, size/128)}, checks: map[uint64]store.Checkpoint{}}
 }
 
 func (r *bulkRun) empty() bool { return len(r.kv.recs) == 0 && len(r.checks) == 0 }
@@ -68,6 +84,70 @@ func (r *bulkRun) reset() {
 	r.buckets = r.buckets[:0]
 	r.newest = time.Time{}
 	clear(r.checks)
+}
+
+// The spill parts. A part's tables are cut where the day changes, so a
+// table holds one day of one part: the parts of a day are disjoint key
+// ranges, and so are the days.
+const (
+	traceParts    = 64 // t space: the trace id's top 6 bits
+	lowParts      = 4  // l space: the low half's top 2 bits
+	untracedParts = 16 // u space: sixteenths of the day
+	spillParts    = traceParts + lowParts + untracedParts
+)
+
+// spillPart returns the spill part of key k (t, l or u space) and the
+// table it belongs in: space, day and part.
+func spillPart(k []byte) (part int, table uint64) {
+	if len(k) < 6 {
+		return 0, uint64(k[0]) << 56
+	}
+	b := binary.BigEndian.Uint32(k[1:5])
+	t := uint64(k[0])<<56 | uint64(b)<<8
+	switch {
+	case k[0] == spaceTrace:
+		p := int(k[5] >> 2)
+		return p, t | uint64(p)
+	case k[0] == spaceLow:
+		p := int(k[5] >> 6)
+		return traceParts + p, t | uint64(p)
+	case k[0] == spaceUntraced && len(k) >= 13:
+		// monotonic in the entry's time within the day, as the keys are
+		at, base := binary.BigEndian.Uint64(k[5:13]), atKey(bucketStart(b))
+		p := 0
+		if at > base {
+			p = int(min((at-base)/uint64(bucketDuration/untracedParts), untracedParts-1))
+		}
+		return traceParts + lowParts + p, t | uint64(p)
+	}
+	return 0, t
+}
+
+// epoch is what a load has spilled since its last ingest.
+type epoch struct {
+	seq     int
+	spills  [spillParts]*spillFile
+	bytes   int64
+	checks  map[uint64]store.Checkpoint
+	buckets []uint32
+	newest  time.Time
+}
+
+type spillFile struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	n    int64
+}
+
+// remove closes and deletes the epoch's spill files.
+func (ep *epoch) remove() {
+	for _, sf := range ep.spills {
+		if sf != nil {
+			sf.f.Close()
+			os.Remove(sf.path)
+		}
+	}
 }
 
 func (s *Store) bulkWrite(entries []store.Entry, cp store.Checkpoint) error {
@@ -97,15 +177,19 @@ func (s *Store) bulkWrite(entries []store.Entry, cp store.Checkpoint) error {
 	if len(r.kv.buf) < s.opts.BulkRunBytes {
 		return nil
 	}
-	// Ingest this run in the background while the next one fills.
-	if err := s.waitIngestLocked(); err != nil {
+	if err := s.waitScatterLocked(); err != nil {
 		return err
 	}
+	if b.ep != nil && b.ep.bytes >= s.opts.BulkEpochBytes {
+		if err := s.finishEpochLocked(); err != nil {
+			return err
+		}
+	}
+	// Scatter this run in the background while the next one fills.
+	ep := s.epochLocked()
 	ch := make(chan bulkDone, 1)
 	b.inflight = ch
-	b.seq++
-	seq := b.seq
-	go func() { ch <- bulkDone{r, s.ingestBulkRun(r, seq)} }()
+	go func() { ch <- bulkDone{r, s.scatter(ep, r)} }()
 	if b.spare != nil {
 		b.run, b.spare = b.spare, nil
 	} else {
@@ -114,99 +198,180 @@ func (s *Store) bulkWrite(entries []store.Entry, cp store.Checkpoint) error {
 	return nil
 }
 
-// waitIngestLocked waits for the background ingest, if any, and returns
-// its error.
-func (s *Store) waitIngestLocked() error {
+func (s *Store) epochLocked() *epoch {
 	b := &s.bulk
-	if b.inflight == nil {
-		return nil
+	if b.ep == nil {
+		b.seq++
+		b.ep = &epoch{seq: b.seq, checks: map[uint64]store.Checkpoint{}}
 	}
-	d := <-b.inflight
-	b.inflight = nil
-	d.r.reset()
-	b.spare = d.r
-	if d.err != nil && b.failed == nil {
-		b.failed = d.err
+	return b.ep
+}
+
+// waitScatterLocked waits for the background scatter, if any, and returns
+// the load's error.
+func (s *Store) waitScatterLocked() error {
+	b := &s.bulk
+	if b.inflight != nil {
+		d := <-b.inflight
+		b.inflight = nil
+		d.r.reset()
+		b.spare = d.r
+		if d.err != nil && b.failed == nil {
+			b.failed = d.err
+		}
 	}
 	return b.failed
 }
 
-// ingestRun ingests what a BulkLoad store has written so far: it waits
-// for the background ingest and ingests the run being filled.
+// ingestRun ingests what a BulkLoad store has written so far: the run
+// being filled is scattered, and the epoch is written and ingested.
 func (s *Store) ingestRun() error {
 	if !s.opts.BulkLoad {
 		return nil
 	}
 	s.bulkMu.Lock()
 	defer s.bulkMu.Unlock()
-	if err := s.waitIngestLocked(); err != nil {
+	b := &s.bulk
+	err := s.waitScatterLocked()
+	if err == nil && b.run != nil && !b.run.empty() {
+		err = s.scatter(s.epochLocked(), b.run)
+		b.run.reset()
+		if err != nil {
+			b.failed = err
+		}
+	}
+	if err != nil {
+		if b.ep != nil {
+			b.ep.remove()
+			b.ep = nil
+		}
 		return err
 	}
-	b := &s.bulk
-	if b.failed != nil {
-		return b.failed
-	}
-	if b.run == nil || b.run.empty() {
-		return nil
-	}
-	b.seq++
-	err := s.ingestBulkRun(b.run, b.seq)
-	b.run.reset()
-	if err != nil {
-		b.failed = err
-	}
-	return err
+	// The load may go on, but most likely it ends here: the runs' memory
+	// goes back to the collector before the sort takes its own.
+	b.run, b.spare = nil, nil
+	return s.finishEpochLocked()
 }
 
-// ingestBulkRun writes run r as an sstable, with the checkpoints and the
-// store metadata, and ingests it.
-func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
+// scatter appends run r's records to the epoch's spill files, each as
+// uvarint key length, uvarint value length, key, value, and takes over
+// its checkpoints.
+func (s *Store) scatter(ep *epoch, r *bulkRun) error {
 	kv := &r.kv
-	newBuckets := s.unknownBuckets(r.buckets)
+	var hdr [2 * binary.MaxVarintLen32]byte
+	for i := range kv.recs {
+		rec := &kv.recs[i]
+		p, _ := spillPart(kv.buf[rec.k:rec.v])
+		sf := ep.spills[p]
+		if sf == nil {
+			path := filepath.Join(s.dir, fmt.Sprintf("bulk-%06d-%02d.spill", ep.seq, p))
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o644)
+			if err != nil {
+				return fmt.Errorf("pebblestore: bulk load: %w", err)
+			}
+			sf = &spillFile{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}
+			ep.spills[p] = sf
+		}
+		n := binary.PutUvarint(hdr[:], uint64(rec.v-rec.k))
+		n += binary.PutUvarint(hdr[n:], uint64(rec.end-rec.v))
+		sf.w.Write(hdr[:n])
+		if _, err := sf.w.Write(kv.buf[rec.k:rec.end]); err != nil {
+			return fmt.Errorf("pebblestore: bulk load: %w", err)
+		}
+		sf.n += int64(n) + int64(rec.end-rec.k)
+		ep.bytes += int64(n) + int64(rec.end-rec.k)
+	}
+	for _, bk := range r.buckets {
+		if !slices.Contains(ep.buckets, bk) {
+			ep.buckets = append(ep.buckets, bk)
+		}
+	}
+	if r.newest.After(ep.newest) {
+		ep.newest = r.newest
+	}
+	for id, cp := range r.checks {
+		ep.checks[id] = cp
+	}
+	return nil
+}
+
+// spillChunkBytes caps what of one spill file is sorted at once; a larger
+// file (keys crowded into one part) is written and ingested a chunk at a
+// time. A variable for tests.
+var spillChunkBytes int64 = 256 << 20
+
+// finishEpochLocked writes the epoch's spill files as tables of the last
+// level and ingests them with the epoch's checkpoints in one step.
+func (s *Store) finishEpochLocked() (err error) {
+	b := &s.bulk
+	ep := b.ep
+	if ep == nil {
+		return nil
+	}
+	b.ep = nil
+	defer ep.remove()
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("pebblestore: bulk load: %w", err)
+			b.failed = err
+		}
+	}()
+	for _, sf := range ep.spills {
+		if sf != nil {
+			if err := sf.w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	var paths []string
+	defer func() {
+		for _, p := range paths {
+			os.Remove(p) // Ingest linked them into the database
+		}
+	}()
+	paths, err = s.writeSpills(ep)
+	if err != nil {
+		return err
+	}
+	newBuckets := s.unknownBuckets(ep.buckets)
 	s.mu.Lock()
 	newest := s.newest
-	if r.newest.After(newest) {
-		newest = r.newest
+	if ep.newest.After(newest) {
+		newest = ep.newest
 	}
 	s.mu.Unlock()
+	var meta kvSorter
 	for _, bk := range newBuckets {
-		k := len(kv.buf)
-		kv.buf = appendBucketKey(kv.buf, spaceBucket, bk)
-		kv.mark(k, len(kv.buf))
+		k := len(meta.buf)
+		meta.buf = appendBucketKey(meta.buf, spaceBucket, bk)
+		meta.mark(k, len(meta.buf))
 	}
 	if !newest.IsZero() {
-		k := len(kv.buf)
-		kv.buf = append(kv.buf, metaNewest...)
-		v := len(kv.buf)
-		kv.buf = binary.BigEndian.AppendUint64(kv.buf, atKey(newest))
-		kv.mark(k, v)
+		k := len(meta.buf)
+		meta.buf = append(meta.buf, metaNewest...)
+		v := len(meta.buf)
+		meta.buf = binary.BigEndian.AppendUint64(meta.buf, atKey(newest))
+		meta.mark(k, v)
 	}
-	for file, cp := range r.checks {
+	for file, cp := range ep.checks {
 		cpv, err := json.Marshal(cp)
 		if err != nil {
 			return err
 		}
-		k := len(kv.buf)
-		kv.buf = append(kv.buf, checkKey(file)...)
-		v := len(kv.buf)
-		kv.buf = append(kv.buf, cpv...)
-		kv.mark(k, v)
+		k := len(meta.buf)
+		meta.buf = append(meta.buf, checkKey(file)...)
+		v := len(meta.buf)
+		meta.buf = append(meta.buf, cpv...)
+		meta.mark(k, v)
 	}
-	// Of equal keys (a 128-bit trace's low-half key written by two
-	// batches) the one written last sorts last, and is kept.
-	// Runs are sorted one at a time: they share one scratch array.
-	kv.spare, s.bulk.scratch = s.bulk.scratch, nil
-	kv.sort()
-	kv.spare, s.bulk.scratch = nil, kv.spare
-	paths, err := s.writeRun(fmt.Sprintf("bulk-%06d", seq), kv)
-	if err == nil {
-		err = s.db.Ingest(context.Background(), paths)
-	}
-	for _, p := range paths {
-		os.Remove(p) // Ingest linked them into the database
-	}
+	meta.sort()
+	mp, err := s.writeTables(fmt.Sprintf("bulk-%06d-meta", ep.seq), &meta, func(k []byte) uint64 { return uint64(k[0]) })
+	paths = append(paths, mp...)
 	if err != nil {
-		return fmt.Errorf("pebblestore: bulk load: %w", err)
+		return err
+	}
+	if err := s.db.Ingest(context.Background(), paths); err != nil {
+		return err
 	}
 	s.markBuckets(newBuckets)
 	s.mu.Lock()
@@ -217,12 +382,113 @@ func (s *Store) ingestBulkRun(r *bulkRun, seq int) error {
 	return nil
 }
 
-// writeRun writes kv's sorted records as sstables named prefix-N.sst, as
-// level 0 of this database would (format, block size, compression, key
-// schema), and returns their paths. A run is cut into one table per
-// partition (see partition), so that the final compaction can merge the
-// partitions of all runs side by side.
-func (s *Store) writeRun(prefix string, kv *kvSorter) (paths []string, err error) {
+// writeSpills sorts and writes the epoch's spill files, two at a time,
+// and returns the tables to ingest.
+func (s *Store) writeSpills(ep *epoch) ([]string, error) {
+	todo := make(chan int, spillParts)
+	for p, sf := range ep.spills {
+		if sf != nil && sf.n > 0 {
+			todo <- p
+		}
+	}
+	close(todo)
+	var (
+		mu    sync.Mutex
+		paths []string
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var kv kvSorter
+			for p := range todo {
+				ps, err := s.writeSpill(ep, p, &kv)
+				mu.Lock()
+				paths = append(paths, ps...)
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return paths, errors.Join(errs...)
+}
+
+// writeSpill sorts spill part p in kv and writes it as tables. A part
+// larger than spillChunkBytes is sorted a chunk at a time; every chunk
+// but the last is ingested at once (its keys overlap the next chunk's).
+func (s *Store) writeSpill(ep *epoch, p int, kv *kvSorter) (paths []string, err error) {
+	sf := ep.spills[p]
+	if _, err := sf.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	rd := bufio.NewReaderSize(sf.f, 256<<10)
+	want := min(sf.n, spillChunkBytes)
+	if int64(cap(kv.buf)) < want {
+		kv.buf = make([]byte, 0, want+64<<10)
+	}
+	for chunk := 0; ; chunk++ {
+		kv.buf, kv.recs = kv.buf[:0], kv.recs[:0]
+		more := false
+		for {
+			kl, err := binary.ReadUvarint(rd)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return paths, fmt.Errorf("%s: %w", sf.path, err)
+			}
+			vl, err := binary.ReadUvarint(rd)
+			if err != nil {
+				return paths, fmt.Errorf("%s: %w", sf.path, err)
+			}
+			k := len(kv.buf)
+			kv.buf = slices.Grow(kv.buf, int(kl+vl))[:k+int(kl+vl)]
+			if _, err := io.ReadFull(rd, kv.buf[k:]); err != nil {
+				return paths, fmt.Errorf("%s: %w", sf.path, err)
+			}
+			kv.markAt(k, k+int(kl), len(kv.buf))
+			if int64(len(kv.buf)) >= spillChunkBytes {
+				more = true
+				break
+			}
+		}
+		if more {
+			if _, err := rd.Peek(1); err == io.EOF {
+				more = false
+			}
+		}
+		kv.sort()
+		ps, err := s.writeTables(fmt.Sprintf("bulk-%06d-%02d-%d", ep.seq, p, chunk), kv, func(k []byte) uint64 {
+			_, t := spillPart(k)
+			return t
+		})
+		if err == nil && more {
+			// overlaps the next chunk: ingested on its own, now
+			err = s.db.Ingest(context.Background(), ps)
+			for _, path := range ps {
+				os.Remove(path)
+			}
+			ps = nil
+		}
+		paths = append(paths, ps...)
+		if err != nil || !more {
+			return paths, err
+		}
+	}
+}
+
+// writeTables writes kv's sorted records as tables of the last level
+// named prefix-N.sst, a new table wherever table(key) changes, and
+// returns their paths. Of equal keys it keeps the one written last.
+func (s *Store) writeTables(prefix string, kv *kvSorter, table func(k []byte) uint64) (paths []string, err error) {
 	var w *sstable.Writer
 	closeW := func() error {
 		if w == nil {
@@ -237,13 +503,13 @@ func (s *Store) writeRun(prefix string, kv *kvSorter) (paths []string, err error
 			err = cerr
 		}
 	}()
-	var part uint64
+	var cur uint64
 	for i, rec := range kv.recs {
 		if i+1 < len(kv.recs) && kv.cmpKeys(&kv.recs[i], &kv.recs[i+1]) == 0 {
 			continue // a later one follows
 		}
 		k := kv.buf[rec.k:rec.v]
-		if p := partition(k); w == nil || p != part {
+		if t := table(k); w == nil || t != cur {
 			if err := closeW(); err != nil {
 				return paths, err
 			}
@@ -253,34 +519,12 @@ func (s *Store) writeRun(prefix string, kv *kvSorter) (paths []string, err error
 				return paths, err
 			}
 			paths = append(paths, path)
-			w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), s.po.MakeWriterOptions(0, s.db.TableFormat()))
-			part = p
+			w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), s.po.MakeWriterOptions(len(s.po.Levels)-1, s.db.TableFormat()))
+			cur = t
 		}
 		if err := w.Set(k, kv.buf[rec.v:rec.end]); err != nil {
 			return paths, err
 		}
 	}
 	return paths, nil
-}
-
-// partitions is how many parts the traced entries of a day are cut into.
-// Eight parts even out the final compaction's work between the two
-// compactions that run at once (with four, the last pair to finish left
-// one core idle).
-const partitions = 8
-
-// partition names the part of the key space k is in: its key space and
-// day bucket, and for traced entries the top bits of the trace id. The
-// boundaries are the same for every run, and no key lies on one, so the
-// tables of one partition never overlap those of another and Pebble
-// compacts the partitions concurrently.
-func partition(k []byte) uint64 {
-	if len(k) < 6 || (k[0] != spaceTrace && k[0] != spaceUntraced && k[0] != spaceLow) {
-		return uint64(k[0]) << 56
-	}
-	p := uint64(k[0])<<56 | uint64(binary.BigEndian.Uint32(k[1:5]))<<8
-	if k[0] == spaceTrace {
-		p |= uint64(k[5] >> 5) // partitions == 8
-	}
-	return p
 }

@@ -16,10 +16,37 @@ import (
 // time order, the low-half keys of a trace written by several batches
 // collapse to one, the checkpoint is the last one written, and a store
 // opened normally afterwards sees the same.
+//
+// It runs in one epoch (every table straight into the last level), in
+// many (each epoch's tables overlap the last one's), and with spill files
+// sorted in many chunks (each ingested on its own).
 func TestBulkLoad(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		epoch       int64
+		chunk       int64
+		onlyLastLvl string // "yes", "no", or "" (either)
+	}{
+		{"one epoch", 0, 0, "yes"},
+		{"epochs", 32 << 10, 0, "no"},
+		// the chunks of a part follow each other in time: the last level
+		{"chunks", 0, 4 << 10, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.chunk > 0 {
+				old := spillChunkBytes
+				spillChunkBytes = tt.chunk
+				defer func() { spillChunkBytes = old }()
+			}
+			testBulkLoad(t, Options{DisableWAL: true, BulkLoad: true, BulkRunBytes: 16 << 10, BulkEpochBytes: tt.epoch}, tt.onlyLastLvl)
+		})
+	}
+}
+
+func testBulkLoad(t *testing.T, o Options, onlyLastLvl string) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "idx")
-	s := openTest(t, dir, Options{DisableWAL: true, BulkLoad: true, BulkRunBytes: 16 << 10})
+	s := openTest(t, dir, o)
 	const batches, per = 40, 25
 	off := int64(0)
 	want := map[string]int{}
@@ -66,14 +93,19 @@ func TestBulkLoad(t *testing.T) {
 		}
 	}
 	check(s, "bulk store")
+	if got := map[bool]string{true: "yes", false: "no"}[onlyLastLevel(s.db.Metrics())]; onlyLastLvl != "" && got != onlyLastLvl {
+		t.Errorf("every table in the last level: %s, want %s", got, onlyLastLvl)
+	}
 	if err := s.Compact(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "bulk-*.sst")); len(m) != 0 {
-		t.Errorf("runs left behind: %v", m)
+	for _, pat := range []string{"bulk-*.sst", "bulk-*.spill"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, pat)); len(m) != 0 {
+			t.Errorf("files left behind: %v", m)
+		}
 	}
 	s = openTest(t, dir, Options{ReadOnly: true})
 	defer s.Close()

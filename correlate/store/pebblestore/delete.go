@@ -45,5 +45,6 @@ func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, err
 	if err := b.Commit(s.syncWrite()); err != nil {
 		return 0, fmt.Errorf("pebblestore: deleting: %w", err)
 	}
+	s.deleted.Store(true)
 	return len(recs), nil
 }

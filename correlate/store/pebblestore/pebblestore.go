@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,16 +59,20 @@ type Options struct {
 	// one memtable), so a restart re-reads from the last flushed
 	// checkpoint. Close flushes.
 	DisableWAL bool
-	// BulkLoad defers compactions out of level 0 until Compact: a one-shot
-	// load writes each entry once into level 0 and merges everything once
-	// at the end, instead of merging the same day's keys again after every
-	// few memtable flushes (trace ids are random, so every flush overlaps
-	// all that is below it). Lookups read more files until Compact runs;
-	// call it when the load is done.
+	// BulkLoad writes entries straight into the last level, for a
+	// one-shot load (see bulk.go): runs are spilled to files by part of
+	// the key space, and each part is sorted and written as final tables
+	// when the load ends. Nothing written is visible, or durable, until
+	// then; any read ends the load first. Call Compact when the load is
+	// done.
 	BulkLoad bool
-	// BulkRunBytes is how much a BulkLoad store gathers before it writes
-	// and ingests a sorted run (default 24 MiB; two runs are in memory).
+	// BulkRunBytes is how much a BulkLoad store encodes before it spills
+	// (default 24 MiB; two runs are in memory).
 	BulkRunBytes int
+	// BulkEpochBytes is how much a BulkLoad store spills before it writes
+	// and ingests what it has (default 2 GiB): it bounds the memory of
+	// the final sort (a 64th of it per core) and what a kill loses.
+	BulkEpochBytes int64
 }
 
 // Store is the Pebble store. Open one per data folder.
@@ -83,8 +88,11 @@ type Store struct {
 
 	po     *pebble.Options
 	health *diskHealth
-	bulkMu sync.Mutex
-	bulk   bulkState // BulkLoad: entries not yet ingested (see bulk.go)
+	// deleted is set once a range deletion was written (Compact must
+	// then run even when all tables are in the last level).
+	deleted atomic.Bool
+	bulkMu  sync.Mutex
+	bulk    bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -116,6 +124,9 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.BulkRunBytes <= 0 {
 		o.BulkRunBytes = 24 << 20
+	}
+	if o.BulkEpochBytes <= 0 {
+		o.BulkEpochBytes = 2 << 30
 	}
 	switch o.Untraced {
 	case "compact", "full", "none":
@@ -199,10 +210,6 @@ func Open(dir string, o Options) (*Store, error) {
 	// (5.6 against 20.6 s); 256 KiB blocks would be 4% smaller again but
 	// put the lookup p99 over 2 ms.
 	po.Levels[len(po.Levels)-1].BlockSize = 128 << 10
-	if o.BulkLoad && prof != block.NoCompression {
-		// Level 0 is rewritten by the final compaction: compress it fast.
-		po.Levels[0].Compression = func() *block.CompressionProfile { return block.MinLZCompression }
-	}
 	health := &diskHealth{}
 	po.EventListener = health.listener()
 	po.EnsureDefaults()
@@ -214,7 +221,8 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
 	if !o.ReadOnly { // runs a killed bulk load was writing
-		if m, _ := filepath.Glob(filepath.Join(dir, "bulk-*.sst")); len(m) > 0 {
+		for _, pat := range []string{"bulk-*.sst", "bulk-*.spill"} {
+			m, _ := filepath.Glob(filepath.Join(dir, pat))
 			for _, f := range m {
 				os.Remove(f)
 			}
@@ -341,7 +349,23 @@ func (s *Store) Compact(ctx context.Context) error {
 	if err := s.ingestRun(); err != nil {
 		return err
 	}
+	if s.opts.BulkLoad && !s.deleted.Load() && onlyLastLevel(s.db.Metrics()) {
+		// A bulk load in one epoch wrote every table into the last
+		// level, disjoint: nothing to merge. (Pebble would rewrite the
+		// whole level.)
+		return nil
+	}
 	return s.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
+}
+
+// onlyLastLevel reports whether every table is in the last level.
+func onlyLastLevel(m *pebble.Metrics) bool {
+	for i := 0; i < len(m.Levels)-1; i++ {
+		if m.Levels[i].TablesCount > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Checkpoints returns every file's checkpoint.
@@ -848,6 +872,7 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 			return n, err
 		}
 		b.Close()
+		s.deleted.Store(true)
 		s.mu.Lock()
 		delete(s.buckets, bk)
 		s.mu.Unlock()

@@ -23,12 +23,15 @@ type kvRec struct {
 const prefixLen = 32
 
 // mark records the key buf[k:v] and the value buf[v:] just appended.
-func (x *kvSorter) mark(k, v int) {
+func (x *kvSorter) mark(k, v int) { x.markAt(k, v, len(x.buf)) }
+
+// markAt records the key buf[k:v] and the value buf[v:end].
+func (x *kvSorter) markAt(k, v, end int) {
 	var pre [prefixLen]byte
 	copy(pre[:], x.buf[k:v])
 	x.recs = append(x.recs, kvRec{
 		p: [4]uint64{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:16]), binary.BigEndian.Uint64(pre[16:24]), binary.BigEndian.Uint64(pre[24:])},
-		k: uint32(k), v: uint32(v), end: uint32(len(x.buf)),
+		k: uint32(k), v: uint32(v), end: uint32(end),
 	})
 }
 
@@ -65,7 +68,7 @@ func (x *kvSorter) less(a, b *kvRec, w int) bool {
 }
 
 // sort orders the records by key; of equal keys, the one marked first
-// sorts first (writeRun keeps the last).
+// sorts first (writeTables keeps the last).
 //
 // It is a most-significant-byte radix sort on the cached prefixes: a
 // stable counting sort on the first byte in which a bucket's records
