@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +14,10 @@ import (
 	"github.com/traceline/traceline/correlate/internal/progress"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
+
+// indexMemoryLimit is the soft limit of the Go heap while `correlate
+// index` runs, unless GOMEMLIMIT sets one.
+const indexMemoryLimit = 192 << 20
 
 func init() {
 	register(command{
@@ -49,6 +54,14 @@ Examples:
 			quiet := fs.Bool("quiet", false, "print nothing but errors")
 			compact := fs.Bool("compact", true, "compact the index when done: smaller, and lookups touch one file per level (takes about a fifth of the indexing time)")
 			return func(ctx context.Context, e *env, args []string) error {
+				if e.Getenv("GOMEMLIMIT") == "" {
+					// The load's live heap is about 120 MiB (two runs of
+					// encoded entries, then the sort of one spill part per
+					// core); left to GOGC the heap grows to twice that.
+					// Measured at 10 M lines: peak RSS 309-338 MB without a
+					// limit, 222 MB with this one, in the same time.
+					defer debug.SetMemoryLimit(debug.SetMemoryLimit(indexMemoryLimit))
+				}
 				dir, err := dataDir(e, *data)
 				if err != nil {
 					return err

@@ -70,8 +70,11 @@ type Options struct {
 	// (default 24 MiB; two runs are in memory).
 	BulkRunBytes int
 	// BulkEpochBytes is how much a BulkLoad store spills before it writes
-	// and ingests what it has (default 2 GiB): it bounds the memory of
-	// the final sort (a 64th of it per core) and what a kill loses.
+	// and ingests what it has (default 4 GiB, about as many bytes of log
+	// lines): it bounds the memory of the final sort (a 150th of it per
+	// core), the disk the spill files take, and what a kill loses. Every
+	// epoch after the first overlaps those before it, and Compact merges
+	// them.
 	BulkEpochBytes int64
 }
 
@@ -126,7 +129,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.BulkRunBytes = 24 << 20
 	}
 	if o.BulkEpochBytes <= 0 {
-		o.BulkEpochBytes = 2 << 30
+		o.BulkEpochBytes = 4 << 30
 	}
 	switch o.Untraced {
 	case "compact", "full", "none":
