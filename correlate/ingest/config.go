@@ -29,9 +29,15 @@ type Config struct {
 	// IdleFlush is how long a Follower waits on a quiet file before it
 	// emits the entry held back for continuation lines.
 	IdleFlush time.Duration
-	// Progress, when set, is called from the reading goroutine after each
-	// batch (Index) or poll (Follower). It must be quick.
+	// Progress, when set, is called after each batch (Index; from one
+	// reading goroutine at a time, with the sum of all) or poll
+	// (Follower). It must be quick.
 	Progress func(Stats)
+	// Workers is how many files Index reads at once (default: one per
+	// core). Files that may hold the same content (same first bytes: a
+	// rotated file and its compressed copy) are read by one worker, in
+	// turn.
+	Workers int
 	// Redact, when set, rewrites each physical line before it is parsed
 	// (masking patient data, say), so what it removes never reaches the
 	// store. Offsets and line numbers stay those of the file.
@@ -60,6 +66,9 @@ func (c *Config) Validate() error {
 	if c.FingerprintBytes < 16 {
 		return errors.New("ingest: FingerprintBytes below 16")
 	}
+	if c.Workers < 0 {
+		return errors.New("ingest: negative Workers")
+	}
 	if c.BatchEntries <= 0 || c.PollInterval <= 0 || c.IdleFlush <= 0 {
 		return errors.New("ingest: BatchEntries, PollInterval and IdleFlush must be positive")
 	}
@@ -86,6 +95,26 @@ type Stats struct {
 	Errors     int              // files that could not be read (Follower: counted and retried)
 	LastError  string
 	Elapsed    time.Duration
+}
+
+// add adds o's counts to s.
+func (s *Stats) add(o Stats) {
+	s.Files += o.Files
+	s.BytesRead += o.BytesRead
+	s.Lines += o.Lines
+	s.Entries += o.Entries
+	s.Traced += o.Traced
+	s.Partial += o.Partial
+	s.Errors += o.Errors
+	if o.LastError != "" {
+		s.LastError = o.LastError
+	}
+	if s.Skipped == nil {
+		s.Skipped = map[string]int64{}
+	}
+	for k, v := range o.Skipped {
+		s.Skipped[k] += v
+	}
 }
 
 func (s *Stats) clone() Stats {

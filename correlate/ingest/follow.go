@@ -1,10 +1,14 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/traceline/traceline/correlate/store"
@@ -34,6 +38,11 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: read checkpoints: %w", err)
 	}
+	return newTailerFrom(ctx, w, cfg, cps), nil
+}
+
+// newTailerFrom returns a tailer that knows the files cps name.
+func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.Checkpoint) *tailer {
 	t := &tailer{cfg: cfg, w: w, cps: map[uint64]store.Checkpoint{}, fps: newFPIndex(cfg.Host, cfg.FingerprintBytes),
 		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, start: time.Now()}
 	t.stats.Skipped = map[string]int64{}
@@ -43,7 +52,7 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 	}
 	// writes already handed over finish even when ctx ends
 	t.commit = newCommitter(context.WithoutCancel(ctx), w)
-	return t, nil
+	return t
 }
 
 // poll lists the paths and reads what is new. With final, every source is
@@ -246,32 +255,213 @@ func (t *tailer) close() error {
 // Index reads every file the paths name to its end, once, and returns what
 // it read. A file already indexed is read on from its checkpoint. A plain
 // path that does not exist is an error.
+//
+// Files are read Config.Workers at a time, each to its end by one
+// worker. Files whose first bytes agree (a rotated file and its .gz copy
+// may hold the same lines) go to the same worker, which reads them in
+// turn and so knows the second for what it is; files too short to tell
+// are read last, by a reader that knows every file read before.
 func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
+	start := time.Now()
 	paths, err := discover(cfg.Paths, cfg.Exclude, true)
 	if err != nil {
 		return Stats{}, fmt.Errorf("ingest: %w", err)
 	}
-	t, err := newTailer(ctx, w, cfg)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return Stats{}, err
 	}
+	cps, err := w.Checkpoints(ctx)
+	if err != nil {
+		return Stats{}, fmt.Errorf("ingest: read checkpoints: %w", err)
+	}
+	var total int64
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil {
-			t.stats.BytesTotal += fi.Size()
+			total += fi.Size()
 		}
 	}
-	// one file at a time, each to its end
-	for _, p := range paths {
-		if err = t.poll(ctx, []string{p}, true); err != nil {
-			break
+	groups, rest := groupByHead(paths, cfg.FingerprintBytes)
+	nw := cfg.Workers
+	if nw == 0 {
+		nw = runtime.GOMAXPROCS(0)
+	}
+	nw = max(1, min(nw, len(groups)))
+	queues := deal(groups, nw)
+
+	sum := &progressSum{fn: cfg.Progress, last: make([]Stats, nw+1), total: total, start: start}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tailers := make([]*tailer, nw)
+	errs := make([]error, nw)
+	var wg sync.WaitGroup
+	for i := range tailers {
+		c := cfg
+		if cfg.Progress != nil {
+			c.Progress = sum.reporter(i)
 		}
+		tailers[i] = newTailerFrom(ctx, w, c, cps)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = tailers[i].readAll(ctx, queues[i])
+			if cerr := tailers[i].close(); errs[i] == nil {
+				errs[i] = cerr
+			}
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
 	}
-	if cerr := t.close(); err == nil {
-		err = cerr
+	wg.Wait()
+	var st Stats
+	for _, t := range tailers {
+		st.add(t.snapshot())
 	}
-	st := t.snapshot()
-	st.Elapsed = time.Since(t.start)
+	err = firstError(errs)
+	if err == nil && len(rest) > 0 {
+		// what every worker read, as the next reader must know it
+		known := map[uint64]store.Checkpoint{}
+		for _, cp := range cps {
+			known[cp.FileID] = cp
+		}
+		for _, t := range tailers {
+			for id := range t.files {
+				known[id] = t.cps[id]
+			}
+		}
+		all := make([]store.Checkpoint, 0, len(known))
+		for _, cp := range known {
+			all = append(all, cp)
+		}
+		c := cfg
+		if cfg.Progress != nil {
+			c.Progress = sum.reporter(nw)
+		}
+		t := newTailerFrom(ctx, w, c, all)
+		err = t.readAll(ctx, rest)
+		if cerr := t.close(); err == nil {
+			err = cerr
+		}
+		st.add(t.snapshot())
+	}
+	st.BytesTotal = total
+	st.Elapsed = time.Since(start)
 	return st, err
+}
+
+// readAll reads each of paths to its end, one after the other.
+func (t *tailer) readAll(ctx context.Context, paths []string) error {
+	for _, p := range paths {
+		if err := t.poll(ctx, []string{p}, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// headBytes is how many first bytes group files for Index: two files of
+// which one may continue the other agree on them.
+const headBytes = 256
+
+// groupByHead groups paths whose first headBytes agree, in the order of
+// paths; rest are the files too short to tell (or unreadable, so that
+// their error is met where it was before).
+func groupByHead(paths []string, fpBytes int) (groups [][]string, rest []string) {
+	byHead := map[uint64]int{}
+	for _, p := range paths {
+		head := fileHead(p, fpBytes)
+		if len(head) < headBytes {
+			rest = append(rest, p)
+			continue
+		}
+		k := fingerprint("", head[:headBytes])
+		g, ok := byHead[k]
+		if !ok {
+			g = len(groups)
+			byHead[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], p)
+	}
+	return groups, rest
+}
+
+func fileHead(p string, n int) []byte {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head, _ := readPrefix(f, isGzip(f), max(n, headBytes))
+	return head
+}
+
+// deal hands the groups to n queues, the largest first to the emptiest.
+func deal(groups [][]string, n int) [][]string {
+	size := func(g []string) int64 {
+		var s int64
+		for _, p := range g {
+			if fi, err := os.Stat(p); err == nil {
+				s += fi.Size()
+			}
+		}
+		return s
+	}
+	type sized struct {
+		g []string
+		n int64
+	}
+	gs := make([]sized, len(groups))
+	for i, g := range groups {
+		gs[i] = sized{g, size(g)}
+	}
+	slices.SortStableFunc(gs, func(a, b sized) int { return cmp.Compare(b.n, a.n) })
+	queues := make([][]string, n)
+	load := make([]int64, n)
+	for _, g := range gs {
+		i := slices.Index(load, slices.Min(load))
+		queues[i] = append(queues[i], g.g...)
+		load[i] += g.n
+	}
+	return queues
+}
+
+// progressSum adds up the workers' progress for Config.Progress.
+type progressSum struct {
+	mu    sync.Mutex
+	fn    func(Stats)
+	last  []Stats
+	total int64
+	start time.Time
+}
+
+func (p *progressSum) reporter(i int) func(Stats) {
+	return func(s Stats) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.last[i] = s
+		var sum Stats
+		for _, l := range p.last {
+			sum.add(l)
+		}
+		sum.BytesTotal = p.total
+		sum.Elapsed = time.Since(p.start)
+		p.fn(sum)
+	}
 }
 
 // Follower tails files, folders and globs into a store until its context

@@ -3,6 +3,7 @@ package ingest
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -166,5 +167,57 @@ func TestLongLinesAndBadUTF8(t *testing.T) {
 	}
 	if r := got[3]; r.Msg != "seq 1" {
 		t.Errorf("line 3 = %q", r.Msg)
+	}
+}
+
+// TestIndexWorkers reads a folder with several workers: four logs, a
+// compressed copy of one of them (the same lines under another name,
+// which must go to the same worker and be read once), and a file too
+// short to be grouped. Every line is indexed once, and the summed stats
+// and progress agree with one worker's.
+func TestIndexWorkers(t *testing.T) {
+	logs := t.TempDir()
+	for i, name := range []string{"a.log", "b.log", "c.log", "d.log"} {
+		appendLines(t, filepath.Join(logs, name), 1000*i, 1000*i+400)
+	}
+	gzipFile(t, filepath.Join(logs, "a.log"), filepath.Join(logs, "a.log.1.gz"))
+	short := filepath.Join(logs, "e.log")
+	if err := os.WriteFile(short, []byte(`{"msg":"seq 5000"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var want Stats
+	for _, workers := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(workers), func(t *testing.T) {
+			st := openStore(t, filepath.Join(t.TempDir(), "data"))
+			defer st.Close()
+			cfg := testConfig(logs)
+			cfg.Workers = workers
+			var last Stats
+			cfg.Progress = func(s Stats) { last = s }
+			stats, err := Index(context.Background(), st, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := collect(t, st)
+			if len(got[5000]) != 1 {
+				t.Errorf("the short file's line: %v", got[5000])
+			}
+			delete(got, 5000)
+			for i := range 4 {
+				for seq := 1000 * i; seq < 1000*i+400; seq++ {
+					if len(got[seq]) != 1 {
+						t.Fatalf("seq %d indexed %d times", seq, len(got[seq]))
+					}
+				}
+			}
+			if stats.Entries != 1601 || stats.Files != 5 || last.Lines != stats.Lines {
+				t.Errorf("stats %+v, last progress %+v", stats, last)
+			}
+			if workers == 1 {
+				want = stats
+			} else if stats.Lines != want.Lines || stats.Traced != want.Traced || stats.BytesTotal != want.BytesTotal {
+				t.Errorf("%d workers: %+v, one worker: %+v", workers, stats, want)
+			}
+		})
 	}
 }
