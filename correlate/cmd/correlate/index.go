@@ -34,9 +34,14 @@ compressed or deleted.
 Running it again reads only what is new: each file is known by its first
 bytes (not its name), and where its indexing stopped is saved together with
 the entries. A last line without its newline is left for the next run.
-Entries older than --retention before the newest entry are dropped. When done
-the index is compacted (--compact=false skips it): a smaller index, and
-lookups that stay under a few milliseconds.
+Entries older than --retention before the newest entry are dropped.
+
+Files are read on every core. Entries are first spilled to files in DIR (about
+as large as the logs read), then sorted and written once into the index when
+the reading is done: the new entries become visible, and durable, only then;
+an interrupted run is read again by the next one. --compact=false writes
+through Pebble's memtable instead (each batch durable at once, a larger index,
+slower).
 
 On a terminal a progress bar shows on stderr; otherwise one summary line.
 
@@ -52,7 +57,7 @@ Examples:
 			untraced := fs.String("untraced", "compact", "`MODE` for entries without a trace id: compact (no raw line), full or none")
 			host := fs.String("host", "", "host `NAME` mixed into file fingerprints (default: this host's name)")
 			quiet := fs.Bool("quiet", false, "print nothing but errors")
-			compact := fs.Bool("compact", true, "compact the index when done: smaller, and lookups touch one file per level (takes about a fifth of the indexing time)")
+			compact := fs.Bool("compact", true, "write the index in one pass when the reading is done: smaller, faster, lookups touch one file")
 			return func(ctx context.Context, e *env, args []string) error {
 				if e.Getenv("GOMEMLIMIT") == "" {
 					// The load's live heap is about 120 MiB (two runs of

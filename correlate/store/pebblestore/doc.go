@@ -21,13 +21,17 @@
 //
 // # Bulk loading
 //
-// With Options.BulkLoad (what `correlate index` uses) entries bypass the
-// memtable: each run of Options.BulkRunBytes is sorted, written as an
-// sstable together with the checkpoints it reaches, and ingested in one
-// atomic step while the next run fills; level-0 compactions wait for the
-// final Compact. Each byte is then compressed twice in all (fast MinLZ into
-// level 0, zstd by the final compaction) instead of once per memtable flush
-// and again at every compaction that the random trace ids make overlap.
+// With Options.BulkLoad (what `correlate index` uses) each entry is
+// written once, straight into the last level (see bulk.go): encoded runs
+// are spilled to files by part of the key space (trace id bits; time of
+// day for untraced entries), and when the load ends each part is sorted
+// in memory and written as last-level tables; the parts are disjoint, so
+// all of them and the checkpoints are ingested in one atomic step, with
+// no compaction after. Nothing of a load is visible or durable before it
+// ends (or before an epoch of Options.BulkEpochBytes ends): a kill throws
+// the load away, and the next run reads it again from the last ingested
+// checkpoints. The spill files take about as much disk as the log lines,
+// in the data folder, until the load ends.
 //
 // # Concurrency
 //
