@@ -1,9 +1,12 @@
 package pebblestore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,3 +116,60 @@ func testBulkLoad(t *testing.T, o Options, onlyLastLvl string) {
 }
 
 func timeStep(i int64) time.Duration { return time.Duration(i) * time.Millisecond }
+
+// TestSpillTablesDisjoint: the tables a bulk load writes must not overlap,
+// or one ingest cannot take them all. Over random keys of every space,
+// days (a time before 1970 and the edges of a day among them), 64-bit and
+// 128-bit ids: in key order each table's keys are one unbroken run, and
+// all of them are in one spill part.
+func TestSpillTablesDisjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	day := t0.Truncate(24 * time.Hour)
+	times := []time.Time{
+		day, day.Add(24*time.Hour - 1), day.Add(-1), time.Unix(-5, 0), {},
+		day.Add(time.Duration(rng.Int64N(int64(24 * time.Hour)))),
+	}
+	var keys [][]byte
+	for range 20000 {
+		at := times[rng.IntN(len(times))]
+		if rng.IntN(2) == 0 {
+			at = day.Add(time.Duration(rng.Int64N(int64(72*time.Hour))) - 24*time.Hour)
+		}
+		b := bucketOf(at)
+		hi, lo := rng.Uint64(), rng.Uint64()
+		if rng.IntN(4) == 0 {
+			hi = 0
+		}
+		var k []byte
+		switch rng.IntN(3) {
+		case 0:
+			k = appendTraceKey(nil, b, hi, lo, at, rng.Uint64(), rng.Int64())
+		case 1:
+			k = appendLowKey(nil, b, lo, hi)
+		default:
+			k = appendTimeKey(nil, spaceUntraced, b, at, rng.Uint64(), rng.Int64())
+		}
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	done := map[uint64]bool{}
+	partOf := map[uint64]int{}
+	var cur uint64
+	for i, k := range keys {
+		p, tb := spillPart(k)
+		if q, ok := partOf[tb]; ok && q != p {
+			t.Fatalf("table %x has keys in spill parts %d and %d", tb, q, p)
+		}
+		partOf[tb] = p
+		if i > 0 && tb != cur {
+			if done[tb] {
+				t.Fatalf("table %x starts again at key %x: it overlaps table %x", tb, k, cur)
+			}
+			done[cur] = true
+		}
+		cur = tb
+	}
+	if len(partOf) < 100 {
+		t.Errorf("only %d tables: the keys do not exercise the parts", len(partOf))
+	}
+}
