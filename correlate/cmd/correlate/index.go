@@ -59,6 +59,7 @@ Examples:
 			quiet := fs.Bool("quiet", false, "print nothing but errors")
 			compact := fs.Bool("compact", true, "write the index in one pass when the reading is done: smaller, faster, lookups touch one file")
 			return func(ctx context.Context, e *env, args []string) error {
+				start := time.Now()
 				if e.Getenv("GOMEMLIMIT") == "" {
 					// The load's live heap is about 120 MiB (two runs of
 					// encoded entries, then the sort of one spill part per
@@ -106,27 +107,30 @@ Examples:
 					st.Close()
 					return err
 				}
+				// The bulk load sorts and writes what it read at the first
+				// of these (about as long as the reading): say so.
+				writing := !*quiet && bar != nil && *compact && stats.Entries > 0
+				if writing {
+					fmt.Fprint(e.Stderr, "writing the index…")
+				}
 				if _, err := st.Expire(ctx, retention); err != nil {
 					st.Close()
 					return fmt.Errorf("retention: %w", err)
 				}
 				if *compact && stats.Entries > 0 {
-					if !*quiet && bar != nil {
-						fmt.Fprint(e.Stderr, "compacting the index…")
-					}
 					if err := st.Compact(ctx); err != nil {
 						st.Close()
 						return fmt.Errorf("compact: %w", err)
 					}
-					if !*quiet && bar != nil {
-						fmt.Fprint(e.Stderr, "\r\x1b[K")
-					}
+				}
+				if writing {
+					fmt.Fprint(e.Stderr, "\r\x1b[K")
 				}
 				if err := st.Close(); err != nil {
 					return err
 				}
 				if !*quiet {
-					printIndexSummary(e.Stderr, stats, dir)
+					printIndexSummary(e.Stderr, stats, dir, time.Since(start))
 				}
 				return nil
 			}
@@ -135,12 +139,13 @@ Examples:
 }
 
 // printIndexSummary writes the one-line summary of an index run.
-func printIndexSummary(w io.Writer, s ingest.Stats, dir string) {
+// total is the whole run: reading (s.Elapsed), then writing the index.
+func printIndexSummary(w io.Writer, s ingest.Stats, dir string, total time.Duration) {
 	size := pebblestore.DirSize(dir)
 	var b strings.Builder
-	fmt.Fprintf(&b, "indexed %d files: %s lines, %s entries (%s with a trace id), %s in %s (%s lines/s)",
+	fmt.Fprintf(&b, "indexed %d files: %s lines, %s entries (%s with a trace id), %s in %s (%s lines/s; reading took %s)",
 		s.Files, progress.Count(s.Lines), progress.Count(s.Entries), progress.Count(s.Traced),
-		progress.Bytes(s.BytesRead), progress.Duration(s.Elapsed), progress.Count(progress.Rate(s.Lines, s.Elapsed)))
+		progress.Bytes(s.BytesRead), progress.Duration(total), progress.Count(progress.Rate(s.Lines, total)), progress.Duration(s.Elapsed))
 	if len(s.Skipped) > 0 {
 		keys := make([]string, 0, len(s.Skipped))
 		for k := range s.Skipped {
