@@ -27,14 +27,14 @@ import (
 //
 //   - Write encodes entries into a run. A full run is scattered, in the
 //     background while the next one fills, into spill files: one per part
-//     of the key space (the top bits of the trace id, a sixteenth of the
-//     day for entries without a trace). A spill file is a plain list of
-//     keys and values, in the order they were written.
+//     of the key space (see spillPart: the top bits of the trace id; slots
+//     of the day for entries without a trace). A spill file is a plain
+//     list of keys and values, in the order they were written.
 //   - When the load ends (Compact, Close, or any read), each spill file is
-//     read back, sorted in memory and written as tables of the last level;
-//     the parts do not overlap, so the tables of all of them, and one more
-//     with the checkpoints and the store metadata, are ingested together
-//     in one atomic step, into level 6 of an empty database.
+//     read back, sorted in memory and written as tables of the last level,
+//     two files at a time; the tables do not overlap, so all of them, and
+//     small ones with the checkpoints and the store metadata, are ingested
+//     together in one atomic step, into level 6 of an empty database.
 //
 // So the entries and the checkpoints that cover them become durable
 // together, and the only sstable writer an entry meets is the final one
@@ -43,9 +43,10 @@ import (
 //
 // A load that spills Options.BulkEpochBytes ends an epoch: what it has
 // spilled is written and ingested then, as at the end, so that memory
-// (one spill file, about a 150th of the epoch, is sorted at a time per core) and the work a kill
-// throws away stay bounded. Tables of a later epoch overlap those of an
-// earlier one and land above them; Compact merges them.
+// (one spill file, about a 150th of the epoch, is sorted at a time per
+// core) and the work a kill throws away stay bounded. Tables of a later
+// epoch overlap those of an earlier one and land above them; Compact
+// merges them.
 type bulkState struct {
 	run      *bulkRun
 	spare    *bulkRun
