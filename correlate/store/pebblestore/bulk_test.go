@@ -113,6 +113,10 @@ func testBulkLoad(t *testing.T, o Options, onlyLastLvl string) {
 	s = openTest(t, dir, Options{ReadOnly: true})
 	defer s.Close()
 	check(s, "reopened")
+	// read-only, the newest time is read when Stats asks for it
+	if st, err := s.Stats(ctx); err != nil || !st.Newest.Equal(t0.Add(timeStep(off-1))) {
+		t.Errorf("read-only Stats: newest %v, %v; want %v", st.Newest, err, t0.Add(timeStep(off-1)))
+	}
 }
 
 func timeStep(i int64) time.Duration { return time.Duration(i) * time.Millisecond }
