@@ -264,8 +264,10 @@ func (s *Store) ingestRun() error {
 	}
 	// The load may go on, but most likely it ends here: the runs' memory
 	// goes back to the collector before the sort takes its own.
-	b.run, b.spare = nil, nil
-	runtime.GC()
+	if b.run != nil || b.spare != nil {
+		b.run, b.spare = nil, nil
+		runtime.GC()
+	}
 	return s.finishEpochLocked()
 }
 
