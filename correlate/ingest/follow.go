@@ -275,9 +275,11 @@ func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 		return Stats{}, fmt.Errorf("ingest: read checkpoints: %w", err)
 	}
 	var total int64
+	sizes := make(map[string]int64, len(paths))
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil {
 			total += fi.Size()
+			sizes[p] = fi.Size()
 		}
 	}
 	groups, rest := groupByHead(paths, cfg.FingerprintBytes)
@@ -286,7 +288,7 @@ func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 		nw = runtime.GOMAXPROCS(0)
 	}
 	nw = max(1, min(nw, len(groups)))
-	queues := deal(groups, nw)
+	queues := deal(groups, sizes, nw)
 
 	sum := &progressSum{fn: cfg.Progress, last: make([]Stats, nw+1), total: total, start: start}
 	ctx, cancel := context.WithCancel(ctx)
@@ -410,24 +412,19 @@ func fileHead(p string, n int) []byte {
 	return head
 }
 
-// deal hands the groups to n queues, the largest first to the emptiest.
-func deal(groups [][]string, n int) [][]string {
-	size := func(g []string) int64 {
-		var s int64
-		for _, p := range g {
-			if fi, err := os.Stat(p); err == nil {
-				s += fi.Size()
-			}
-		}
-		return s
-	}
+// deal hands the groups to n queues, the largest (by sizes) first to the
+// emptiest.
+func deal(groups [][]string, sizes map[string]int64, n int) [][]string {
 	type sized struct {
 		g []string
 		n int64
 	}
 	gs := make([]sized, len(groups))
 	for i, g := range groups {
-		gs[i] = sized{g, size(g)}
+		gs[i].g = g
+		for _, p := range g {
+			gs[i].n += sizes[p]
+		}
 	}
 	slices.SortStableFunc(gs, func(a, b sized) int { return cmp.Compare(b.n, a.n) })
 	queues := make([][]string, n)

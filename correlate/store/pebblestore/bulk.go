@@ -292,13 +292,14 @@ func (s *Store) scatter(ep *epoch, r *bulkRun) error {
 		}
 		n := binary.PutUvarint(hdr[:], uint64(rec.v-rec.k))
 		n += binary.PutUvarint(hdr[n:], uint64(rec.end-rec.v))
-		sf.w.Write(hdr[:n])
+		sf.w.Write(hdr[:n]) // a write error sticks: the next Write returns it
 		if _, err := sf.w.Write(kv.buf[rec.k:rec.end]); err != nil {
 			return fmt.Errorf("pebblestore: bulk load: %w", err)
 		}
-		sf.n += int64(n) + int64(rec.end-rec.k)
+		size := int64(n) + int64(rec.end-rec.k)
+		sf.n += size
 		sf.recs++
-		ep.bytes += int64(n) + int64(rec.end-rec.k)
+		ep.bytes += size
 	}
 	for _, bk := range r.buckets {
 		if !slices.Contains(ep.buckets, bk) {
