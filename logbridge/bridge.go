@@ -20,7 +20,10 @@ type Bridge struct {
 	keys     map[string]struct{}
 	idSize   int // bytes of encoded ids a span needs
 	idFields int
-	cache    [cacheSlots]atomic.Pointer[SpanFields]
+	// plain: every key and literal value the Bridge writes is printable
+	// ASCII that no JSON encoder escapes (see PlainJSON).
+	plain bool
+	cache [cacheSlots]atomic.Pointer[SpanFields]
 }
 
 // cacheSlots is the size of the direct-mapped cache of encoded spans. Span
@@ -64,7 +67,29 @@ func New(opts ...Option) *Bridge {
 		}
 	}
 	b.cfg.baggageKeys = kept
+	b.plain = true
+	for _, p := range b.cfg.profiles {
+		for _, k := range []string{p.traceKey, p.spanKey, p.flagsKey, p.gcpProject} {
+			b.plain = b.plain && plainJSON(k)
+		}
+	}
+	for _, f := range b.service {
+		b.plain = b.plain && plainJSON(f.Key) && plainJSON(f.String)
+	}
 	return b
+}
+
+// plainJSON reports whether s is written unchanged inside a JSON string by
+// every common encoder: printable ASCII other than the quote, the
+// backslash, and the characters HTML-safe encoders escape (<, > and &).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // Profiles returns the profiles the Bridge writes, in order.
@@ -110,6 +135,12 @@ type spanFieldsLarge struct {
 	fields [12]Field
 	buf    [320]byte
 }
+
+// PlainJSON reports whether the keys and string values of f need no
+// escaping in JSON (see plainJSON), so that an encoder may copy them between
+// quotes as they are. Ids are hex or decimal digits; the keys, a GCP project
+// and the service name come from the Bridge's options.
+func (f *SpanFields) PlainJSON() bool { return f.owner != nil && f.owner.plain }
 
 // SpanContext returns the span context the fields were encoded from.
 func (f *SpanFields) SpanContext() trace.SpanContext {

@@ -261,3 +261,26 @@ func TestIsContext(t *testing.T) {
 		t.Error("a nil interface is not a usable context")
 	}
 }
+
+func TestPlainJSON(t *testing.T) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}})
+	for _, tt := range []struct {
+		opts []Option
+		want bool
+	}{
+		{nil, true},
+		{[]Option{WithProfile(OTel, ECS, Datadog, GCP("epro-prod"), GoZero), WithService("questionnaire")}, true},
+		{[]Option{WithService(`say "hi"`)}, false},
+		{[]Option{WithService(`a\b`)}, false},
+		{[]Option{WithService("é")}, false},
+		{[]Option{WithService("a<b")}, false},
+		{[]Option{WithProfile(GCP("line\nbreak"))}, false},
+	} {
+		if got := New(tt.opts...).SpanFields(sc).PlainJSON(); got != tt.want {
+			t.Errorf("%v: PlainJSON = %v, want %v", New(tt.opts...).SpanFields(sc).Fields, got, tt.want)
+		}
+	}
+	if (&SpanFields{}).PlainJSON() {
+		t.Error("a SpanFields not made by a Bridge claims plain JSON")
+	}
+}

@@ -58,6 +58,13 @@ var adapters = []adapter{
 		l.Info("form stored", zap.String("form", "PHQ-9"), zapbridge.Context(ctx))
 		return buf.Bytes()
 	}},
+	{"zap-encoder", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		enc := zapbridge.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
+		l.Info("form stored", zap.String("form", "PHQ-9"), zapbridge.Context(ctx))
+		return buf.Bytes()
+	}},
 	{"zap-any", func(ctx context.Context, opts []logbridge.Option) []byte {
 		var buf bytes.Buffer
 		enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})

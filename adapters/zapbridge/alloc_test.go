@@ -30,6 +30,7 @@ func TestAllocs(t *testing.T) {
 	bareBound := bare.With(zap.String("a", "b"))
 	bound := bridged.With(Context(spanCtx(testTraceID, testSpanID, 1)), zap.String("a", "b"))
 	ctxLogger := New(bridged)
+	spliced := zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)))
 
 	s1, s2 := zap.String("form", "baseline"), zap.Int("items", 12)
 	tests := []struct {
@@ -45,6 +46,8 @@ func TestAllocs(t *testing.T) {
 			func(ctx context.Context) { bridged.Info("m", Context(ctx), s1, s2) }, none},
 		{"three profiles and service", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { profiles.Info("m", Context(ctx), s1, s2) }, profileOpts},
+		{"NewJSONEncoder, Context and two fields", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { spliced.Info("m", Context(ctx), s1, s2) }, none},
 		{"zap.Any and two fields", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { bridged.Info("m", zap.Any("ctx", ctx), s1, s2) }, none},
 		{"Logger.Ctx, no field", func() { bare.Info("m") },

@@ -211,31 +211,37 @@ func TestLine(t *testing.T) {
 		{"Logger.Ctx With", nil, func(l *zap.Logger) { New(l).Ctx(ctx).With(zap.String("a", "b")).Error("m") },
 			merge(otel, map[string]any{"a": "b"})},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l, buf := jsonLogger(zapcore.DebugLevel, tt.opts...)
-			tt.log(l)
-			out := buf.String()
-			if strings.Contains(out, "context.") || strings.Contains(out, "WithValue") || strings.Contains(out, `"ctx"`) {
-				t.Errorf("the context reached the encoder: %s", out)
-			}
-			lines := decode(t, out)
-			if len(lines) != 1 {
-				t.Fatalf("got %d lines, want 1: %s", len(lines), out)
-			}
-			got := lines[0]
-			delete(got, "level")
-			delete(got, "msg")
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("line %s\n got %v\nwant %v", out, got, tt.want)
-			}
-			// encoding/json keeps the last of duplicate keys; count them.
-			for k := range tt.want {
-				if n := strings.Count(out, `"`+k+`":`); n != 1 {
-					t.Errorf("key %q written %d times: %s", k, n, out)
+	for _, enc := range []struct {
+		name string
+		new  func(zapcore.EncoderConfig) zapcore.Encoder
+	}{{"zapcore.NewJSONEncoder", zapcore.NewJSONEncoder}, {"NewJSONEncoder", NewJSONEncoder}} {
+		for _, tt := range tests {
+			t.Run(enc.name+"/"+tt.name, func(t *testing.T) {
+				buf := &syncBuffer{}
+				l := zap.New(NewCore(zapcore.NewCore(enc.new(encoderConfig), buf, zapcore.DebugLevel), tt.opts...))
+				tt.log(l)
+				out := buf.String()
+				if strings.Contains(out, "context.") || strings.Contains(out, "WithValue") || strings.Contains(out, `"ctx"`) {
+					t.Errorf("the context reached the encoder: %s", out)
 				}
-			}
-		})
+				lines := decode(t, out)
+				if len(lines) != 1 {
+					t.Fatalf("got %d lines, want 1: %s", len(lines), out)
+				}
+				got := lines[0]
+				delete(got, "level")
+				delete(got, "msg")
+				if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+					t.Errorf("line %s\n got %v\nwant %v", out, got, tt.want)
+				}
+				// encoding/json keeps the last of duplicate keys; count them.
+				for k := range tt.want {
+					if n := strings.Count(out, `"`+k+`":`); n != 1 {
+						t.Errorf("key %q written %d times: %s", k, n, out)
+					}
+				}
+			})
+		}
 	}
 }
 

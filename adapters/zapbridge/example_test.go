@@ -41,6 +41,17 @@ func ExampleNewCore() {
 	// {"level":"info","msg":"no request"}
 }
 
+// NewJSONEncoder is zap's JSON encoder that copies the trace fields in as
+// ready JSON, after the line's other fields: the cheapest set-up.
+func ExampleNewJSONEncoder() {
+	enc := zapbridge.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+	logger := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, os.Stdout, zapcore.InfoLevel)))
+
+	logger.Info("form stored", zapbridge.Context(requestContext()), zap.String("form", "baseline"))
+	// Output:
+	// {"level":"info","msg":"form stored","form":"baseline","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01"}
+}
+
 func ExampleNewCore_profiles() {
 	logger := zap.New(zapbridge.NewCore(jsonCore(), logbridge.WithProfile(logbridge.Datadog, logbridge.GCP("epro-prod"))))
 	logger.Info("form stored", zapbridge.Context(requestContext()))

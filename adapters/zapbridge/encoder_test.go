@@ -1,0 +1,132 @@
+package zapbridge
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// bothEncoders logs the same call through zap's JSON encoder and through
+// NewJSONEncoder, each under a NewCore bridge, and returns the two outputs.
+func bothEncoders(cfg zapcore.EncoderConfig, log func(*zap.Logger), opts ...logbridge.Option) (zapOut, ours string) {
+	var a, b bytes.Buffer
+	log(zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), zapcore.AddSync(&a), zapcore.DebugLevel), opts...)))
+	log(zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(cfg), zapcore.AddSync(&b), zapcore.DebugLevel), opts...)))
+	return a.String(), b.String()
+}
+
+func sameObject(t *testing.T, a, b string) {
+	t.Helper()
+	var x, y map[string]any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatalf("zap's line is not JSON: %v: %q", err, a)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatalf("NewJSONEncoder's line is not JSON: %v: %q", err, b)
+	}
+	// The two calls' stacks differ in one line number.
+	delete(x, "stacktrace")
+	delete(y, "stacktrace")
+	xs, _ := json.Marshal(x)
+	ys, _ := json.Marshal(y)
+	if !bytes.Equal(xs, ys) {
+		t.Errorf("objects differ:\n zap  %s\n ours %s", a, b)
+	}
+}
+
+// TestJSONEncoderSplices checks that the span's fields are copied in as
+// ready JSON at the end of the line, and that the line is otherwise zap's.
+func TestJSONEncoderSplices(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+	zapOut, ours := bothEncoders(encoderConfig, func(l *zap.Logger) {
+		l.With(zap.String("bound", "x")).Info("m", Context(ctx), zap.Int("n", 1))
+	}, logbridge.WithService("questionnaire"))
+	want := `{"level":"info","msg":"m","bound":"x","n":1,"trace_id":"` + tid + `","span_id":"` + sid + `","trace_flags":"01","service.name":"questionnaire"}` + "\n"
+	if ours != want {
+		t.Errorf("got  %s\nwant %s", ours, want)
+	}
+	sameObject(t, zapOut, ours)
+}
+
+// TestJSONEncoderEscapes: a service name that JSON must escape is left to
+// zap's encoder, which escapes it.
+func TestJSONEncoderEscapes(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+	for _, name := range []string{`say "hi"`, `back\slash`, "tab\there", "é-service", "<b>"} {
+		zapOut, ours := bothEncoders(encoderConfig, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			logbridge.WithService(name))
+		if zapOut != ours {
+			t.Errorf("service %q: got %s, want zap's own %s", name, ours, zapOut)
+		}
+	}
+}
+
+// TestJSONEncoderConfigs: line endings, an object with no other key, a
+// stack trace, and lines without a span, which must be zap's byte for byte.
+func TestJSONEncoderConfigs(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+	full := zap.NewProductionEncoderConfig()
+	full.TimeKey = "" // deterministic
+	cfgs := map[string]zapcore.EncoderConfig{
+		"production":      full,
+		"CRLF":            {MessageKey: "msg", LineEnding: "\r\n"},
+		"no line ending":  {MessageKey: "msg", SkipLineEnding: true},
+		"no keys at all":  {},
+		"ending with '}'": {MessageKey: "msg", LineEnding: "}\n"},
+	}
+	for name, cfg := range cfgs {
+		t.Run(name, func(t *testing.T) {
+			logs := map[string]func(*zap.Logger){
+				"span":        func(l *zap.Logger) { l.Info("m", Context(ctx), zap.String("a", "b")) },
+				"span, error": func(l *zap.Logger) { l.Error("m", Context(ctx), zap.Error(errors.New("x"))) },
+				"no span":     func(l *zap.Logger) { l.Info("m", zap.String("a", "b")) },
+			}
+			for what, log := range logs {
+				zapOut, ours := bothEncoders(cfg, func(l *zap.Logger) { log(l.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel))) })
+				end := cfg.LineEnding
+				if end == "" {
+					end = "\n"
+				}
+				if cfg.SkipLineEnding {
+					end = ""
+				}
+				if !strings.HasSuffix(ours, "}"+end) || strings.Count(ours, "\n") != strings.Count(zapOut, "\n") {
+					t.Errorf("%s: line %q does not end as zap's %q", what, ours, zapOut)
+				}
+				if what == "no span" && ours != zapOut {
+					t.Errorf("%s: %q, want zap's %q", what, ours, zapOut)
+				}
+				if cfg.LineEnding == "}\n" { // not JSON; only the ids must be there
+					if !strings.Contains(ours, `"trace_id":"`+tid+`"`) && what != "no span" {
+						t.Errorf("%s: no trace id in %q", what, ours)
+					}
+					continue
+				}
+				sameObject(t, strings.TrimSuffix(zapOut, end), strings.TrimSuffix(ours, end))
+			}
+		})
+	}
+}
+
+// TestJSONEncoderWithoutBridge: used alone, the encoder is zap's.
+func TestJSONEncoderWithoutBridge(t *testing.T) {
+	var a, b bytes.Buffer
+	cfg := zap.NewDevelopmentEncoderConfig()
+	cfg.TimeKey = ""
+	za := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), zapcore.AddSync(&a), zapcore.DebugLevel))
+	zb := zap.New(zapcore.NewCore(NewJSONEncoder(cfg), zapcore.AddSync(&b), zapcore.DebugLevel))
+	for _, l := range []*zap.Logger{za, zb} {
+		l.With(zap.Strings("s", []string{"x", "y"})).Warn("m", zap.Int("n", 2), Context(spanCtx(testTraceID, testSpanID, 1)), zap.Namespace("ns"), zap.Bool("b", true))
+	}
+	if a.String() != b.String() {
+		t.Errorf("got %s, want zap's %s", b.String(), a.String())
+	}
+}
