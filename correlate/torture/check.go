@@ -25,6 +25,9 @@ type Result struct {
 	LookupMismatch int
 	// Examples holds a few of the faults, for the test's message.
 	Examples []string
+	// Extra holds the first few entries counted as duplicated, so that a
+	// test can show the file around them.
+	Extra []store.Entry
 }
 
 // OK reports whether nothing was lost, duplicated or misfiled.
@@ -56,7 +59,10 @@ func Check(ctx context.Context, st store.Reader, w *Writer) (Result, error) {
 		n, ok := left[e.Raw]
 		if !ok || n == 0 {
 			res.Duplicated++
-			res.example("extra entry %s:%d %q", e.File, e.Line, e.Raw)
+			res.example("extra entry %s:%d (offset %d, %d lines, problems %v, trace %q) %q", e.File, e.Line, e.Offset, e.Lines, e.Problems, e.TraceID, e.Raw)
+			if len(res.Extra) < 5 {
+				res.Extra = append(res.Extra, *e)
+			}
 			return true
 		}
 		left[e.Raw] = n - 1

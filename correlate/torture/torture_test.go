@@ -2,6 +2,8 @@ package torture
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -250,5 +252,45 @@ func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration
 		for _, e := range res.Examples {
 			t.Error(e)
 		}
+		for _, e := range res.Extra {
+			t.Errorf("around %s at offset %d:\n%s", e.File, e.Offset, around(e.File, e.Offset))
+		}
 	}
+}
+
+// around shows the lines of file (decompressed, for a .gz) next to byte
+// offset off, marking off with "⟦".
+func around(file string, off int64) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(file, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return err.Error()
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err.Error()
+	}
+	if off < 0 || off > int64(len(b)) {
+		return fmt.Sprintf("offset beyond the file's %d bytes", len(b))
+	}
+	from := max(0, bytes.LastIndexByte(b[:max(0, int(off)-1)], '\n'))
+	if i := bytes.LastIndexByte(b[:from], '\n'); i >= 0 {
+		from = i
+	}
+	to := len(b)
+	if i := bytes.IndexByte(b[off:], '\n'); i >= 0 {
+		to = int(off) + i + 1
+		if j := bytes.IndexByte(b[to:], '\n'); j >= 0 {
+			to += j + 1
+		}
+	}
+	return string(b[from:off]) + "⟦" + string(b[off:to])
 }
