@@ -53,6 +53,10 @@
 //     as they are.
 //   - Every other field passes through unchanged, in order; the caller's
 //     slice is never modified.
+//   - A zap.Namespace nests every field after it, in the line or bound by
+//     With. Through zap's own JSON encoder that includes the trace fields
+//     (the correlator still finds them; a tool that wants them top-level
+//     may not). NewJSONEncoder writes them at the top level regardless.
 //
 // # Levels and cores
 //

@@ -130,3 +130,29 @@ func TestJSONEncoderWithoutBridge(t *testing.T) {
 		t.Errorf("got %s, want zap's %s", b.String(), a.String())
 	}
 }
+
+// TestJSONEncoderNamespace: the trace fields stay at the top level of the
+// line when a zap.Namespace is open, from With or earlier in the call (zap's
+// own encoder nests them into the namespace with the fields after it).
+func TestJSONEncoderNamespace(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+	for name, log := range map[string]func(*zap.Logger){
+		"With": func(l *zap.Logger) {
+			l.With(zap.Namespace("ns"), zap.Int("a", 1)).Info("m", Context(ctx), zap.Int("b", 2))
+		},
+		"the call": func(l *zap.Logger) { l.Info("m", zap.Namespace("ns"), zap.Int("b", 2), Context(ctx)) },
+		"bound":    func(l *zap.Logger) { l.With(Context(ctx), zap.Namespace("ns")).Info("m", zap.Int("b", 2)) },
+	} {
+		_, ours := bothEncoders(encoderConfig, log)
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(ours), &obj); err != nil {
+			t.Fatalf("%s: %v: %s", name, err, ours)
+		}
+		if obj["trace_id"] != tid || obj["span_id"] != sid || obj["trace_flags"] != "01" {
+			t.Errorf("%s: trace fields not top-level: %s", name, ours)
+		}
+		if ns, ok := obj["ns"].(map[string]any); !ok || ns["b"] != 2.0 {
+			t.Errorf("%s: the namespace lost its fields: %s", name, ours)
+		}
+	}
+}
