@@ -29,6 +29,8 @@ func TestAllocs(t *testing.T) {
 	profiles := zap.New(NewCore(newCore(), profileOpts...))
 	bareBound := bare.With(zap.String("a", "b"))
 	bound := bridged.With(Context(spanCtx(testTraceID, testSpanID, 1)), zap.String("a", "b"))
+	bareNS := bare.With(zap.Namespace("ns"), zap.String("a", "b"))
+	boundNS := bridged.With(zap.Namespace("ns"), zap.String("a", "b"))
 	ctxLogger := New(bridged)
 	spliced := zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)))
 
@@ -56,6 +58,8 @@ func TestAllocs(t *testing.T) {
 			func(ctx context.Context) { ctxLogger.Ctx(ctx).Info("m", s1, s2) }, none},
 		{"span bound by With, two fields", func() { bareBound.Info("m", s1, s2) },
 			func(context.Context) { bound.Info("m", s1, s2) }, nil},
+		{"namespace bound by With, two fields", func() { bareNS.Info("m", s1, s2) },
+			func(ctx context.Context) { boundNS.Info("m", Context(ctx), s1, s2) }, none},
 		{"no context", func() { bare.Info("m", s1, s2) },
 			func(context.Context) { bridged.Info("m", s1, s2) }, nil},
 		{"disabled level", func() { bare.Debug("m", s1, s2) },

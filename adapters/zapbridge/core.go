@@ -28,6 +28,11 @@ type core struct {
 	bound   bool                  // With was given a context
 	span    *logbridge.SpanFields // its span's fields; nil when it had none
 	baggage []zapcore.Field       // its baggage members, as string fields
+
+	// nested are the fields given to With from the first zap.Namespace
+	// on. They are not handed to next.With, where the namespace would
+	// swallow the trace fields too, but written after them on every line.
+	nested []zapcore.Field
 }
 
 // NewCore returns a core that writes the trace fields of a line's context
@@ -65,26 +70,46 @@ func (c *core) Sync() error { return c.next.Sync() }
 func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	clone := *c
 	ctx, n := scan(fields)
-	if n == 0 {
-		clone.next = c.next.With(fields)
+	kept := fields
+	if n > 0 {
+		kept = make([]zapcore.Field, 0, len(fields)-n)
+		for i := range fields {
+			if _, isCtx := contextOf(&fields[i]); !isCtx {
+				kept = append(kept, fields[i])
+			}
+		}
+		if sf, ok, bag := c.lookup(ctx, nil); ok || !c.bound {
+			clone.bound, clone.span, clone.baggage = true, sf, nil
+			for _, m := range bag {
+				clone.baggage = append(clone.baggage, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
+			}
+		}
+	}
+	if len(c.nested) == 0 {
+		if i := namespaceAt(kept); i >= 0 {
+			clone.nested = append([]zapcore.Field(nil), kept[i:]...)
+			kept = kept[:i]
+		}
+	} else {
+		clone.nested = append(c.nested[:len(c.nested):len(c.nested)], kept...)
+		kept = nil
+	}
+	if len(kept) > 0 {
+		clone.next = c.next.With(kept)
 		clone.direct = isIOCore(clone.next)
-		return &clone
 	}
-	kept := make([]zapcore.Field, 0, len(fields)-n)
-	for i := range fields {
-		if _, isCtx := contextOf(&fields[i]); !isCtx {
-			kept = append(kept, fields[i])
-		}
-	}
-	if sf, ok, bag := c.lookup(ctx, nil); ok || !c.bound {
-		clone.bound, clone.span, clone.baggage = true, sf, nil
-		for _, m := range bag {
-			clone.baggage = append(clone.baggage, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
-		}
-	}
-	clone.next = c.next.With(kept)
-	clone.direct = isIOCore(clone.next)
 	return &clone
+}
+
+// namespaceAt returns the index of the first zap.Namespace among fields, or
+// -1.
+func namespaceAt(fields []zapcore.Field) int {
+	for i := range fields {
+		if fields[i].Type == zapcore.NamespaceType {
+			return i
+		}
+	}
+	return -1
 }
 
 // Check asks the wrapped core, and when it agrees to write the entry,
@@ -116,7 +141,7 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 // zapcore.NewTee.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	ctx, n := scan(fields)
-	if n == 0 && !c.bound {
+	if n == 0 && !c.bound && len(c.nested) == 0 {
 		return c.next.Write(ent, fields)
 	}
 	w := writes.Get().(*checkedWrite)
@@ -188,7 +213,7 @@ func (w *checkedWrite) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	c, inner := w.core, w.inner
 	// The logger fills in the caller and stack after Check.
 	inner.Entry = ent
-	if ctx, n := scan(fields); n > 0 || c.bound {
+	if ctx, n := scan(fields); n > 0 || c.bound || len(c.nested) > 0 {
 		fields = w.rewrite(c, fields, ctx)
 	}
 	inner.Write(fields...)
@@ -198,9 +223,10 @@ func (w *checkedWrite) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 }
 
 // rewrite copies fields into w's scratch slice: first the span's fields as
-// one inline field, then baggage members, then the caller's fields without
-// their contexts and without the keys the bridge writes on this line. The
-// caller's slice is never modified.
+// one inline field, then baggage members, then the fields With bound from a
+// namespace on, then the caller's fields without their contexts and without
+// the keys the bridge writes on this line. The caller's slice is never
+// modified.
 func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Context) []zapcore.Field {
 	span, bag := c.span, c.baggage
 	callBag := false
@@ -221,6 +247,7 @@ func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Cont
 		out = append(out, bag...)
 	}
 	written := out
+	out = append(out, c.nested...)
 	for i := range fields {
 		f := &fields[i]
 		if _, isCtx := contextOf(f); isCtx || writesKey(f.Key, span, written) {

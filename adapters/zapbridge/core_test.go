@@ -167,6 +167,16 @@ func TestLine(t *testing.T) {
 		}, otel},
 		{"With a span-less context", nil, func(l *zap.Logger) { l.With(Context(context.Background())).Info("m", zap.Int("n", 1)) },
 			map[string]any{"n": 1.0}},
+		{"namespace bound by With", nil, func(l *zap.Logger) {
+			l.With(zap.String("top", "t"), zap.Namespace("ns"), zap.Int("a", 1)).Info("m", Context(ctx), zap.Int("b", 2))
+		}, merge(otel, map[string]any{"top": "t", "ns": map[string]any{"a": 1.0, "b": 2.0}})},
+		{"namespace, then more With", nil, func(l *zap.Logger) {
+			l.With(zap.Namespace("ns")).With(zap.Int("a", 1), Context(ctx)).With(zap.Int("c", 3)).Info("m", zap.Int("b", 2))
+		}, merge(otel, map[string]any{"ns": map[string]any{"a": 1.0, "b": 2.0, "c": 3.0}})},
+		{"namespace in the call", nil, func(l *zap.Logger) { l.Info("m", zap.Namespace("ns"), zap.Int("b", 2), Context(ctx)) },
+			merge(otel, map[string]any{"ns": map[string]any{"b": 2.0}})},
+		{"namespace bound, no span", nil, func(l *zap.Logger) { l.With(zap.Namespace("ns"), zap.Int("a", 1)).Info("m") },
+			map[string]any{"ns": map[string]any{"a": 1.0}}},
 		{"hand-written trace_id gives way", nil, func(l *zap.Logger) {
 			l.Info("m", zap.String("trace_id", "hand"), Context(ctx), zap.String("span_id", "hand"))
 		}, otel},

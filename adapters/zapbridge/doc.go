@@ -53,10 +53,11 @@
 //     as they are.
 //   - Every other field passes through unchanged, in order; the caller's
 //     slice is never modified.
-//   - A zap.Namespace nests every field after it, in the line or bound by
-//     With. Through zap's own JSON encoder that includes the trace fields
-//     (the correlator still finds them; a tool that wants them top-level
-//     may not). NewJSONEncoder writes them at the top level regardless.
+//   - The trace fields stay at the top level when a zap.Namespace is open.
+//     A namespace in the line comes after them. Fields that With binds from
+//     a namespace on are kept by the bridge instead of the wrapped core, and
+//     written after the trace fields on every line: they cost their encoding
+//     per line instead of once at With.
 //
 // # Levels and cores
 //
