@@ -132,8 +132,7 @@ func TestJSONEncoderWithoutBridge(t *testing.T) {
 }
 
 // TestJSONEncoderNamespace: the trace fields stay at the top level of the
-// line when a zap.Namespace is open, from With or earlier in the call (zap's
-// own encoder nests them into the namespace with the fields after it).
+// line when a zap.Namespace is open, from With or earlier in the call.
 func TestJSONEncoderNamespace(t *testing.T) {
 	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
 	for name, log := range map[string]func(*zap.Logger){
