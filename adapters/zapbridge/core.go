@@ -68,22 +68,28 @@ func (c *core) Sync() error { return c.next.Sync() }
 // to the wrapped core. A context without a valid span does not unbind a span
 // that an earlier With bound.
 func (c *core) With(fields []zapcore.Field) zapcore.Core {
+	if len(c.nested) > 0 || namespaceAt(fields) >= 0 {
+		return c.withNested(fields)
+	}
 	clone := *c
 	ctx, n := scan(fields)
+	if n == 0 {
+		clone.next = c.next.With(fields)
+		clone.direct = isIOCore(clone.next)
+		return &clone
+	}
+	kept := clone.bindContext(ctx, fields, n)
+	clone.next = c.next.With(kept)
+	clone.direct = isIOCore(clone.next)
+	return &clone
+}
+
+// withNested is With for a core that has, or is given, a zap.Namespace.
+func (c *core) withNested(fields []zapcore.Field) zapcore.Core {
+	clone := *c
 	kept := fields
-	if n > 0 {
-		kept = make([]zapcore.Field, 0, len(fields)-n)
-		for i := range fields {
-			if _, isCtx := contextOf(&fields[i]); !isCtx {
-				kept = append(kept, fields[i])
-			}
-		}
-		if sf, ok, bag := c.lookup(ctx, nil); ok || !c.bound {
-			clone.bound, clone.span, clone.baggage = true, sf, nil
-			for _, m := range bag {
-				clone.baggage = append(clone.baggage, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
-			}
-		}
+	if ctx, n := scan(fields); n > 0 {
+		kept = clone.bindContext(ctx, fields, n)
 	}
 	if len(c.nested) == 0 {
 		if i := namespaceAt(kept); i >= 0 {
@@ -99,6 +105,25 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 		clone.direct = isIOCore(clone.next)
 	}
 	return &clone
+}
+
+// bindContext returns fields without the n contexts among them, and binds
+// ctx's span and baggage to c (a clone being made by With). A context
+// without a span does not unbind a span bound before.
+func (c *core) bindContext(ctx context.Context, fields []zapcore.Field, n int) []zapcore.Field {
+	kept := make([]zapcore.Field, 0, len(fields)-n)
+	for i := range fields {
+		if _, isCtx := contextOf(&fields[i]); !isCtx {
+			kept = append(kept, fields[i])
+		}
+	}
+	if sf, ok, bag := c.lookup(ctx, nil); ok || !c.bound {
+		c.bound, c.span, c.baggage = true, sf, nil
+		for _, m := range bag {
+			c.baggage = append(c.baggage, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
+		}
+	}
+	return kept
 }
 
 // namespaceAt returns the index of the first zap.Namespace among fields, or
@@ -247,7 +272,9 @@ func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Cont
 		out = append(out, bag...)
 	}
 	written := out
-	out = append(out, c.nested...)
+	if len(c.nested) > 0 {
+		out = append(out, c.nested...)
+	}
 	for i := range fields {
 		f := &fields[i]
 		if _, isCtx := contextOf(f); isCtx || writesKey(f.Key, span, written) {
