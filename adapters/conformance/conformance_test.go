@@ -51,27 +51,9 @@ type adapter struct {
 }
 
 var adapters = []adapter{
-	{"zap", func(ctx context.Context, opts []logbridge.Option) []byte {
-		var buf bytes.Buffer
-		enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
-		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
-		l.Info("form stored", zap.String("form", "PHQ-9"), zapbridge.Context(ctx))
-		return buf.Bytes()
-	}},
-	{"zap-encoder", func(ctx context.Context, opts []logbridge.Option) []byte {
-		var buf bytes.Buffer
-		enc := zapbridge.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
-		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
-		l.Info("form stored", zap.String("form", "PHQ-9"), zapbridge.Context(ctx))
-		return buf.Bytes()
-	}},
-	{"zap-any", func(ctx context.Context, opts []logbridge.Option) []byte {
-		var buf bytes.Buffer
-		enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
-		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
-		l.Info("form stored", zap.String("form", "PHQ-9"), zap.Any("ctx", ctx))
-		return buf.Bytes()
-	}},
+	{"zap", zapLine(zapcore.NewJSONEncoder, func(ctx context.Context) zap.Field { return zapbridge.Context(ctx) })},
+	{"zap-encoder", zapLine(zapbridge.NewJSONEncoder, func(ctx context.Context) zap.Field { return zapbridge.Context(ctx) })},
+	{"zap-any", zapLine(zapcore.NewJSONEncoder, func(ctx context.Context) zap.Field { return zap.Any("ctx", ctx) })},
 	{"zerolog", func(ctx context.Context, opts []logbridge.Option) []byte {
 		var buf bytes.Buffer
 		l := zerolog.New(&buf).Hook(zerologbridge.NewHook(opts...))
@@ -90,6 +72,18 @@ var adapters = []adapter{
 		l.InfoContext(ctx, "form stored", "form", "PHQ-9")
 		return buf.Bytes()
 	}},
+}
+
+// zapLine is the zap adapter with the encoder newEnc, given the context as
+// the field ctxField makes.
+func zapLine(newEnc func(zapcore.EncoderConfig) zapcore.Encoder, ctxField func(context.Context) zap.Field) func(context.Context, []logbridge.Option) []byte {
+	return func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		enc := newEnc(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
+		l.Info("form stored", zap.String("form", "PHQ-9"), ctxField(ctx))
+		return buf.Bytes()
+	}
 }
 
 // traceKeys keeps the keys a profile owns (trace, span, flags, service)
