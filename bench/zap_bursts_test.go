@@ -14,7 +14,9 @@ import (
 // the one least disturbed. It runs only with TRACELINE_BURSTS=1 (rounds in
 // TRACELINE_BURSTS_ROUNDS, 300 by default):
 //
-//	TRACELINE_BURSTS=1 go test -run ZapBursts -v .
+//	TRACELINE_BURSTS=1 go test -count=1 -run ZapBursts -v .
+//
+// (-count=1: go test would otherwise replay a cached run's output.)
 func TestZapBursts(t *testing.T) {
 	if os.Getenv("TRACELINE_BURSTS") == "" {
 		t.Skip("set TRACELINE_BURSTS=1 to run")
