@@ -33,6 +33,7 @@ func TestAllocs(t *testing.T) {
 	boundNS := bridged.With(zap.Namespace("ns"), zap.String("a", "b"))
 	ctxLogger := New(bridged)
 	spliced := zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)))
+	splicedProfiles := zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel), profileOpts...))
 
 	s1, s2 := zap.String("form", "baseline"), zap.Int("items", 12)
 	tests := []struct {
@@ -50,6 +51,8 @@ func TestAllocs(t *testing.T) {
 			func(ctx context.Context) { profiles.Info("m", Context(ctx), s1, s2) }, profileOpts},
 		{"NewJSONEncoder, Context and two fields", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { spliced.Info("m", Context(ctx), s1, s2) }, none},
+		{"NewJSONEncoder, three profiles and service", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { splicedProfiles.Info("m", Context(ctx), s1, s2) }, profileOpts},
 		{"zap.Any and two fields", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { bridged.Info("m", zap.Any("ctx", ctx), s1, s2) }, none},
 		{"Logger.Ctx, no field", func() { bare.Info("m") },

@@ -79,33 +79,54 @@ func (e *jsonEncoder) encode(ent zapcore.Entry, fields []zapcore.Field, sf *logb
 		return e.Encoder.EncodeEntry(ent, append([]zapcore.Field{inline(sf)}, fields...))
 	}
 	body := len(b) - len(e.end)
-	// The span's JSON is built on the stack and appended in one copy.
-	var tmp [256]byte
-	j := tmp[:0]
 	comma := body > 0 && b[body-1] != '{'
-	for i := range sf.Fields {
-		f := &sf.Fields[i]
-		if comma {
-			j = append(j, ',')
-		}
-		comma = true
-		j = append(j, '"')
-		j = append(j, f.Key...)
-		j = append(j, '"', ':')
-		switch {
-		case f.Kind != logbridge.BoolKind:
-			j = append(j, '"')
-			j = append(j, f.String...)
-			j = append(j, '"')
-		case f.Bool:
-			j = append(j, "true"...)
-		default:
-			j = append(j, "false"...)
-		}
-	}
-	j = append(j, e.end...)
 	buf.Reset()
 	buf.AppendBytes(b[:body]) // the same bytes, in place: trims the end
-	buf.AppendBytes(j)
+	// The span's JSON is built on the stack and appended in one copy, or a
+	// few for many profiles; a field too long for the stack goes straight
+	// into buf.
+	var tmp [256]byte
+	j := tmp[:0]
+	for i := range sf.Fields {
+		f := &sf.Fields[i]
+		need := len(f.Key) + len(f.String) + len(`,"":"false"`)
+		if len(j)+need > len(tmp) {
+			buf.AppendBytes(j)
+			j = tmp[:0]
+		}
+		if need > len(tmp) {
+			buf.AppendBytes(appendField(nil, f, comma))
+		} else {
+			j = appendField(j, f, comma)
+		}
+		comma = true
+	}
+	if len(j)+len(e.end) > len(tmp) {
+		buf.AppendBytes(j)
+		j = tmp[:0]
+	}
+	buf.AppendBytes(append(j, e.end...))
 	return buf, nil
+}
+
+// appendField appends f as a JSON key and value, after a comma unless it is
+// the first member; its key and value need no escaping (PlainJSON).
+func appendField(dst []byte, f *logbridge.Field, comma bool) []byte {
+	if comma {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, '"')
+	dst = append(dst, f.Key...)
+	dst = append(dst, '"', ':')
+	switch {
+	case f.Kind != logbridge.BoolKind:
+		dst = append(dst, '"')
+		dst = append(dst, f.String...)
+		dst = append(dst, '"')
+	case f.Bool:
+		dst = append(dst, "true"...)
+	default:
+		dst = append(dst, "false"...)
+	}
+	return dst
 }

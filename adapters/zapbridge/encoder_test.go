@@ -155,3 +155,19 @@ func TestJSONEncoderNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONEncoderLongFragments: many profiles, and a service name longer
+// than the encoder's stack buffer, give the same object as zap's encoder,
+// with the trace fields still spliced in at the end.
+func TestJSONEncoderLongFragments(t *testing.T) {
+	ctx := spanCtx(testTraceID, testSpanID, trace.FlagsSampled)
+	for _, service := range []string{"questionnaire", strings.Repeat("s", 300)} {
+		opts := []logbridge.Option{logbridge.WithService(service),
+			logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro-prod"), logbridge.GoZero)}
+		zapOut, ours := bothEncoders(encoderConfig, func(l *zap.Logger) { l.Info("m", Context(ctx), zap.Int("n", 1)) }, opts...)
+		sameObject(t, zapOut, ours)
+		if !strings.HasPrefix(ours, `{"level":"info","msg":"m","n":1,"trace_id":"`) {
+			t.Errorf("service of %d bytes: trace fields not spliced at the end: %s", len(service), ours)
+		}
+	}
+}
