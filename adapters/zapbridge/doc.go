@@ -77,7 +77,7 @@
 // usually skip even the span lookup. Zap's JSON encoder escapes that field's
 // keys and values byte by byte (~135 ns for the OTel profile's three);
 // NewJSONEncoder's copies them into the finished line as ready JSON, which
-// cut the bridge's added cost by 50-75 ns a line in
+// cut the bridge's added cost by 28-75 ns a line in
 // docs/BENCHMARKS.md. A
 // line with a context and up to a few other fields adds no allocation once
 // its span's ids are encoded, and at most one on a span's first line. A core
