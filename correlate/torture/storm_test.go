@@ -3,9 +3,6 @@ package torture
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -26,21 +23,7 @@ func TestRestartStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the restart storm runs for ~10 s")
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("TORTURE_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("TORTURE_SEED: %v", err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (TORTURE_SEED=%d replays the writer)", seed, seed)
-	dir := t.TempDir()
-	stage, live, data := filepath.Join(dir, "stage"), filepath.Join(dir, "live"), filepath.Join(dir, "data")
-	w, err := NewWriter(stage, live, WriterConfig{Entries: 60000, Seed: seed, RotateEvery: 80})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, seed, live, data := newTortureWriter(t, WriterConfig{Entries: 60000, RotateEvery: 80})
 	st, err := pebblestore.Open(data, pebblestore.Options{MemTableBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -86,22 +69,7 @@ func TestRestartStorm(t *testing.T) {
 		}
 		restarts++
 	}
-	stats, err := ingest.Index(context.Background(), st, followConfig(live))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Check(context.Background(), st, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stats, res := finalPass(t, st, live, w)
 	t.Logf("%d restarts, rotations %+v, the one-shot pass after them %d entries; result: %v", restarts, w.Rotations, stats.Entries, res)
-	if !res.OK() || res.Written != w.Total() {
-		t.Errorf("torture: %v", res)
-		for _, e := range res.Examples {
-			t.Error(e)
-		}
-		for _, e := range res.Extra {
-			t.Errorf("around %s at offset %d:\n%s", e.File, e.Offset, around(e.File, e.Offset))
-		}
-	}
+	reportFaults(t, res, w)
 }

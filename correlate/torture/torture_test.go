@@ -108,8 +108,12 @@ func TestTorture(t *testing.T) {
 	}
 }
 
-func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration) {
-	seed := uint64(time.Now().UnixNano())
+// newTortureWriter makes a Writer for cfg in a temporary folder, seeded
+// from TORTURE_SEED or the clock, and returns it with the seed and the
+// folders it writes (live) and the store goes (data).
+func newTortureWriter(t *testing.T, cfg WriterConfig) (w *Writer, seed uint64, live, data string) {
+	t.Helper()
+	seed = uint64(time.Now().UnixNano())
 	if s := os.Getenv("TORTURE_SEED"); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
@@ -119,11 +123,47 @@ func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration
 	}
 	t.Logf("seed %d (TORTURE_SEED=%d replays the writer)", seed, seed)
 	dir := t.TempDir()
-	stage, live, data := filepath.Join(dir, "stage"), filepath.Join(dir, "live"), filepath.Join(dir, "data")
-	w, err := NewWriter(stage, live, WriterConfig{Entries: entries, Seed: seed})
+	live, data = filepath.Join(dir, "live"), filepath.Join(dir, "data")
+	cfg.Seed = seed
+	w, err := NewWriter(filepath.Join(dir, "stage"), live, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w, seed, live, data
+}
+
+// finalPass reads what the followers left with a one-shot ingest.Index,
+// then checks the store against w.
+func finalPass(t *testing.T, st store.Store, live string, w *Writer) (ingest.Stats, Result) {
+	t.Helper()
+	stats, err := ingest.Index(context.Background(), st, followConfig(live))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(context.Background(), st, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stats, res
+}
+
+// reportFaults fails t with what Check found wrong, if anything.
+func reportFaults(t *testing.T, res Result, w *Writer) {
+	t.Helper()
+	if res.OK() && res.Written == w.Total() {
+		return
+	}
+	t.Errorf("torture: %v", res)
+	for _, e := range res.Examples {
+		t.Error(e)
+	}
+	for _, e := range res.Extra {
+		t.Errorf("around %s at offset %d:\n%s", e.File, e.Offset, around(e.File, e.Offset))
+	}
+}
+
+func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration) {
+	w, seed, live, data := newTortureWriter(t, WriterConfig{Entries: entries})
 	start := time.Now()
 
 	// pace the writer so that its run spans the kills: step i is written
@@ -234,28 +274,13 @@ func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration
 	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(*store.Entry) bool { byChildren++; return true }); err != nil {
 		t.Fatal(err)
 	}
-	stats, err := ingest.Index(context.Background(), st, followConfig(live))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Check(context.Background(), st, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stats, res := finalPass(t, st, live, w)
 	t.Logf("%d kills, rotations %+v, %v writing; the followers indexed %d entries, the one-shot pass after them %d", kills, w.Rotations, writing.Round(time.Millisecond), byChildren, stats.Entries)
 	t.Logf("result: %v", res)
 	if stats.Entries != 0 {
 		t.Errorf("the followers left %d entries unread", stats.Entries)
 	}
-	if !res.OK() || res.Written != w.Total() {
-		t.Errorf("torture: %v", res)
-		for _, e := range res.Examples {
-			t.Error(e)
-		}
-		for _, e := range res.Extra {
-			t.Errorf("around %s at offset %d:\n%s", e.File, e.Offset, around(e.File, e.Offset))
-		}
-	}
+	reportFaults(t, res, w)
 }
 
 // around shows the lines of file (decompressed, for a .gz) next to byte
