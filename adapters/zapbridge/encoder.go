@@ -61,22 +61,15 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 	if !ok || !(*logbridge.SpanFields)(sf).PlainJSON() {
 		return e.Encoder.EncodeEntry(ent, fields)
 	}
-	return e.encode(ent, fields[1:], (*logbridge.SpanFields)(sf))
-}
-
-// encode encodes the line with zap's encoder and appends sf's fields, which
-// must be PlainJSON, as ready JSON before the closing brace. A nil sf adds
-// nothing.
-func (e *jsonEncoder) encode(ent zapcore.Entry, fields []zapcore.Field, sf *logbridge.SpanFields) (*buffer.Buffer, error) {
-	buf, err := e.Encoder.EncodeEntry(ent, fields)
-	if err != nil || sf == nil {
+	buf, err := e.Encoder.EncodeEntry(ent, fields[1:])
+	if err != nil {
 		return buf, err
 	}
 	b := buf.Bytes()
 	if !bytes.HasSuffix(b, e.end) {
 		// Not the line zap writes today: let zap write the fields itself.
 		buf.Free()
-		return e.Encoder.EncodeEntry(ent, append([]zapcore.Field{inline(sf)}, fields...))
+		return e.Encoder.EncodeEntry(ent, fields)
 	}
 	body := len(b) - len(e.end)
 	comma := body > 0 && b[body-1] != '{'
