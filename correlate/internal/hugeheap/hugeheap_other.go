@@ -1,0 +1,5 @@
+//go:build !linux
+
+package hugeheap
+
+func madvise(addr, n uintptr, advice int32) int32 { return 0 }
