@@ -121,6 +121,11 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 64 << 20
+		if o.ReadOnly {
+			// Opening allocates a first memtable even when nothing will
+			// be written to it; C's calloc clears every page of it.
+			o.MemTableBytes = 16 << 10
+		}
 	}
 	if o.Untraced == "" {
 		o.Untraced = "compact"
