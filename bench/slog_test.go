@@ -66,6 +66,20 @@ var slogVariants = []slogVariant{
 			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
 		}
 	}},
+	// slog's JSONHandler with the span's fields copied into the line as
+	// ready JSON.
+	{"slogbridge.NewJSONHandler", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewJSONHandler(w, nil))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"slogbridge.NewJSONHandler+WithGroup", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewJSONHandler(w, nil)).WithGroup("request")
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
 	// A group is open: the handler builds the nested record itself so the
 	// trace fields stay top-level (allocations allowed there).
 	{"slogbridge.WithGroup", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {

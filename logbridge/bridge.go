@@ -136,6 +136,12 @@ type spanFieldsLarge struct {
 	buf    [320]byte
 }
 
+// PlainJSON reports whether every key and literal value the Bridge writes
+// (keys, a GCP project, the service name) needs no escaping in JSON, so that
+// the SpanFields of every span report PlainJSON. An adapter can choose its
+// JSON path once.
+func (b *Bridge) PlainJSON() bool { return b.plain }
+
 // PlainJSON reports whether the keys and string values of f need no
 // escaping in JSON (see plainJSON), so that an encoder may copy them between
 // quotes as they are. Ids are hex or decimal digits; the keys, a GCP project

@@ -18,3 +18,23 @@ type Field struct {
 	Bool   bool
 	Kind   Kind
 }
+
+// AppendJSON appends f as a JSON object member, "key":"value" (or
+// "key":true), to dst. It escapes nothing: use it only for fields whose
+// SpanFields report PlainJSON.
+func (f *Field) AppendJSON(dst []byte) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, f.Key...)
+	dst = append(dst, '"', ':')
+	switch {
+	case f.Kind != BoolKind:
+		dst = append(dst, '"')
+		dst = append(dst, f.String...)
+		dst = append(dst, '"')
+	case f.Bool:
+		dst = append(dst, "true"...)
+	default:
+		dst = append(dst, "false"...)
+	}
+	return dst
+}

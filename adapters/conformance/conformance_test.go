@@ -72,6 +72,13 @@ var adapters = []adapter{
 		l.InfoContext(ctx, "form stored", "form", "PHQ-9")
 		return buf.Bytes()
 	}},
+	// No ReplaceAttr here, which would take NewJSONHandler off its spliced
+	// path: the line keeps its time, which the test ignores.
+	{"slog-json", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		slog.New(slogbridge.NewJSONHandler(&buf, nil, opts...)).InfoContext(ctx, "form stored", "form", "PHQ-9")
+		return buf.Bytes()
+	}},
 }
 
 // zapLine is the zap adapter with the encoder newEnc, given the context as

@@ -99,3 +99,55 @@ func TestAllocsInGroup(t *testing.T) {
 		t.Errorf("a line in a group adds %v allocs, want 3", got-base)
 	}
 }
+
+// TestAllocsJSONHandler pins NewJSONHandler: nothing added on a span's
+// later lines, an open group included, since the trace fields never join
+// the record; one allocation on a span's first line.
+func TestAllocsJSONHandler(t *testing.T) {
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	two := func(l *slog.Logger) {
+		l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2))
+	}
+	four := func(l *slog.Logger) {
+		l.LogAttrs(ctx, slog.LevelInfo, "form stored", slog.String("form", "F1"), slog.Int("n", 2), slog.Bool("ok", true), slog.Int("m", 3))
+	}
+	bare := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	fast := slog.New(NewJSONHandler(io.Discard, nil))
+	tests := []struct {
+		name         string
+		logger, bare *slog.Logger
+		log          func(l *slog.Logger)
+	}{
+		{"two attributes", fast, bare, two},
+		{"key-value form", fast, bare, func(l *slog.Logger) { l.InfoContext(ctx, "form stored", "form", "F1", "n", 2) }},
+		{"four attributes", fast, bare, four},
+		{"no span", fast, bare, func(l *slog.Logger) { l.InfoContext(context.Background(), "form stored", "form", "F1") }},
+		{"With attributes", fast.With("app", "epro"), bare.With("app", "epro"), two},
+		{"group open", fast.WithGroup("request").With("method", "POST"), bare.WithGroup("request").With("method", "POST"), four},
+		{"three profiles and a service", slog.New(NewJSONHandler(io.Discard, nil,
+			logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog), logbridge.WithService("svc"))), bare, two},
+		{"disabled level", fast, bare, func(l *slog.Logger) { l.DebugContext(ctx, "form stored", "form", "F1") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.log(tt.logger) // the span's first line encodes its fields
+			base := testing.AllocsPerRun(500, func() { tt.log(tt.bare) })
+			got := testing.AllocsPerRun(500, func() { tt.log(tt.logger) })
+			if got != base {
+				t.Errorf("added %v allocs per line (%v with the handler, %v bare), want 0", got-base, got, base)
+			}
+		})
+	}
+
+	var n uint64
+	newSpan := func() context.Context {
+		n++
+		s := trace.SpanID{2, byte(n), byte(n >> 8), 3, 4, 5, 6, 7}
+		return trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: testTraceID, SpanID: s}))
+	}
+	base := testing.AllocsPerRun(200, func() { bare.LogAttrs(newSpan(), slog.LevelInfo, "m", slog.String("form", "F1")) })
+	got := testing.AllocsPerRun(200, func() { fast.LogAttrs(newSpan(), slog.LevelInfo, "m", slog.String("form", "F1")) })
+	if got-base != 1 {
+		t.Errorf("first line of a span adds %v allocs, want 1", got-base)
+	}
+}

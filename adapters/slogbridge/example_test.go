@@ -52,3 +52,14 @@ func ExampleNewHandler_groups() {
 	// Output:
 	// {"level":"INFO","msg":"form stored","request":{"method":"POST","status":201},"trace.id":"0af7651916cd43dd8448eb211c80319c","span.id":"b7ad6b7169203331","service.name":"questionnaire"}
 }
+
+func ExampleNewJSONHandler() {
+	// The JSONHandler's own options are given as they are. (A ReplaceAttr,
+	// here to drop the time, makes every line take NewHandler's path; the
+	// lines are the same.)
+	logger := slog.New(slogbridge.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: withoutTime}))
+
+	logger.WithGroup("request").InfoContext(requestContext(), "form stored", "form", "PHQ-9")
+	// Output:
+	// {"level":"INFO","msg":"form stored","request":{"form":"PHQ-9"},"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01"}
+}

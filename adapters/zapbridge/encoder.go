@@ -102,24 +102,11 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 	return buf, nil
 }
 
-// appendField appends f as a JSON key and value, after a comma unless it is
-// the first member; its key and value need no escaping (PlainJSON).
+// appendField appends f as a JSON member, after a comma unless it is the
+// first one; its key and value need no escaping (PlainJSON).
 func appendField(dst []byte, f *logbridge.Field, comma bool) []byte {
 	if comma {
 		dst = append(dst, ',')
 	}
-	dst = append(dst, '"')
-	dst = append(dst, f.Key...)
-	dst = append(dst, '"', ':')
-	switch {
-	case f.Kind != logbridge.BoolKind:
-		dst = append(dst, '"')
-		dst = append(dst, f.String...)
-		dst = append(dst, '"')
-	case f.Bool:
-		dst = append(dst, "true"...)
-	default:
-		dst = append(dst, "false"...)
-	}
-	return dst
+	return f.AppendJSON(dst)
 }

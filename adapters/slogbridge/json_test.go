@@ -1,0 +1,286 @@
+package slogbridge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/slogtest"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// handlerOps builds a handler chain the same way on two handlers.
+type handlerOps func(slog.Handler) slog.Handler
+
+// TestJSONHandlerMatchesHandler checks that NewJSONHandler writes byte for
+// byte what NewHandler over slog's JSONHandler writes, case by case, and
+// that the plain cases take the spliced path.
+func TestJSONHandlerMatchesHandler(t *testing.T) {
+	sampled := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	child := spanCtx(context.Background(), childSpanID, 0)
+	with := func(args ...any) handlerOps {
+		return func(h slog.Handler) slog.Handler { return slog.New(h).With(args...).Handler() }
+	}
+	group := func(name string) handlerOps {
+		return func(h slog.Handler) slog.Handler { return h.WithGroup(name) }
+	}
+	tests := []struct {
+		name  string
+		opts  []logbridge.Option
+		ops   []handlerOps
+		ctx   context.Context
+		attrs []any
+		fast  bool // NewJSONHandler takes the spliced path
+	}{
+		{"sampled span", nil, nil, sampled, []any{"form", "F1"}, true},
+		{"unsampled span", nil, nil, child, []any{"form", "F1"}, true},
+		{"nil context", nil, nil, nil, []any{"form", "F1"}, true},
+		{"no span", nil, nil, context.Background(), nil, true},
+		{"no attributes", nil, nil, sampled, nil, true},
+		{"ECS", []logbridge.Option{logbridge.WithProfile(logbridge.ECS)}, nil, sampled, []any{"n", 1}, true},
+		{"Datadog", []logbridge.Option{logbridge.WithProfile(logbridge.Datadog)}, nil, sampled, []any{"n", 1}, true},
+		{"GCP bool sampled", []logbridge.Option{logbridge.WithProfile(logbridge.GCP("epro"))}, nil, sampled, []any{"n", 1}, true},
+		{"GCP unsampled", []logbridge.Option{logbridge.WithProfile(logbridge.GCP("epro"))}, nil, child, []any{"n", 1}, true},
+		{"GoZero", []logbridge.Option{logbridge.WithProfile(logbridge.GoZero)}, nil, sampled, []any{"n", 1}, true},
+		{"several profiles and a service", []logbridge.Option{logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("a-long-project-name")),
+			logbridge.WithService(strings.Repeat("questionnaire-", 30))}, nil, sampled, []any{"n", 1}, true},
+		{"service needing escapes", []logbridge.Option{logbridge.WithService(`q"uest<ion>naire\`)}, nil, sampled, []any{"n", 1}, false},
+		{"baggage", []logbridge.Option{logbridge.WithBaggage("trial_id")}, nil, withBaggage(t, sampled, "trial_id", "T-17"), []any{"n", 1}, false},
+		{"group", nil, []handlerOps{group("request")}, sampled, []any{"form", "F1"}, true},
+		{"group, no attributes", nil, []handlerOps{group("request")}, sampled, nil, true},
+		{"nested groups with attributes", nil, []handlerOps{with("app", "epro"), group("request"), with("method", "POST"), group("body")}, sampled, []any{"form", "F1"}, true},
+		{"context given to With", nil, []handlerOps{with("ctx", sampled), group("g")}, context.Background(), []any{"n", 1}, true},
+		{"record's context over With's", nil, []handlerOps{with("ctx", sampled)}, child, []any{"n", 1}, true},
+		{"context among the record's attributes", nil, []handlerOps{group("g")}, nil, []any{"ctx", sampled, "n", 1}, true},
+		{"context nested in a group attribute", nil, nil, nil, []any{slog.Group("req", "ctx", sampled, "id", 7)}, true},
+		{"caller's own trace_id kept", nil, nil, sampled, []any{"trace_id", "mine"}, true},
+		{"empty group name", nil, []handlerOps{group("")}, sampled, []any{"n", 1}, true},
+		{"escapes in the message and attributes", nil, nil, sampled, []any{"text", "a \"quoted\"\n<b>&\x00 é \xff"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			wh := NewHandler(slog.NewJSONHandler(&want, nil), tt.opts...)
+			gh := NewJSONHandler(&got, nil, tt.opts...)
+			if _, fast := gh.(*spliceHandler); fast != tt.fast {
+				t.Fatalf("spliced path %v, want %v", fast, tt.fast)
+			}
+			for _, op := range tt.ops {
+				wh, gh = op(wh), op(gh)
+			}
+			for _, h := range []slog.Handler{wh, gh} {
+				r := slog.NewRecord(time.Time{}, slog.LevelWarn, "form \"stored\"", 0) // zero time: not written
+				r.Add(tt.attrs...)
+				if err := h.Handle(tt.ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got.String() != want.String() {
+				t.Errorf("NewJSONHandler wrote\n%s\nNewHandler over JSONHandler wrote\n%s", got.String(), want.String())
+			}
+			lines(t, &got) // valid JSON
+		})
+	}
+}
+
+func TestJSONHandlerSlogtest(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewJSONHandler(&buf, nil)
+	results := func() []map[string]any { return lines(t, &buf) }
+	if err := slogtest.TestHandler(h, results); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestJSONHandlerConcurrent logs from many goroutines through one handler
+// and handlers derived from it, each goroutine under its own span or none:
+// every line must carry its own goroutine's ids, whichever path it took.
+func TestJSONHandlerConcurrent(t *testing.T) {
+	var buf safeBuffer
+	root := slog.New(NewJSONHandler(&buf, nil))
+	const goroutines, perG = 8, 300
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			l := root
+			if g%2 == 1 {
+				l = root.WithGroup("req").With("g", g)
+			}
+			for i := 0; i < perG; i++ {
+				ctx := context.Background()
+				if i%3 != 0 {
+					ctx = spanCtx(ctx, trace.SpanID{byte(g + 1), byte(i), byte(i >> 8), 1}, trace.FlagsSampled)
+				}
+				l.InfoContext(ctx, "m", "who", fmt.Sprintf("%d/%d", g, i))
+			}
+		}(g)
+	}
+	wg.Wait()
+	ls := lines(t, &buf.Buffer)
+	if len(ls) != goroutines*perG {
+		t.Fatalf("%d lines, want %d", len(ls), goroutines*perG)
+	}
+	for _, m := range ls {
+		who, _ := m["who"].(string)
+		if who == "" {
+			if req, ok := m["req"].(map[string]any); ok {
+				who, _ = req["who"].(string)
+			}
+		}
+		var g, i int
+		if _, err := fmt.Sscanf(who, "%d/%d", &g, &i); err != nil {
+			t.Fatalf("line without its writer: %v", m)
+		}
+		want := map[string]any{}
+		if i%3 != 0 {
+			want = map[string]any{"trace_id": tid, "span_id": trace.SpanID{byte(g + 1), byte(i), byte(i >> 8), 1}.String(), "trace_flags": "01"}
+		}
+		if got := traceFields(m); !equalFields(got, want) {
+			t.Fatalf("goroutine %d line %d carries %v, want %v", g, i, got, want)
+		}
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+}
+
+func (b *safeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
+}
+
+// loggingValuer logs through a logger while its own line is being written.
+type loggingValuer struct {
+	l   *slog.Logger
+	ctx context.Context
+}
+
+func (v loggingValuer) LogValue() slog.Value {
+	v.l.InfoContext(v.ctx, "inner")
+	return slog.StringValue("outer value")
+}
+
+// TestJSONHandlerReentrant: a LogValue that logs through the same handler
+// must neither wait for the line that called it nor get its fields.
+func TestJSONHandlerReentrant(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(NewJSONHandler(&buf, nil))
+	outer := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	inner := spanCtx(context.Background(), childSpanID, 0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.InfoContext(outer, "outer", "v", loggingValuer{l, inner})
+		l.InfoContext(context.Background(), "inner without span", "v", loggingValuer{l, context.Background()})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("deadlock: a LogValue that logs waited for its own line")
+	}
+	ls := lines(t, &buf)
+	if len(ls) != 4 {
+		t.Fatalf("%d lines, want 4: %s", len(ls), buf.String())
+	}
+	want := []map[string]any{
+		{"trace_id": tid, "span_id": childSid, "trace_flags": "00"},
+		{"trace_id": tid, "span_id": sid, "trace_flags": "01"},
+		{},
+		{},
+	}
+	for i, m := range ls {
+		if got := traceFields(m); !equalFields(got, want[i]) {
+			t.Errorf("line %d (%v) carries %v, want %v", i, m["msg"], got, want[i])
+		}
+	}
+}
+
+// TestJSONHandlerReplaceAttr: with a ReplaceAttr the trace fields go
+// through it like every attribute.
+func TestJSONHandlerReplaceAttr(t *testing.T) {
+	var buf bytes.Buffer
+	upper := func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		a.Key = strings.ToUpper(a.Key)
+		return a
+	}
+	l := slog.New(NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: upper}))
+	l.InfoContext(spanCtx(context.Background(), testSpanID, trace.FlagsSampled), "m")
+	want := `{"LEVEL":"INFO","MSG":"m","TRACE_ID":"` + tid + `","SPAN_ID":"` + sid + `","TRACE_FLAGS":"01"}` + "\n"
+	if buf.String() != want {
+		t.Errorf("got %s want %s", buf.String(), want)
+	}
+}
+
+// TestJSONHandlerLevel: the options' level holds, and nothing is read from a
+// disabled record's context.
+func TestJSONHandlerLevel(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	l.InfoContext(panicContext{}, "dropped")
+	if buf.Len() != 0 {
+		t.Errorf("a disabled level wrote %q", buf.String())
+	}
+}
+
+// panicContext fails any test that reads it.
+type panicContext struct{ context.Context }
+
+func (panicContext) Value(any) any { panic("context read for a disabled level") }
+
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write(p []byte) (int, error) { return 0, w.err }
+
+func TestJSONHandlerWriteError(t *testing.T) {
+	boom := errors.New("disk full")
+	h := NewJSONHandler(failingWriter{boom}, nil)
+	for _, ctx := range []context.Context{spanCtx(context.Background(), testSpanID, 1), context.Background()} {
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, "m", 0)
+		if err := h.Handle(ctx, r); !errors.Is(err, boom) {
+			t.Errorf("Handle returned %v, want %v", err, boom)
+		}
+	}
+}
+
+// TestJSONHandlerLongLine: a line longer than the kept buffer is written
+// whole, and its buffer is not kept.
+func TestJSONHandlerLongLine(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewJSONHandler(&buf, nil).(*spliceHandler)
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	long := strings.Repeat("x", 3*maxKeptLine)
+	for _, msg := range []string{"short", long, "short again"} {
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, msg, 0)
+		if err := h.Handle(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if cap(h.sp.buf) > maxKeptLine {
+			t.Errorf("after a %d-byte message the splicer keeps %d bytes", len(msg), cap(h.sp.buf))
+		}
+	}
+	ls := lines(t, &buf)
+	if len(ls) != 3 || ls[1]["msg"] != long {
+		t.Fatalf("got %d lines", len(ls))
+	}
+	for i, m := range ls {
+		if m["trace_id"] != tid || m["span_id"] != sid {
+			t.Errorf("line %d lacks its trace fields", i)
+		}
+	}
+}
