@@ -23,6 +23,7 @@ type Bridge struct {
 	// plain: every key and literal value the Bridge writes is printable
 	// ASCII that no JSON encoder escapes (see PlainJSON).
 	plain bool
+	tmpl  *JSONTemplate // nil when the fields cannot be rendered from ids alone
 	cache [cacheSlots]atomic.Pointer[SpanFields]
 }
 
@@ -76,6 +77,7 @@ func New(opts ...Option) *Bridge {
 	for _, f := range b.service {
 		b.plain = b.plain && plainJSON(f.Key) && plainJSON(f.String)
 	}
+	b.tmpl = compileTemplate(b)
 	return b
 }
 

@@ -11,11 +11,11 @@
 //
 //	logger := slog.New(slogbridge.NewJSONHandler(os.Stdout, nil))
 //
-// slog's JSONHandler formats each line and the span's fields, kept as ready
-// JSON for all of the span's lines, are copied in before its closing brace,
-// instead of joining the record as attributes that are escaped byte by
-// byte on every line; an open group costs nothing more either. See
-// NewJSONHandler for when it takes NewHandler's path instead.
+// slog's JSONHandler formats each line and the span's fields are written in
+// before its closing brace from a template of ready JSON, instead of joining
+// the record as attributes that are escaped byte by byte on every line; an
+// open group costs nothing more either. See NewJSONHandler for when it
+// takes NewHandler's path instead.
 //
 // # Record conversion
 //
@@ -44,6 +44,6 @@
 // first line, one allocation) the handler adds none. More attributes, more
 // fields (service, several profiles, baggage) or an open group cost slog's
 // own allocation of the record's overflow array or the nested group.
-// NewJSONHandler adds no allocation after a span's first line in any of
-// these cases.
+// NewJSONHandler adds no allocation in any of these cases, on a span's
+// first line neither.
 package slogbridge

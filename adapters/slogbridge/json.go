@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -13,8 +15,10 @@ import (
 // slogbridge.NewHandler(slog.NewJSONHandler(w, opts), bopts...) writes, the
 // same JSON object on each line with the trace fields last and top-level,
 // at a fraction of the cost: slog's JSONHandler formats the line, and the
-// span's fields, kept ready as JSON for the span's lines, are copied in
-// before its closing brace instead of being escaped attribute by attribute.
+// span's fields are written into it before its closing brace from a
+// template (logbridge.JSONTemplate) whose keys and quotes are ready JSON,
+// instead of joining the record as attributes escaped byte by byte. No
+// span is encoded ahead, so no line allocates, a span's first included.
 //
 //	logger := slog.New(slogbridge.NewJSONHandler(os.Stdout, nil))
 //
@@ -30,10 +34,11 @@ func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.O
 	b := logbridge.New(bopts...)
 	out := &lockedWriter{w: w}
 	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
-	if b.HasBaggage() || !b.PlainJSON() || (opts != nil && opts.ReplaceAttr != nil) {
+	tmpl := b.JSONTemplate()
+	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() || (opts != nil && opts.ReplaceAttr != nil) {
 		return slow
 	}
-	sp := &splicer{out: out}
+	sp := &splicer{out: out, tmpl: tmpl}
 	return &spliceHandler{b: b, sp: sp, fast: slog.NewJSONHandler(sp, opts), slow: slow}
 }
 
@@ -68,9 +73,9 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 			return h.slow.Handle(ctx, r)
 		}
 	}
-	fs, ok := h.b.Fields(ctx)
+	sc, ok := logbridge.FromContext(ctx)
 	if !ok && h.ctx != nil {
-		fs, ok = h.b.Fields(h.ctx)
+		sc, ok = logbridge.FromContext(h.ctx)
 	}
 	// A line without a span takes the lock too: the splicer must not give
 	// it the fields of another goroutine's line.
@@ -79,11 +84,9 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 		// goroutine (a LogValue that logs): do not wait for it.
 		return h.slow.Handle(ctx, r)
 	}
-	if ok {
-		h.sp.fields = fs.Fields
-	}
+	h.sp.sc, h.sp.has = sc, ok
 	err := h.fast.Handle(ctx, r)
-	h.sp.fields = nil
+	h.sp.has = false
 	h.sp.mu.Unlock()
 	return err
 }
@@ -125,13 +128,15 @@ func (h *spliceHandler) WithGroup(name string) slog.Handler {
 }
 
 // splicer is the writer of the fast JSONHandler. The JSONHandler writes
-// each line with one Write; while a Handle holding mu has set fields, that
-// line gets them as JSON members before its closing brace.
+// each line with one Write; while a Handle holding mu has set a span, that
+// line gets the span's fields as JSON members before its closing brace.
 type splicer struct {
-	mu     sync.Mutex
-	fields []logbridge.Field // set and cleared under mu
-	buf    []byte            // the spliced line; used under mu
-	out    *lockedWriter
+	mu   sync.Mutex
+	sc   trace.SpanContext // the span of the line being written, if has
+	has  bool
+	buf  []byte // the spliced line; used under mu
+	tmpl *logbridge.JSONTemplate
+	out  *lockedWriter
 }
 
 // maxKeptLine is the largest line buffer kept for the next line.
@@ -139,22 +144,17 @@ const maxKeptLine = 64 << 10
 
 func (s *splicer) Write(p []byte) (int, error) {
 	n := len(p)
-	fields := s.fields
 	// slog's JSONHandler ends every line with "}\n".
-	if len(fields) == 0 || n < 2 || p[n-2] != '}' || p[n-1] != '\n' {
+	if !s.has || n < 2 || p[n-2] != '}' || p[n-1] != '\n' {
 		_, err := s.out.Write(p)
 		return n, err
 	}
 	body := p[:n-2]
 	b := append(s.buf[:0], body...)
-	comma := len(body) > 0 && body[len(body)-1] != '{'
-	for i := range fields {
-		if comma {
-			b = append(b, ',')
-		}
-		b = fields[i].AppendJSON(b)
-		comma = true
+	if len(body) > 0 && body[len(body)-1] != '{' {
+		b = append(b, ',')
 	}
+	b = s.tmpl.Append(b, s.sc)
 	b = append(b, '}', '\n')
 	if cap(b) <= maxKeptLine {
 		s.buf = b[:0]

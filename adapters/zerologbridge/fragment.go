@@ -23,6 +23,16 @@ const (
 	fragmentSlots = 1024
 )
 
+// smallRendered and maxRendered are the sizes of the stack buffers a span's
+// first line is rendered into: most templates fit the small one, whose
+// zeroing costs less. A template that could be longer than the large one (a
+// very long project id or service name) is not used, and the fields are
+// written one by one.
+const (
+	smallRendered = 256
+	maxRendered   = 1024
+)
+
 // cached returns the kept rendering of sc's fields, or nil. A slot whose
 // last seen span is another one answers nil without reading its rendering,
 // which belongs to a span long gone and is rarely in the CPU's cache.
@@ -52,23 +62,23 @@ func (h *Hook) render(e *zerolog.Event, sc trace.SpanContext) {
 	tid, sid := sc.TraceID(), sc.SpanID()
 	i := fragmentSlot(tid, sid)
 	if key := binary.LittleEndian.Uint64(sid[:]) ^ binary.LittleEndian.Uint64(tid[8:]); h.seen[i].Swap(key) != key {
-		if h.tmpl.max <= smallRendered {
+		if h.tmpl.Max() <= smallRendered {
 			var buf [smallRendered]byte
-			e.RawJSON(h.tmpl.key, h.tmpl.render(buf[:0], sc))
+			e.RawJSON(h.tmpl.Key(), h.tmpl.AppendValue(buf[:0], sc))
 		} else {
 			var buf [maxRendered]byte
-			e.RawJSON(h.tmpl.key, h.tmpl.render(buf[:0], sc))
+			e.RawJSON(h.tmpl.Key(), h.tmpl.AppendValue(buf[:0], sc))
 		}
 		return
 	}
-	buf := make([]byte, fragmentHeader, fragmentHeader+h.tmpl.max)
+	buf := make([]byte, fragmentHeader, fragmentHeader+h.tmpl.Max())
 	copy(buf[2:18], tid[:])
 	copy(buf[18:26], sid[:])
 	buf[26] = byte(sc.TraceFlags())
-	buf = h.tmpl.render(buf, sc)
+	buf = h.tmpl.AppendValue(buf, sc)
 	binary.LittleEndian.PutUint16(buf, uint16(len(buf)-fragmentHeader))
 	h.fragments[i].Store(&buf[0])
-	e.RawJSON(h.tmpl.key, buf[fragmentHeader:])
+	e.RawJSON(h.tmpl.Key(), buf[fragmentHeader:])
 }
 
 // fragmentSlot is the cache slot of a span: span ids are random, so their

@@ -23,7 +23,7 @@ type Hook struct {
 	firstKey string
 	// tmpl renders the fields straight from the span context; nil when
 	// zerolog does not encode JSON or the fields cannot be rendered so.
-	tmpl *template
+	tmpl *logbridge.JSONTemplate
 	// fragments are kept renderings (see fragment.go); seen notes the span
 	// whose first line each slot rendered last.
 	fragments [fragmentSlots]atomic.Pointer[byte]
@@ -41,8 +41,8 @@ var _ zerolog.Hook = (*Hook)(nil)
 func NewHook(opts ...logbridge.Option) zerolog.Hook {
 	b := logbridge.New(opts...)
 	h := &Hook{b: b, firstKey: `"` + b.Profiles()[0].TraceKey() + `":`}
-	if jsonEncoding {
-		h.tmpl = compileTemplate(b)
+	if t := b.JSONTemplate(); jsonEncoding && t != nil && t.Max() <= maxRendered {
+		h.tmpl = t
 	}
 	return h
 }
@@ -59,7 +59,7 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 		if h.tmpl == nil {
 			h.fields(e, h.b.SpanFields(sc))
 		} else if raw := h.cached(sc); raw != nil {
-			e.RawJSON(h.tmpl.key, raw)
+			e.RawJSON(h.tmpl.Key(), raw)
 		} else {
 			h.render(e, sc)
 		}

@@ -1,0 +1,284 @@
+package logbridge
+
+import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// A JSONTemplate writes a Bridge's span fields as JSON object members,
+// "trace_id":"…","span_id":"…","trace_flags":"01" for the OTel profile,
+// straight from a span context: the literal text (keys, quotes, a GCP
+// prefix, the service name) is escaped once, when the template is compiled,
+// and only the ids are encoded per line. A JSON adapter can so write a
+// span's fields without encoding the span first, which costs an allocation
+// (SpanFields) per new span.
+//
+// The template is compiled from what SpanFields writes for a probe span and
+// checked against it for spans that differ in every way the encodings care
+// about, so the two never disagree.
+type JSONTemplate struct {
+	parts []tmplPart
+	// key is the first field's key, and keyLen the length of its member
+	// prefix ("key":) at the start of the rendering.
+	key    string
+	keyLen int
+	max    int // the longest rendering
+	// skel is the whole rendering with room for the values, when every
+	// value has a fixed width (hex ids and flags: every profile but
+	// Datadog's and GCP's sampled flag); holes say where each value goes.
+	skel  []byte
+	holes []tmplHole
+}
+
+// tmplHole is where one fixed-width value goes in the skeleton.
+type tmplHole struct {
+	at    int
+	value tmplValue
+}
+
+// tmplPart is the text before one dynamic value, and the value. The last
+// part is literal.
+type tmplPart struct {
+	text  string
+	value tmplValue
+}
+
+// tmplValue says how a template part turns a span context into text.
+type tmplValue uint8
+
+const (
+	tvLiteral   tmplValue = iota // the part's text only
+	tvTraceHex                   // 32 lower-case hex digits
+	tvSpanHex                    // 16 lower-case hex digits
+	tvSpanDec                    // the span id as a decimal uint64
+	tvFlagsHex                   // "01" / "00"
+	tvFlagsBool                  // true / false
+)
+
+// maxValueLen is the longest text of each kind of value.
+var maxValueLen = [...]int{tvLiteral: 0, tvTraceHex: 32, tvSpanHex: 16, tvSpanDec: 20, tvFlagsHex: 2, tvFlagsBool: 5}
+
+// JSONTemplate returns the Bridge's template, or nil when the fields cannot
+// be rendered from a span context alone (a service name that reads like
+// an id or flags would be mistaken for one, so none is compiled).
+func (b *Bridge) JSONTemplate() *JSONTemplate { return b.tmpl }
+
+// Key returns the key of the first member the template writes.
+func (t *JSONTemplate) Key() string { return t.key }
+
+// Max returns the length of the longest rendering.
+func (t *JSONTemplate) Max() int { return t.max }
+
+// Append appends the members of sc's fields, "key":value,… without a
+// leading or trailing comma, to dst. sc must be valid.
+func (t *JSONTemplate) Append(dst []byte, sc trace.SpanContext) []byte {
+	return t.render(dst, sc, 0)
+}
+
+// AppendValue appends what Append does without the first member's key and
+// colon: the first value and every later member. An encoder that takes a
+// key and raw JSON (zerolog's RawJSON) writes the fields in one call so.
+func (t *JSONTemplate) AppendValue(dst []byte, sc trace.SpanContext) []byte {
+	return t.render(dst, sc, t.keyLen)
+}
+
+func (t *JSONTemplate) render(dst []byte, sc trace.SpanContext, skip int) []byte {
+	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
+	if t.skel != nil {
+		// One copy of the skeleton, then the values in place.
+		base := len(dst) - skip
+		dst = append(dst, t.skel[skip:]...)
+		for _, h := range t.holes {
+			out := dst[base+h.at:]
+			switch h.value {
+			case tvTraceHex:
+				binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(tid[0:])))
+				binary.BigEndian.PutUint64(out[8:], hex4(binary.BigEndian.Uint32(tid[4:])))
+				binary.BigEndian.PutUint64(out[16:], hex4(binary.BigEndian.Uint32(tid[8:])))
+				binary.BigEndian.PutUint64(out[24:], hex4(binary.BigEndian.Uint32(tid[12:])))
+			case tvSpanHex:
+				binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(sid[0:])))
+				binary.BigEndian.PutUint64(out[8:], hex4(binary.BigEndian.Uint32(sid[4:])))
+			case tvFlagsHex:
+				out[0], out[1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
+			}
+		}
+		return dst
+	}
+	if free := cap(dst) - len(dst); free < t.max {
+		dst = append(dst[:cap(dst)], make([]byte, t.max-free)...)[:len(dst)]
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		if i == 0 {
+			dst = append(dst, p.text[skip:]...)
+		} else {
+			dst = append(dst, p.text...)
+		}
+		switch p.value {
+		case tvTraceHex:
+			dst = appendHex4(dst, tid[:])
+		case tvSpanHex:
+			dst = appendHex4(dst, sid[:])
+		case tvSpanDec:
+			dst = strconv.AppendUint(dst, binary.BigEndian.Uint64(sid[:]), 10)
+		case tvFlagsHex:
+			dst = append(dst, hexDigits[flags>>4], hexDigits[flags&0x0f])
+		case tvFlagsBool:
+			dst = strconv.AppendBool(dst, flags.IsSampled())
+		}
+	}
+	return dst
+}
+
+// templateProbe is the span the template is compiled from: every id byte
+// differs, so no literal text can be mistaken for part of an id.
+var templateProbe = trace.NewSpanContext(trace.SpanContextConfig{
+	TraceID:    trace.TraceID{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78},
+	SpanID:     trace.SpanID{0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89},
+	TraceFlags: trace.FlagsSampled,
+})
+
+// compileTemplate builds the template for b's fields, or returns nil when
+// they cannot be rendered from the span context alone.
+func compileTemplate(b *Bridge) *JSONTemplate {
+	probe := templateProbe
+	tid, sid := probe.TraceID(), probe.SpanID()
+	fs := b.encode(tid, sid, probe.TraceFlags())
+	if len(fs.Fields) == 0 {
+		return nil
+	}
+	t := &JSONTemplate{key: fs.Fields[0].Key}
+	var text []byte // literal JSON pending before the next value
+	for i, f := range fs.Fields {
+		if i > 0 {
+			text = append(text, ',')
+		}
+		text = appendJSONString(text, f.Key)
+		text = append(text, ':')
+		if i == 0 {
+			t.keyLen = len(text)
+		}
+		if f.Kind == BoolKind {
+			t.parts = append(t.parts, tmplPart{text: string(text), value: tvFlagsBool})
+			text = text[:0]
+			continue
+		}
+		v := f.String
+		kind := tvLiteral
+		switch {
+		case strings.HasSuffix(v, tid.String()):
+			kind, v = tvTraceHex, strings.TrimSuffix(v, tid.String())
+		case v == sid.String():
+			kind, v = tvSpanHex, ""
+		case v == strconv.FormatUint(binary.BigEndian.Uint64(sid[:]), 10):
+			kind, v = tvSpanDec, ""
+		case v == probe.TraceFlags().String():
+			kind, v = tvFlagsHex, ""
+		}
+		text = appendJSONString(text, v)
+		if kind == tvLiteral {
+			continue
+		}
+		// The value goes inside the quotes, after any prefix.
+		text = text[:len(text)-1]
+		t.parts = append(t.parts, tmplPart{text: string(text), value: kind})
+		text = append(text[:0], '"')
+	}
+	t.parts = append(t.parts, tmplPart{text: string(text)})
+	fixed := true
+	for _, p := range t.parts {
+		t.max += len(p.text) + maxValueLen[p.value]
+		fixed = fixed && p.value != tvSpanDec && p.value != tvFlagsBool
+	}
+	if fixed {
+		for _, p := range t.parts {
+			t.skel = append(t.skel, p.text...)
+			if p.value != tvLiteral {
+				t.holes = append(t.holes, tmplHole{at: len(t.skel), value: p.value})
+				t.skel = append(t.skel, make([]byte, maxValueLen[p.value])...)
+			}
+		}
+	}
+	if !t.matches(b) {
+		return nil
+	}
+	return t
+}
+
+// matches reports whether the template renders what SpanFields writes, for
+// spans whose ids and flags differ in every way the encodings care about.
+func (t *JSONTemplate) matches(b *Bridge) bool {
+	for _, cfg := range []trace.SpanContextConfig{
+		{TraceID: trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c}, SpanID: trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31}, TraceFlags: trace.FlagsSampled},
+		{TraceID: trace.TraceID{15: 1}, SpanID: trace.SpanID{7: 1}},
+		{TraceID: trace.TraceID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, SpanID: trace.SpanID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, TraceFlags: 0xff},
+	} {
+		sc := trace.NewSpanContext(cfg)
+		var want []byte
+		for i, f := range b.encode(sc.TraceID(), sc.SpanID(), sc.TraceFlags()).Fields {
+			if i > 0 {
+				want = append(want, ',')
+			}
+			want = append(appendJSONString(want, f.Key), ':')
+			switch {
+			case f.Kind != BoolKind:
+				want = appendJSONString(want, f.String)
+			case f.Bool:
+				want = append(want, "true"...)
+			default:
+				want = append(want, "false"...)
+			}
+		}
+		if string(t.Append(nil, sc)) != string(want) {
+			return false
+		}
+	}
+	return true
+}
+
+// appendHex4 appends src, whose length is a multiple of 4, in lower-case
+// hex, four bytes at a time.
+func appendHex4(dst, src []byte) []byte {
+	n := len(dst)
+	if cap(dst)-n < 2*len(src) {
+		dst = append(dst, make([]byte, 2*len(src))...)
+	}
+	dst = dst[:n+2*len(src)]
+	out := dst[n:]
+	for i := 0; i+4 <= len(src); i += 4 {
+		binary.BigEndian.PutUint64(out[2*i:], hex4(binary.BigEndian.Uint32(src[i:])))
+	}
+	return dst
+}
+
+// hex4 returns the eight hex digits of v as the bytes of a big-endian
+// uint64: each nibble is spread into a byte of its own, then turned into
+// '0'-'9' or 'a'-'f' in every byte at once.
+func hex4(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	x = (x | x<<8) & 0x00ff00ff00ff00ff
+	x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f
+	letters := ((x + 0x0606060606060606) >> 4) & 0x0101010101010101 // 1 in each byte ≥ 10
+	return x + 0x3030303030303030 + letters*('a'-'0'-10)
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}

@@ -1,0 +1,86 @@
+package logbridge
+
+import (
+	"encoding/json"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// TestJSONTemplate renders random spans under every profile and checks the
+// JSON against SpanFields, member by member.
+func TestJSONTemplate(t *testing.T) {
+	every := WithProfile(OTel, ECS, Datadog, GCP("epro-prod"), GoZero)
+	tests := []struct {
+		name     string
+		opts     []Option
+		compiles bool
+	}{
+		{"OTel", nil, true},
+		{"ECS", []Option{WithProfile(ECS)}, true},
+		{"Datadog", []Option{WithProfile(Datadog)}, true},
+		{"GCP", []Option{WithProfile(GCP(`odd"project\`))}, true},
+		{"GoZero", []Option{WithProfile(GoZero)}, true},
+		{"every profile and a service", []Option{every, WithService("questionnaire")}, true},
+		{"service needing escapes", []Option{WithService("q\"u\\e\x01")}, true},
+		{"long service", []Option{every, WithService(strings.Repeat("s", 4096))}, true},
+		{"service that looks like flags", []Option{WithService("01")}, false},
+		{"service that looks like a span id", []Option{WithService("abcdef0123456789")}, false},
+	}
+	rng := rand.New(rand.NewSource(1))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(tt.opts...)
+			tmpl := b.JSONTemplate()
+			if (tmpl != nil) != tt.compiles {
+				t.Fatalf("template compiled = %v, want %v", tmpl != nil, tt.compiles)
+			}
+			if tmpl == nil {
+				return
+			}
+			if tmpl.Key() != b.SpanFields(templateProbe).Fields[0].Key {
+				t.Errorf("Key %q, want the first field's key", tmpl.Key())
+			}
+			for i := 0; i < 500; i++ {
+				var cfg trace.SpanContextConfig
+				rng.Read(cfg.TraceID[:])
+				rng.Read(cfg.SpanID[:])
+				cfg.TraceFlags = trace.TraceFlags(rng.Intn(256))
+				sc := trace.NewSpanContext(cfg)
+				if !sc.IsValid() {
+					continue
+				}
+				full := tmpl.Append([]byte("{"), sc)
+				if len(full)-1 > tmpl.Max() {
+					t.Fatalf("rendered %d bytes, Max says %d", len(full)-1, tmpl.Max())
+				}
+				got := map[string]any{}
+				if err := json.Unmarshal(append(full, '}'), &got); err != nil {
+					t.Fatalf("rendered %s: %v", full, err)
+				}
+				keyed := tmpl.AppendValue(append(appendJSONString([]byte("{"), tmpl.Key()), ':'), sc)
+				if string(keyed) != string(full) {
+					t.Fatalf("AppendValue after the key gives %s, Append %s", keyed, full)
+				}
+				want := map[string]any{}
+				for _, f := range b.SpanFields(sc).Fields {
+					if f.Kind == BoolKind {
+						want[f.Key] = f.Bool
+					} else {
+						want[f.Key] = f.String
+					}
+				}
+				if len(got) != len(want) {
+					t.Fatalf("rendered %v, SpanFields %v", got, want)
+				}
+				for k, v := range want {
+					if got[k] != v {
+						t.Fatalf("rendered %v, SpanFields %v", got, want)
+					}
+				}
+			}
+		})
+	}
+}
