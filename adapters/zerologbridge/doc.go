@@ -28,16 +28,14 @@
 //
 // # Cost
 //
-// A span's fields are rendered as ready JSON, from a template compiled by
-// NewHook from logbridge's own output, and copied into the event with a
-// single Event.RawJSON: no per-byte escaping. A span's first line renders
-// on the stack; its second keeps the rendering, in one allocation without
-// pointers, which every later line of the span copies. So a span that
-// writes one line allocates nothing, and one that writes many allocates
-// once. zerolog copies the bytes into the event's buffer, and a kept
-// rendering is never written again, so a writer that buffers
-// (ConsoleWriter, a diode writer) sees stable bytes. The
-// duplicate check reads the bytes already encoded, and only when two hooks
+// A span's fields are rendered as ready JSON from logbridge's template
+// (logbridge.JSONTemplate, compiled from and checked against logbridge's
+// own output) straight into the event's buffer, as Event.RawJSON would
+// append them (and through RawJSON, from the stack, if a zerolog release
+// hides that buffer): no per-byte escaping, and no allocation on any line,
+// a span's first included. The bytes live in the event's buffer only, so a
+// writer that buffers (ConsoleWriter, a diode writer) sees stable bytes.
+// The duplicate check reads the bytes already encoded, and only when two hooks
 // of this package run on one event. With zerolog's binary_log build tag
 // (CBOR) the fields are written one by one with Event.Str and Event.Bool,
 // and the duplicate check finds nothing.

@@ -3,7 +3,6 @@ package zerologbridge
 import (
 	"bytes"
 	"context"
-	"sync/atomic"
 
 	"github.com/rs/zerolog"
 
@@ -24,10 +23,6 @@ type Hook struct {
 	// tmpl renders the fields straight from the span context; nil when
 	// zerolog does not encode JSON or the fields cannot be rendered so.
 	tmpl *logbridge.JSONTemplate
-	// fragments are kept renderings (see fragment.go); seen notes the span
-	// whose first line each slot rendered last.
-	fragments [fragmentSlots]atomic.Pointer[byte]
-	seen      [fragmentSlots]atomic.Uint64
 }
 
 var _ zerolog.Hook = (*Hook)(nil)
@@ -58,10 +53,20 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 	if sc, ok := logbridge.FromContext(ctx); ok && (!sharesEvent(e) || !hasKey(encoded(e), h.firstKey)) {
 		if h.tmpl == nil {
 			h.fields(e, h.b.SpanFields(sc))
-		} else if raw := h.cached(sc); raw != nil {
-			e.RawJSON(h.tmpl.Key(), raw)
+		} else if buf := eventBuf(e); buf != nil && len(*buf) > 0 {
+			// Straight into the line: zerolog's buffer holds the fields
+			// so far, from its opening brace.
+			b := *buf
+			if b[len(b)-1] != '{' {
+				b = append(b, ',')
+			}
+			*buf = h.tmpl.Append(b, sc)
+		} else if h.tmpl.Max() <= smallRendered {
+			// Rendered on the stack (see render.go).
+			var buf [smallRendered]byte
+			e.RawJSON(h.tmpl.Key(), h.tmpl.AppendValue(buf[:0], sc))
 		} else {
-			h.render(e, sc)
+			h.renderLarge(e, sc)
 		}
 	}
 	if h.b.HasBaggage() {

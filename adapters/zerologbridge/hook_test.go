@@ -456,7 +456,7 @@ func TestInternalsFound(t *testing.T) {
 }
 
 // TestFieldByFieldSameLine checks the path taken when zerolog encodes CBOR
-// (no ready JSON fragments) gives the same line as the fragment path.
+// (no ready JSON) gives the same line as the rendered path.
 func TestFieldByFieldSameLine(t *testing.T) {
 	ctx := withBaggage(t, spanCtx(context.Background(), testSpanID, 0), "trial_id", "T-17")
 	tests := []struct {
@@ -476,11 +476,54 @@ func TestFieldByFieldSameLine(t *testing.T) {
 				l.Info().Ctx(ctx).Msg("m")
 				return buf.String()
 			}
-			fragments := line()
+			rendered := line()
 			jsonEncoding = false
 			defer func() { jsonEncoding = true }()
-			if byField := line(); byField != fragments {
-				t.Errorf("field by field:\n%s\nfragment:\n%s", byField, fragments)
+			if byField := line(); byField != rendered {
+				t.Errorf("field by field:\n%s\nrendered:\n%s", byField, rendered)
+			}
+		})
+	}
+}
+
+// TestWithoutEventBuffer checks the path taken when zerolog's event buffer
+// cannot be found (Event.RawJSON from a stack rendering) writes the same
+// lines as the direct append.
+func TestWithoutEventBuffer(t *testing.T) {
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	every := logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("p"), logbridge.GoZero)
+	cases := []struct {
+		name string
+		opts []logbridge.Option
+		log  func(l zerolog.Logger)
+	}{
+		{"no fields", nil, func(l zerolog.Logger) { l.Info().Ctx(ctx).Msg("m") }},
+		{"fields before", nil, func(l zerolog.Logger) { l.Info().Str("a", "b").Ctx(ctx).Int("n", 1).Msg("m") }},
+		{"logger context fields", nil, func(l zerolog.Logger) {
+			sub := l.With().Str("app", "epro").Logger()
+			sub.Info().Ctx(ctx).Msg("m")
+		}},
+		{"every profile and a long service", []logbridge.Option{every, logbridge.WithService(strings.Repeat("svc", 100))}, func(l zerolog.Logger) {
+			l.Warn().Ctx(ctx).Msg("m")
+		}},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			line := func() string {
+				var buf bytes.Buffer
+				tt.log(zerolog.New(&buf).Hook(NewHook(tt.opts...)))
+				return buf.String()
+			}
+			direct := line()
+			saved := eventBufOffset
+			eventBufOffset = noOffset
+			defer func() { eventBufOffset = saved }()
+			if viaRaw := line(); viaRaw != direct {
+				t.Errorf("through RawJSON:\n%s\nstraight into the buffer:\n%s", viaRaw, direct)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(direct), &m); err != nil {
+				t.Errorf("line %s: %v", direct, err)
 			}
 		})
 	}

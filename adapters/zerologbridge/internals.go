@@ -45,6 +45,17 @@ func encoded(e *zerolog.Event) []byte {
 	return *(*[]byte)(unsafe.Add(unsafe.Pointer(e), eventBufOffset))
 }
 
+// eventBuf returns a pointer to the buffer e encodes into, or nil when
+// unknown. A hook that appends a complete member to it (after a comma when
+// the line holds one already) does what Event.RawJSON does, without the
+// key's escaping and a copy.
+func eventBuf(e *zerolog.Event) *[]byte {
+	if eventBufOffset == noOffset {
+		return nil
+	}
+	return (*[]byte)(unsafe.Add(unsafe.Pointer(e), eventBufOffset))
+}
+
 // sharesEvent reports whether more than one Hook of this package runs on e
 // (installed twice, or two hooks), or whether that cannot be known.
 func sharesEvent(e *zerolog.Event) bool {

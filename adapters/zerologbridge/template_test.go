@@ -72,10 +72,10 @@ func TestTemplateChoice(t *testing.T) {
 	}
 }
 
-// TestFragmentSlotShared logs alternately two spans that share a cache slot
-// (and a third with the same ids but other flags): each line must carry its
-// own span.
-func TestFragmentSlotShared(t *testing.T) {
+// TestAlternatingSpans logs alternately two spans whose low id bits match
+// (they shared a slot of the hook's old rendering cache) and a third with
+// the same ids but other flags: each line must carry its own span.
+func TestAlternatingSpans(t *testing.T) {
 	a := trace.SpanID{0x01, 0x00, 0, 0, 0, 0, 0, 0x0a}
 	b := trace.SpanID{0x01, 0x04, 0, 0, 0, 0, 0, 0x0b} // 1024 apart in the low bits
 	var buf bytes.Buffer
