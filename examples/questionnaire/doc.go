@@ -2,7 +2,7 @@
 // it serves questionnaire definitions and checks a patient's answers
 // against them. It shows Traceline on net/http, otelhttp and log/slog:
 //
-//	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(file, &slog.HandlerOptions{AddSource: true}))).
+//	logger := slog.New(slogbridge.NewJSONHandler(file, &slog.HandlerOptions{AddSource: true})).
 //		With("service.name", "questionnaire")
 //	mux.Handle("GET /questionnaires/{id}", otelhttp.NewHandler(handler, "GET /questionnaires/{id}"))
 //	...

@@ -31,11 +31,13 @@ func Run(ctx context.Context, c Config) error {
 	}
 	defer closeLog()
 
-	// The set-up a real service copies: slog's JSON handler wrapped by
-	// slogbridge, so every *Context call carries the span's ids. The
+	// The set-up a real service copies: slog's JSON handler with
+	// slogbridge's trace fields (NewJSONHandler: the same lines as
+	// NewHandler wrapping slog.NewJSONHandler, cheaper), so every *Context
+	// call carries the span's ids. The
 	// service's name goes on every line, traced or not (logbridge's
 	// WithService names only traced lines; coverage needs the others too).
-	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(out, &slog.HandlerOptions{AddSource: true}))).
+	logger := slog.New(slogbridge.NewJSONHandler(out, &slog.HandlerOptions{AddSource: true})).
 		With("service.name", "questionnaire")
 
 	shutdown, err := telemetry.Start(ctx, "questionnaire", c.OTLPEndpoint)

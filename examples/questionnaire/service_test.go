@@ -21,7 +21,7 @@ func TestRoutes(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
 	var logs bytes.Buffer
-	mux := newMux(slog.New(slogbridge.NewHandler(slog.NewJSONHandler(&logs, nil))))
+	mux := newMux(slog.New(slogbridge.NewJSONHandler(&logs, nil)))
 
 	tests := []struct {
 		name, method, path, body string
