@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -22,14 +24,16 @@ import (
 //
 //	logger := slog.New(slogbridge.NewJSONHandler(os.Stdout, nil))
 //
-// The shortcut writes one line at a time: a Handle that finds another one
-// formatting through the same handler (or one derived from it with With or
-// WithGroup), or a record that carries a context among its attributes,
-// takes the ordinary path of NewHandler instead, with the same result; so
-// does every record when opts has a ReplaceAttr (it then sees the trace
-// fields, as it sees every attribute), when bopts configure baggage, or when
-// a key or the service name needs escaping in JSON. w is written by one
-// line at a time either way, in one Write per line.
+// The shortcut formats each line under one of a few locks, as many as
+// GOMAXPROCS (at most 8): a Handle that finds them all taken by lines
+// being formatted through the same handler (or handlers derived from it
+// with With or WithGroup), or a record that carries a context among its
+// attributes, takes the ordinary path of NewHandler instead, with the same
+// result, rather than wait. So does every record when opts has a
+// ReplaceAttr (it then sees the trace fields, as it sees every attribute),
+// when bopts configure baggage, or when a key or the service name needs
+// escaping in JSON. w is written by one line at a time either way, in one
+// Write per line.
 func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.Option) slog.Handler {
 	b := logbridge.New(bopts...)
 	out := &lockedWriter{w: w}
@@ -38,25 +42,59 @@ func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.O
 	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() || (opts != nil && opts.ReplaceAttr != nil) {
 		return slow
 	}
-	sp := &splicer{out: out, tmpl: tmpl}
-	return &spliceHandler{b: b, sp: sp, fast: slog.NewJSONHandler(sp, opts), slow: slow}
+	n := min(runtime.GOMAXPROCS(0), maxSplicers)
+	h := &spliceHandler{b: b, sps: make([]*splicer, n), fast: make([]atomic.Pointer[handlerBox], n), slow: slow}
+	for i := range h.sps {
+		sp := &splicer{out: out, tmpl: tmpl}
+		h.sps[i] = sp
+		h.fast[i].Store(&handlerBox{slog.NewJSONHandler(sp, opts)})
+	}
+	return h
 }
 
-// spliceHandler is NewJSONHandler's handler. fast and slow carry the same
-// attributes and groups; fast writes through sp, slow straight to sp.out.
+// maxSplicers caps the number of lines a NewJSONHandler formats at once.
+const maxSplicers = 8
+
+// spliceHandler is NewJSONHandler's handler. Each of its splicers has a
+// JSONHandler of its own writing into it, and every handler derived with
+// With or WithGroup derives from each of those (on first use) what slow
+// derives from its own: the same attributes and groups either way.
 type spliceHandler struct {
 	b *logbridge.Bridge
 	// ctx is a context given as an attribute to With; it supplies the
 	// trace when a record's own context has none.
-	ctx  context.Context
-	sp   *splicer
-	fast slog.Handler // slog's JSONHandler, writing into sp
-	slow slog.Handler // *Handler over slog's JSONHandler, writing to sp.out
+	ctx context.Context
+	// sps are shared by every handler derived from the same NewJSONHandler.
+	sps []*splicer
+	// fast[i] is slog's JSONHandler writing into sps[i], with this
+	// handler's attributes and groups; nil until first used, when it is
+	// derived from parent's by op.
+	fast   []atomic.Pointer[handlerBox]
+	parent *spliceHandler
+	op     func(slog.Handler) slog.Handler
+	slow   slog.Handler // *Handler over slog's JSONHandler, writing to sps[*].out
+}
+
+type handlerBox struct{ h slog.Handler }
+
+// fastFor returns the fast handler of splicer i, deriving it on first use.
+func (h *spliceHandler) fastFor(i int) slog.Handler {
+	if b := h.fast[i].Load(); b != nil {
+		return b.h
+	}
+	f := h.parent.fastFor(i)
+	if h.op != nil {
+		f = h.op(f)
+	}
+	if !h.fast[i].CompareAndSwap(nil, &handlerBox{f}) {
+		return h.fast[i].Load().h
+	}
+	return f
 }
 
 // Enabled reports whether records at level are written.
 func (h *spliceHandler) Enabled(ctx context.Context, level slog.Level) bool {
-	return h.fast.Enabled(ctx, level)
+	return h.slow.Enabled(ctx, level)
 }
 
 // Handle writes r with the trace fields of ctx (or of the context given to
@@ -77,18 +115,21 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !ok && h.ctx != nil {
 		sc, ok = logbridge.FromContext(h.ctx)
 	}
-	// A line without a span takes the lock too: the splicer must not give
+	// A line without a span takes a splicer too: a splicer must not give
 	// it the fields of another goroutine's line.
-	if !h.sp.mu.TryLock() {
-		// Another line is being formatted through sp, maybe by this
-		// goroutine (a LogValue that logs): do not wait for it.
-		return h.slow.Handle(ctx, r)
+	for i, sp := range h.sps {
+		if !sp.mu.TryLock() {
+			continue
+		}
+		sp.sc, sp.has = sc, ok
+		err := h.fastFor(i).Handle(ctx, r)
+		sp.has = false
+		sp.mu.Unlock()
+		return err
 	}
-	h.sp.sc, h.sp.has = sc, ok
-	err := h.fast.Handle(ctx, r)
-	h.sp.has = false
-	h.sp.mu.Unlock()
-	return err
+	// Every splicer is formatting a line, maybe one of this goroutine's (a
+	// LogValue that logs): do not wait for one.
+	return h.slow.Handle(ctx, r)
 }
 
 // WithAttrs returns a handler whose records carry attrs. A context among
@@ -98,7 +139,7 @@ func (h *spliceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if len(attrs) == 0 {
 		return h
 	}
-	h2 := *h
+	h2 := h.derive()
 	kept := make([]slog.Attr, 0, len(attrs))
 	for _, a := range attrs {
 		if c := spanContext(a.Value); c != nil {
@@ -110,9 +151,9 @@ func (h *spliceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	}
 	h2.slow = h.slow.WithAttrs(attrs) // keeps its own account of the context
 	if len(kept) > 0 {
-		h2.fast = h.fast.WithAttrs(kept)
+		h2.op = func(f slog.Handler) slog.Handler { return f.WithAttrs(kept) }
 	}
-	return &h2
+	return h2
 }
 
 // WithGroup returns a handler that nests later attributes under name; the
@@ -121,10 +162,15 @@ func (h *spliceHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	h2 := *h
-	h2.fast = h.fast.WithGroup(name)
+	h2 := h.derive()
 	h2.slow = h.slow.WithGroup(name)
-	return &h2
+	h2.op = func(f slog.Handler) slog.Handler { return f.WithGroup(name) }
+	return h2
+}
+
+// derive returns a child of h with no attributes or groups of its own yet.
+func (h *spliceHandler) derive() *spliceHandler {
+	return &spliceHandler{b: h.b, ctx: h.ctx, sps: h.sps, fast: make([]atomic.Pointer[handlerBox], len(h.sps)), parent: h, slow: h.slow}
 }
 
 // splicer is the writer of the fast JSONHandler. The JSONHandler writes

@@ -65,29 +65,47 @@ func TestJSONHandlerMatchesHandler(t *testing.T) {
 		{"empty group name", nil, []handlerOps{group("")}, sampled, []any{"n", 1}, true},
 		{"escapes in the message and attributes", nil, nil, sampled, []any{"text", "a \"quoted\"\n<b>&\x00 é \xff"}, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var want, got bytes.Buffer
-			wh := NewHandler(slog.NewJSONHandler(&want, nil), tt.opts...)
-			gh := NewJSONHandler(&got, nil, tt.opts...)
-			if _, fast := gh.(*spliceHandler); fast != tt.fast {
-				t.Fatalf("spliced path %v, want %v", fast, tt.fast)
-			}
-			for _, op := range tt.ops {
-				wh, gh = op(wh), op(gh)
-			}
-			for _, h := range []slog.Handler{wh, gh} {
-				r := slog.NewRecord(time.Time{}, slog.LevelWarn, "form \"stored\"", 0) // zero time: not written
-				r.Add(tt.attrs...)
-				if err := h.Handle(tt.ctx, r); err != nil {
-					t.Fatal(err)
+	// busy is how many of the handler's splicers are held by other lines:
+	// none (the first splicer writes), the first (another one, deriving
+	// its handler on first use), or all (NewHandler's path).
+	for _, busy := range []string{"none", "first", "all"} {
+		for _, tt := range tests {
+			t.Run(busy+"/"+tt.name, func(t *testing.T) {
+				var want, got bytes.Buffer
+				wh := NewHandler(slog.NewJSONHandler(&want, nil), tt.opts...)
+				gh := NewJSONHandler(&got, nil, tt.opts...)
+				root, fast := gh.(*spliceHandler)
+				if fast != tt.fast {
+					t.Fatalf("spliced path %v, want %v", fast, tt.fast)
 				}
-			}
-			if got.String() != want.String() {
-				t.Errorf("NewJSONHandler wrote\n%s\nNewHandler over JSONHandler wrote\n%s", got.String(), want.String())
-			}
-			lines(t, &got) // valid JSON
-		})
+				for _, op := range tt.ops {
+					wh, gh = op(wh), op(gh)
+				}
+				var held []*splicer
+				if fast && busy == "first" {
+					held = root.sps[:1]
+				} else if fast && busy == "all" {
+					held = root.sps
+				}
+				for _, sp := range held {
+					sp.mu.Lock()
+				}
+				for _, h := range []slog.Handler{wh, gh} {
+					r := slog.NewRecord(time.Time{}, slog.LevelWarn, "form \"stored\"", 0) // zero time: not written
+					r.Add(tt.attrs...)
+					if err := h.Handle(tt.ctx, r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, sp := range held {
+					sp.mu.Unlock()
+				}
+				if got.String() != want.String() {
+					t.Errorf("NewJSONHandler wrote\n%s\nNewHandler over JSONHandler wrote\n%s", got.String(), want.String())
+				}
+				lines(t, &got) // valid JSON
+			})
+		}
 	}
 }
 
@@ -208,6 +226,52 @@ func TestJSONHandlerReentrant(t *testing.T) {
 	}
 }
 
+// nestingValuer logs through a logger, depth levels deep, while its own
+// line is being written: deeper than the handler has splicers.
+type nestingValuer struct {
+	l     *slog.Logger
+	depth int
+}
+
+func (v nestingValuer) LogValue() slog.Value {
+	if v.depth > 0 {
+		sid := trace.SpanID{byte(v.depth), 1}
+		v.l.InfoContext(spanCtx(context.Background(), sid, trace.FlagsSampled), "nested", "depth", v.depth-1, "v", nestingValuer{v.l, v.depth - 1})
+	}
+	return slog.IntValue(v.depth)
+}
+
+// TestJSONHandlerNestedBeyondSplicers: lines that log from LogValue, more
+// deeply nested than there are splicers, all get written with their own
+// fields.
+func TestJSONHandlerNestedBeyondSplicers(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(NewJSONHandler(&buf, nil))
+	const depth = 2*maxSplicers + 1
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sid := trace.SpanID{byte(depth + 1), 1}
+		l.InfoContext(spanCtx(context.Background(), sid, trace.FlagsSampled), "top", "depth", depth, "v", nestingValuer{l, depth})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("deadlock")
+	}
+	ls := lines(t, &buf)
+	if len(ls) != depth+1 {
+		t.Fatalf("%d lines, want %d", len(ls), depth+1)
+	}
+	for _, m := range ls {
+		d := int(m["depth"].(float64))
+		want := trace.SpanID{byte(d + 1), 1}.String()
+		if m["span_id"] != want || m["trace_id"] != tid {
+			t.Errorf("line at depth %d carries %v %v, want span %s", d, m["trace_id"], m["span_id"], want)
+		}
+	}
+}
+
 // TestJSONHandlerReplaceAttr: with a ReplaceAttr the trace fields go
 // through it like every attribute.
 func TestJSONHandlerReplaceAttr(t *testing.T) {
@@ -270,8 +334,10 @@ func TestJSONHandlerLongLine(t *testing.T) {
 		if err := h.Handle(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if cap(h.sp.buf) > maxKeptLine {
-			t.Errorf("after a %d-byte message the splicer keeps %d bytes", len(msg), cap(h.sp.buf))
+		for _, sp := range h.sps {
+			if cap(sp.buf) > maxKeptLine {
+				t.Errorf("after a %d-byte message a splicer keeps %d bytes", len(msg), cap(sp.buf))
+			}
 		}
 	}
 	ls := lines(t, &buf)
