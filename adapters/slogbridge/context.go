@@ -71,3 +71,20 @@ func withoutContext(a slog.Attr) (slog.Attr, bool) {
 	}
 	return a, true
 }
+
+// splitContexts returns attrs without the contexts they hold (see
+// withoutContext), and the last of those contexts that carries a valid
+// span, or nil: what With("ctx", ctx) gives a handler.
+func splitContexts(attrs []slog.Attr) ([]slog.Attr, context.Context) {
+	var ctx context.Context
+	kept := make([]slog.Attr, 0, len(attrs))
+	for _, a := range attrs {
+		if c := spanContext(a.Value); c != nil {
+			ctx = c
+		}
+		if a, keep := withoutContext(a); keep {
+			kept = append(kept, a)
+		}
+	}
+	return kept, ctx
+}

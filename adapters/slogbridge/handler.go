@@ -171,14 +171,9 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		return h
 	}
 	h2 := *h
-	kept := make([]slog.Attr, 0, len(attrs))
-	for _, a := range attrs {
-		if c := spanContext(a.Value); c != nil {
-			h2.ctx = c
-		}
-		if a, keep := withoutContext(a); keep {
-			kept = append(kept, a)
-		}
+	kept, c := splitContexts(attrs)
+	if c != nil {
+		h2.ctx = c
 	}
 	if len(h.groups) == 0 {
 		if len(kept) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -386,39 +387,62 @@ func TestPanickingValuesElsewhere(t *testing.T) {
 	}
 }
 
+// TestConcurrent logs from many goroutines through one handler and handlers
+// derived from it, each goroutine under its own span, every third line
+// without one: each line must carry its own goroutine's fields, or none.
 func TestConcurrent(t *testing.T) {
-	var buf lockedBuffer
-	base := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil), logbridge.WithService("svc"))).With("app", "epro")
-	const goroutines, perSpan = 8, 50
-	var wg sync.WaitGroup
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			s := trace.SpanID{0xab, byte(g + 1), 3, 4, 5, 6, 7, 8}
-			ctx := spanCtx(context.Background(), s, trace.FlagsSampled)
-			l := base
-			if g%2 == 1 {
-				l = base.WithGroup("req").With("g", g)
+	for _, tt := range []struct {
+		name string
+		new  func(w io.Writer, opts ...logbridge.Option) slog.Handler
+	}{
+		{"NewHandler", func(w io.Writer, opts ...logbridge.Option) slog.Handler {
+			return NewHandler(slog.NewJSONHandler(w, nil), opts...)
+		}},
+		{"NewJSONHandler", func(w io.Writer, opts ...logbridge.Option) slog.Handler { return NewJSONHandler(w, nil, opts...) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf lockedBuffer
+			base := slog.New(tt.new(&buf, logbridge.WithService("svc"))).With("app", "epro")
+			const goroutines, perG = 8, 150
+			var wg sync.WaitGroup
+			for g := 0; g < goroutines; g++ {
+				wg.Add(1)
+				go func(g int) {
+					defer wg.Done()
+					s := trace.SpanID{0xab, byte(g + 1), 3, 4, 5, 6, 7, 8}
+					traced := spanCtx(context.Background(), s, trace.FlagsSampled)
+					l := base
+					if g%2 == 1 {
+						l = base.WithGroup("req").With("g", g)
+					}
+					for i := 0; i < perG; i++ {
+						if i%3 == 0 {
+							l.InfoContext(context.Background(), "m", "want_span", "", "i", i)
+						} else {
+							l.InfoContext(traced, "m", "want_span", s.String(), "i", i)
+						}
+					}
+				}(g)
 			}
-			for i := 0; i < perSpan; i++ {
-				l.InfoContext(ctx, "m", "span", s.String(), "i", i)
+			wg.Wait()
+			ls := lines(t, &buf.buf)
+			if len(ls) != goroutines*perG {
+				t.Fatalf("got %d lines, want %d", len(ls), goroutines*perG)
 			}
-		}(g)
-	}
-	wg.Wait()
-	ls := lines(t, &buf.buf)
-	if len(ls) != goroutines*perSpan {
-		t.Fatalf("got %d lines, want %d", len(ls), goroutines*perSpan)
-	}
-	for _, l := range ls {
-		span := l["span"]
-		if req, ok := l["req"].(map[string]any); ok {
-			span = req["span"]
-		}
-		if l["span_id"] != span || l["trace_id"] != tid || l["service.name"] != "svc" {
-			t.Fatalf("line mixes spans: %v", l)
-		}
+			for _, l := range ls {
+				span := l["want_span"]
+				if req, ok := l["req"].(map[string]any); ok {
+					span = req["want_span"]
+				}
+				want := map[string]any{}
+				if span != "" {
+					want = map[string]any{"trace_id": tid, "span_id": span, "trace_flags": "01", "service.name": "svc"}
+				}
+				if got := traceFields(l); !equalFields(got, want) {
+					t.Fatalf("line mixes spans: %v", l)
+				}
+			}
+		})
 	}
 }
 

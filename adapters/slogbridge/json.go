@@ -140,14 +140,9 @@ func (h *spliceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		return h
 	}
 	h2 := h.derive()
-	kept := make([]slog.Attr, 0, len(attrs))
-	for _, a := range attrs {
-		if c := spanContext(a.Value); c != nil {
-			h2.ctx = c
-		}
-		if a, keep := withoutContext(a); keep {
-			kept = append(kept, a)
-		}
+	kept, c := splitContexts(attrs)
+	if c != nil {
+		h2.ctx = c
 	}
 	h2.slow = h.slow.WithAttrs(attrs) // keeps its own account of the context
 	if len(kept) > 0 {

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"testing/slogtest"
 	"time"
@@ -116,68 +114,6 @@ func TestJSONHandlerSlogtest(t *testing.T) {
 	if err := slogtest.TestHandler(h, results); err != nil {
 		t.Error(err)
 	}
-}
-
-// TestJSONHandlerConcurrent logs from many goroutines through one handler
-// and handlers derived from it, each goroutine under its own span or none:
-// every line must carry its own goroutine's ids, whichever path it took.
-func TestJSONHandlerConcurrent(t *testing.T) {
-	var buf safeBuffer
-	root := slog.New(NewJSONHandler(&buf, nil))
-	const goroutines, perG = 8, 300
-	var wg sync.WaitGroup
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			l := root
-			if g%2 == 1 {
-				l = root.WithGroup("req").With("g", g)
-			}
-			for i := 0; i < perG; i++ {
-				ctx := context.Background()
-				if i%3 != 0 {
-					ctx = spanCtx(ctx, trace.SpanID{byte(g + 1), byte(i), byte(i >> 8), 1}, trace.FlagsSampled)
-				}
-				l.InfoContext(ctx, "m", "who", fmt.Sprintf("%d/%d", g, i))
-			}
-		}(g)
-	}
-	wg.Wait()
-	ls := lines(t, &buf.Buffer)
-	if len(ls) != goroutines*perG {
-		t.Fatalf("%d lines, want %d", len(ls), goroutines*perG)
-	}
-	for _, m := range ls {
-		who, _ := m["who"].(string)
-		if who == "" {
-			if req, ok := m["req"].(map[string]any); ok {
-				who, _ = req["who"].(string)
-			}
-		}
-		var g, i int
-		if _, err := fmt.Sscanf(who, "%d/%d", &g, &i); err != nil {
-			t.Fatalf("line without its writer: %v", m)
-		}
-		want := map[string]any{}
-		if i%3 != 0 {
-			want = map[string]any{"trace_id": tid, "span_id": trace.SpanID{byte(g + 1), byte(i), byte(i >> 8), 1}.String(), "trace_flags": "01"}
-		}
-		if got := traceFields(m); !equalFields(got, want) {
-			t.Fatalf("goroutine %d line %d carries %v, want %v", g, i, got, want)
-		}
-	}
-}
-
-type safeBuffer struct {
-	mu sync.Mutex
-	bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
 }
 
 // loggingValuer logs through a logger while its own line is being written.
