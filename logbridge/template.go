@@ -25,7 +25,8 @@ type JSONTemplate struct {
 	// prefix ("key":) at the start of the rendering.
 	key    string
 	keyLen int
-	max    int // the longest rendering
+	keys   []string // every member's key, in order
+	max    int      // the longest rendering
 	// skel is the whole rendering with room for the values, when every
 	// value has a fixed width (hex ids and flags: every profile but
 	// Datadog's and GCP's sampled flag); holes say where each value goes.
@@ -68,6 +69,10 @@ func (b *Bridge) JSONTemplate() *JSONTemplate { return b.tmpl }
 
 // Key returns the key of the first member the template writes.
 func (t *JSONTemplate) Key() string { return t.key }
+
+// Keys returns the keys of the members the template writes, in order. The
+// slice is shared: do not modify it.
+func (t *JSONTemplate) Keys() []string { return t.keys }
 
 // Max returns the length of the longest rendering.
 func (t *JSONTemplate) Max() int { return t.max }
@@ -154,6 +159,7 @@ func compileTemplate(b *Bridge) *JSONTemplate {
 	t := &JSONTemplate{key: fs.Fields[0].Key}
 	var text []byte // literal JSON pending before the next value
 	for i, f := range fs.Fields {
+		t.keys = append(t.keys, f.Key)
 		if i > 0 {
 			text = append(text, ',')
 		}

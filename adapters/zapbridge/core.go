@@ -5,11 +5,14 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
-	"github.com/traceline/traceline/logbridge"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/traceline/traceline/logbridge"
 )
 
 var (
@@ -23,6 +26,9 @@ var (
 type core struct {
 	next   zapcore.Core
 	direct bool // next is a core made by zapcore.NewCore; see Check
+	// render: next is such a core with NewJSONEncoder's encoder, and the
+	// Bridge's fields can be rendered from a span context (see rendered).
+	render bool
 	b      *logbridge.Bridge
 
 	bound   bool                  // With was given a context
@@ -43,7 +49,15 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) zapcore.Core {
 	if next == nil {
 		next = zapcore.NewNopCore()
 	}
-	return &core{next: next, direct: isIOCore(next), b: logbridge.New(opts...)}
+	c := &core{next: next, b: logbridge.New(opts...)}
+	c.setNext(next)
+	return c
+}
+
+// setNext makes next the wrapped core and notes what it is.
+func (c *core) setNext(next zapcore.Core) {
+	c.next, c.direct = next, isIOCore(next)
+	c.render = c.direct && rendersFor(next, c.b)
 }
 
 // ioCoreType is the type of the cores zapcore.NewCore returns. Their Check
@@ -74,13 +88,11 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	clone := *c
 	ctx, n := scan(fields)
 	if n == 0 {
-		clone.next = c.next.With(fields)
-		clone.direct = isIOCore(clone.next)
+		clone.setNext(c.next.With(fields))
 		return &clone
 	}
 	kept := clone.bindContext(ctx, fields, n)
-	clone.next = c.next.With(kept)
-	clone.direct = isIOCore(clone.next)
+	clone.setNext(c.next.With(kept))
 	return &clone
 }
 
@@ -101,8 +113,7 @@ func (c *core) withNested(fields []zapcore.Field) zapcore.Core {
 		kept = nil
 	}
 	if len(kept) > 0 {
-		clone.next = c.next.With(kept)
-		clone.direct = isIOCore(clone.next)
+		clone.setNext(c.next.With(kept))
 	}
 	return &clone
 }
@@ -211,6 +222,7 @@ type checkedWrite struct {
 	err    error
 	fields []zapcore.Field
 	bag    []logbridge.Field // baggage of memo.ctx
+	rs     renderedSpan      // the span of the line, when the core renders
 
 	// memo is the last context this scratch space looked up, for which
 	// bridge. Successive lines of a request tend to get the same pooled
@@ -221,6 +233,15 @@ type checkedWrite struct {
 		ctx context.Context
 		sf  *logbridge.SpanFields
 		ok  bool
+	}
+	// scMemo is the same for the span context alone (rendering cores),
+	// kept as plain ids: storing them costs no write barrier.
+	scMemo struct {
+		ctx   context.Context
+		tid   trace.TraceID
+		sid   trace.SpanID
+		flags trace.TraceFlags
+		ok    bool
 	}
 }
 
@@ -253,6 +274,11 @@ func (w *checkedWrite) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 // the keys the bridge writes on this line. The caller's slice is never
 // modified.
 func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Context) []zapcore.Field {
+	if ctx != nil && c.render {
+		if sc, ok := w.spanContext(ctx); ok {
+			return w.rewriteRendered(c, fields, sc)
+		}
+	}
 	span, bag := c.span, c.baggage
 	callBag := false
 	if ctx != nil {
@@ -284,6 +310,54 @@ func (w *checkedWrite) rewrite(c *core, fields []zapcore.Field, ctx context.Cont
 	}
 	w.fields = out
 	return out
+}
+
+// rewriteRendered is rewrite for a core whose encoder renders the span's
+// fields itself (c.render) and a line whose context has a valid span: the
+// first field carries the span context, in w, to NewJSONEncoder's encoder,
+// and no span is encoded ahead.
+func (w *checkedWrite) rewriteRendered(c *core, fields []zapcore.Field, sc trace.SpanContext) []zapcore.Field {
+	w.rs = renderedSpan{sc: sc, b: c.b}
+	out := append(w.fields[:0], zapcore.Field{Type: zapcore.InlineMarshalerType, Interface: &w.rs})
+	if len(c.nested) > 0 {
+		out = append(out, c.nested...)
+	}
+	keys := c.b.JSONTemplate().Keys()
+	for i := range fields {
+		f := &fields[i]
+		if _, isCtx := contextOf(f); isCtx || slices.Contains(keys, f.Key) {
+			continue
+		}
+		out = append(out, *f)
+	}
+	w.fields = out
+	return out
+}
+
+// spanContext is spanContextOf through w's memo (see lookup).
+func (w *checkedWrite) spanContext(ctx context.Context) (trace.SpanContext, bool) {
+	m := &w.scMemo
+	if m.ctx == ctx {
+		return trace.NewSpanContext(trace.SpanContextConfig{TraceID: m.tid, SpanID: m.sid, TraceFlags: m.flags}), m.ok
+	}
+	sc, ok := spanContextOf(ctx)
+	if reflect.TypeOf(ctx).Kind() == reflect.Pointer {
+		m.ctx, m.tid, m.sid, m.flags, m.ok = ctx, sc.TraceID(), sc.SpanID(), sc.TraceFlags(), ok
+	} else {
+		m.ctx = nil
+	}
+	return sc, ok
+}
+
+// spanContextOf returns ctx's valid span context; a context whose Value
+// panics has none.
+func spanContextOf(ctx context.Context) (sc trace.SpanContext, ok bool) {
+	defer func() {
+		if recover() != nil {
+			sc, ok = trace.SpanContext{}, false
+		}
+	}()
+	return logbridge.FromContext(ctx)
 }
 
 // lookup is core.lookup through w's memo; the baggage lands in w.bag. Only

@@ -2,6 +2,8 @@ package zapbridge
 
 import (
 	"bytes"
+	"reflect"
+	"unsafe"
 
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
@@ -57,6 +59,9 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 	if len(fields) == 0 || fields[0].Type != zapcore.InlineMarshalerType {
 		return e.Encoder.EncodeEntry(ent, fields)
 	}
+	if rs, ok := fields[0].Interface.(*renderedSpan); ok {
+		return e.encodeRendered(ent, fields, rs)
+	}
 	sf, ok := fields[0].Interface.(*spanFields)
 	if !ok || !(*logbridge.SpanFields)(sf).PlainJSON() {
 		return e.Encoder.EncodeEntry(ent, fields)
@@ -101,6 +106,69 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 	buf.AppendBytes(append(j, e.end...))
 	return buf, nil
 }
+
+// encodeRendered is EncodeEntry for a line whose span the bridge core
+// handed over as a span context: zap encodes the rest, and the span's
+// fields are rendered from the Bridge's template before the closing brace.
+func (e *jsonEncoder) encodeRendered(ent zapcore.Entry, fields []zapcore.Field, rs *renderedSpan) (*buffer.Buffer, error) {
+	buf, err := e.Encoder.EncodeEntry(ent, fields[1:])
+	if err != nil {
+		return buf, err
+	}
+	b := buf.Bytes()
+	tmpl := rs.b.JSONTemplate()
+	if !bytes.HasSuffix(b, e.end) || tmpl.Max()+1+len(e.end) > renderBuf {
+		// Not the line zap writes today, or an end too long for the
+		// buffer: take the path of encoded fields. fields is the bridge
+		// core's scratch slice, which it hands to this encoder only.
+		buf.Free()
+		fields[0] = inline(rs.b.SpanFields(rs.sc))
+		return e.EncodeEntry(ent, fields)
+	}
+	body := len(b) - len(e.end)
+	buf.Reset()
+	buf.AppendBytes(b[:body]) // the same bytes, in place: trims the end
+	var tmp [renderBuf]byte
+	j := tmp[:0]
+	if body > 0 && b[body-1] != '{' {
+		j = append(j, ',')
+	}
+	j = tmpl.Append(j, rs.sc)
+	buf.AppendBytes(append(j, e.end...))
+	return buf, nil
+}
+
+// renderBuf is the stack buffer a line's span fields are rendered into.
+const renderBuf = 256
+
+// rendersFor reports whether a bridge core over next may hand lines' span
+// contexts to next's encoder (renderedSpan): next is a core made by
+// zapcore.NewCore whose encoder is NewJSONEncoder's, and b's fields render
+// from a template that fits renderBuf, with nothing else (no baggage) and
+// no escaping.
+func rendersFor(next zapcore.Core, b *logbridge.Bridge) bool {
+	t := b.JSONTemplate()
+	if ioCoreEncOffset == noOffset || t == nil || t.Max() > renderBuf-16 || !b.PlainJSON() || b.HasBaggage() {
+		return false
+	}
+	enc := *(*zapcore.Encoder)(unsafe.Add(reflect.ValueOf(next).UnsafePointer(), ioCoreEncOffset))
+	_, ours := enc.(*jsonEncoder)
+	return ours
+}
+
+// ioCoreEncOffset is the offset of the encoder in zapcore.NewCore's core,
+// found by name and type at start-up; noOffset if a zap release renames or
+// retypes it (the bridge then hands over encoded SpanFields, as to any
+// encoder).
+var ioCoreEncOffset = func() uintptr {
+	f, ok := ioCoreType.Elem().FieldByName("enc")
+	if !ok || f.Type != reflect.TypeOf((*zapcore.Encoder)(nil)).Elem() || len(f.Index) != 1 {
+		return noOffset
+	}
+	return f.Offset
+}()
+
+const noOffset = ^uintptr(0)
 
 // appendField appends f as a JSON member, after a comma unless it is the
 // first one; its key and value need no escaping (PlainJSON).

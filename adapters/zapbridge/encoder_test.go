@@ -2,8 +2,10 @@ package zapbridge
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -169,5 +171,36 @@ func TestJSONEncoderLongFragments(t *testing.T) {
 		if !strings.HasPrefix(ours, `{"level":"info","msg":"m","n":1,"trace_id":"`) {
 			t.Errorf("service of %d bytes: trace fields not spliced at the end: %s", len(service), ours)
 		}
+	}
+}
+
+// TestRendersFor pins which cores get a line's span context to render
+// (NewJSONEncoder's encoder under zapcore.NewCore, also after With) and
+// which get encoded fields.
+func TestRendersFor(t *testing.T) {
+	ours := zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
+	theirs := zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
+	long := logbridge.WithProfile(logbridge.OTel, logbridge.GCP("epro"), logbridge.Datadog)
+	tests := []struct {
+		name string
+		core zapcore.Core
+		want bool
+	}{
+		{"NewJSONEncoder", NewCore(ours), true},
+		{"after With", NewCore(ours).With([]zapcore.Field{zap.String("a", "b")}), true},
+		{"after With of a context", NewCore(ours).With([]zapcore.Field{Context(context.Background())}), true},
+		{"zap's encoder", NewCore(theirs), false},
+		{"a tee", NewCore(zapcore.NewTee(ours, theirs)), false},
+		{"baggage", NewCore(ours, logbridge.WithBaggage("trial_id")), false},
+		{"a service needing escapes", NewCore(ours, logbridge.WithService(`q"s`)), false},
+		{"fields longer than the render buffer", NewCore(ours, long, logbridge.WithService("questionnaire")), false},
+	}
+	for _, tt := range tests {
+		if got := tt.core.(*core).render; got != tt.want {
+			t.Errorf("%s: renders %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if ioCoreEncOffset == noOffset {
+		t.Error("zapcore.NewCore's encoder field not found: no core renders")
 	}
 }

@@ -3,9 +3,11 @@ package zapbridge
 import (
 	"context"
 
-	"github.com/traceline/traceline/logbridge"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/traceline/traceline/logbridge"
 )
 
 // ContextKey is the key of the field that Context returns. A core built by
@@ -58,4 +60,19 @@ func (f *spanFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 // inline returns the single field that stands for a span's fields.
 func inline(sf *logbridge.SpanFields) zapcore.Field {
 	return zapcore.Field{Type: zapcore.InlineMarshalerType, Interface: (*spanFields)(sf)}
+}
+
+// renderedSpan carries a line's span context to NewJSONEncoder's encoder,
+// which renders the fields from the Bridge's template. It lives in the
+// pooled scratch space of the line, so it is only handed to that encoder
+// (see rendersFor), which is done with it when Write returns; through any
+// other encoder it would still write the right fields.
+type renderedSpan struct {
+	sc trace.SpanContext
+	b  *logbridge.Bridge
+}
+
+// MarshalLogObject implements zapcore.ObjectMarshaler.
+func (r *renderedSpan) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	return (*spanFields)(r.b.SpanFields(r.sc)).MarshalLogObject(enc)
 }
