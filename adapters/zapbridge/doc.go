@@ -75,12 +75,18 @@
 // cache entry; the rewritten field list lives in pooled scratch space, which
 // also remembers the last context it looked up, so the lines of one request
 // usually skip even the span lookup. Zap's JSON encoder escapes that field's
-// keys and values byte by byte (~135 ns for the OTel profile's three);
-// NewJSONEncoder's copies them into the finished line as ready JSON, which
-// cut the bridge's added cost by 28-75 ns a line in
-// docs/BENCHMARKS.md. A
-// line with a context and up to a few other fields adds no allocation once
+// keys and values byte by byte (~135 ns for the OTel profile's three).
+// A line with a context and up to a few other fields adds no allocation once
 // its span's ids are encoded, and at most one on a span's first line. A core
 // that keeps fields after Write, such as zaptest/observer, copies the field
 // list, and the values it keeps never point into pooled memory.
+//
+// Over a core made by zapcore.NewCore with NewJSONEncoder's encoder, nothing
+// keeps fields, so the bridge hands over the line's span context instead
+// (from its scratch space) and the encoder renders the fields from
+// logbridge's template straight into the finished line: no span is encoded
+// ahead, and no line allocates, a span's first included (for the usual
+// profiles; many profiles with a long service name, baggage or a service
+// name needing escapes take the encoded path). docs/BENCHMARKS.md has the
+// figures.
 package zapbridge

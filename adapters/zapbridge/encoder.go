@@ -24,9 +24,10 @@ type jsonEncoder struct {
 }
 
 // NewJSONEncoder returns zap's JSON encoder for cfg (zapcore.NewJSONEncoder)
-// that writes the trace fields a NewCore bridge gives it faster: as one copy
-// of ready JSON at the end of the line, where zap's own encoder escapes them
-// key by key. Lines are the same JSON object, with the trace fields last.
+// that writes the trace fields a NewCore bridge gives it faster: rendered
+// from the span context as ready JSON at the end of the line (or copied so
+// from the encoded fields), where zap's own encoder escapes them key by
+// key. Lines are the same JSON object, with the trace fields last.
 // Everything else, including fields from With and every other encoder call,
 // is zap's encoder's own work.
 //
