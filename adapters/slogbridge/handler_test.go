@@ -401,8 +401,9 @@ func TestConcurrent(t *testing.T) {
 		{"NewJSONHandler", func(w io.Writer, opts ...logbridge.Option) slog.Handler { return NewJSONHandler(w, nil, opts...) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var buf lockedBuffer
-			base := slog.New(tt.new(&buf, logbridge.WithService("svc"))).With("app", "epro")
+			var out bytes.Buffer
+			buf := &lockedWriter{w: &out} // the test's handlers may write at once
+			base := slog.New(tt.new(buf, logbridge.WithService("svc"))).With("app", "epro")
 			const goroutines, perG = 8, 150
 			var wg sync.WaitGroup
 			for g := 0; g < goroutines; g++ {
@@ -425,7 +426,7 @@ func TestConcurrent(t *testing.T) {
 				}(g)
 			}
 			wg.Wait()
-			ls := lines(t, &buf.buf)
+			ls := lines(t, &out)
 			if len(ls) != goroutines*perG {
 				t.Fatalf("got %d lines, want %d", len(ls), goroutines*perG)
 			}
@@ -446,13 +447,3 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
