@@ -446,4 +446,3 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 }
-
