@@ -36,12 +36,14 @@ import (
 // Write per line.
 func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.Option) slog.Handler {
 	b := logbridge.New(bopts...)
-	out := &lockedWriter{w: w}
-	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
 	tmpl := b.JSONTemplate()
 	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() || (opts != nil && opts.ReplaceAttr != nil) {
-		return slow
+		return &Handler{next: slog.NewJSONHandler(w, opts), b: b}
 	}
+	// The splicers' JSONHandlers and slow's each lock only their own
+	// writes: out keeps them apart.
+	out := &lockedWriter{w: w}
+	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
 	n := min(runtime.GOMAXPROCS(0), maxSplicers)
 	h := &spliceHandler{b: b, sps: make([]*splicer, n), fast: make([]atomic.Pointer[handlerBox], n), slow: slow}
 	for i := range h.sps {
