@@ -83,6 +83,9 @@ func TestJSONEncoderConfigs(t *testing.T) {
 		"no line ending":  {MessageKey: "msg", SkipLineEnding: true},
 		"no keys at all":  {},
 		"ending with '}'": {MessageKey: "msg", LineEnding: "}\n"},
+		// Too long to render the fields and the end into the stack
+		// buffer: the encoded fields' path.
+		"a 200-byte line ending": {MessageKey: "msg", LineEnding: strings.Repeat(" ", 199) + "\n"},
 	}
 	for name, cfg := range cfgs {
 		t.Run(name, func(t *testing.T) {
