@@ -219,7 +219,7 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 				buf = append(buf, p.gcpProject...)
 				buf = append(buf, "/traces/"...)
 			}
-			buf = appendHex(buf, tid[:])
+			buf = appendHex4(buf, tid[:])
 			buf = add(p.traceKey, start, buf)
 		}
 		if !seen(p.spanKey) {
@@ -227,7 +227,7 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 			if p.span == spanDecimal {
 				buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
 			} else {
-				buf = appendHex(buf, sid[:])
+				buf = appendHex4(buf, sid[:])
 			}
 			buf = add(p.spanKey, start, buf)
 		}
@@ -236,7 +236,7 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 				f.Fields = append(f.Fields, Field{Key: p.flagsKey, Bool: flags.IsSampled(), Kind: BoolKind})
 			} else {
 				start := len(buf)
-				buf = appendHex(buf, []byte{byte(flags)})
+				buf = append(buf, hexDigits[flags>>4], hexDigits[flags&0x0f])
 				buf = add(p.flagsKey, start, buf)
 			}
 		}
@@ -246,16 +246,6 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 }
 
 const hexDigits = "0123456789abcdef"
-
-func appendHex(dst, src []byte) []byte {
-	n := len(dst)
-	dst = append(dst, make([]byte, 2*len(src))...) // grows dst without a temporary
-	out := dst[n:]
-	for i, c := range src {
-		out[2*i], out[2*i+1] = hexDigits[c>>4], hexDigits[c&0x0f]
-	}
-	return dst
-}
 
 // AppendBaggage appends a string Field for each configured baggage member
 // present in ctx, its value cut to the configured limit.

@@ -2,6 +2,7 @@ package logbridge
 
 import (
 	"encoding/binary"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,22 +101,16 @@ func (t *JSONTemplate) render(dst []byte, sc trace.SpanContext, skip int) []byte
 			out := dst[base+h.at:]
 			switch h.value {
 			case tvTraceHex:
-				binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(tid[0:])))
-				binary.BigEndian.PutUint64(out[8:], hex4(binary.BigEndian.Uint32(tid[4:])))
-				binary.BigEndian.PutUint64(out[16:], hex4(binary.BigEndian.Uint32(tid[8:])))
-				binary.BigEndian.PutUint64(out[24:], hex4(binary.BigEndian.Uint32(tid[12:])))
+				putHex4(out, tid[:])
 			case tvSpanHex:
-				binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(sid[0:])))
-				binary.BigEndian.PutUint64(out[8:], hex4(binary.BigEndian.Uint32(sid[4:])))
+				putHex4(out, sid[:])
 			case tvFlagsHex:
 				out[0], out[1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
 			}
 		}
 		return dst
 	}
-	if free := cap(dst) - len(dst); free < t.max {
-		dst = append(dst[:cap(dst)], make([]byte, t.max-free)...)[:len(dst)]
-	}
+	dst = slices.Grow(dst, t.max)
 	for i := range t.parts {
 		p := &t.parts[i]
 		if i == 0 {
@@ -250,15 +245,17 @@ func (t *JSONTemplate) matches(b *Bridge) bool {
 // hex, four bytes at a time.
 func appendHex4(dst, src []byte) []byte {
 	n := len(dst)
-	if cap(dst)-n < 2*len(src) {
-		dst = append(dst, make([]byte, 2*len(src))...)
-	}
-	dst = dst[:n+2*len(src)]
-	out := dst[n:]
+	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
+	putHex4(dst[n:], src)
+	return dst
+}
+
+// putHex4 writes src, whose length is a multiple of 4, into out in
+// lower-case hex, four bytes at a time.
+func putHex4(out, src []byte) {
 	for i := 0; i+4 <= len(src); i += 4 {
 		binary.BigEndian.PutUint64(out[2*i:], hex4(binary.BigEndian.Uint32(src[i:])))
 	}
-	return dst
 }
 
 // hex4 returns the eight hex digits of v as the bytes of a big-endian

@@ -25,6 +25,19 @@ func holdsContext(v slog.Value) bool {
 	return false
 }
 
+// recordHoldsContext reports whether one of r's attributes holds a context
+// (see holdsContext).
+func recordHoldsContext(r slog.Record) bool {
+	found := false
+	if r.NumAttrs() > 0 {
+		r.Attrs(func(a slog.Attr) bool {
+			found = holdsContext(a.Value)
+			return !found
+		})
+	}
+	return found
+}
+
 // spanContext returns the first context in v (depth first) that carries a
 // valid span context, or nil.
 func spanContext(v slog.Value) context.Context {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -45,11 +44,11 @@ func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.O
 	out := &lockedWriter{w: w}
 	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
 	n := min(runtime.GOMAXPROCS(0), maxSplicers)
-	h := &spliceHandler{b: b, sps: make([]*splicer, n), fast: make([]atomic.Pointer[handlerBox], n), slow: slow}
+	h := &spliceHandler{sps: make([]*splicer, n), fast: make([]slog.Handler, n), slow: slow}
 	for i := range h.sps {
 		sp := &splicer{out: out, tmpl: tmpl}
 		h.sps[i] = sp
-		h.fast[i].Store(&handlerBox{slog.NewJSONHandler(sp, opts)})
+		h.fast[i] = slog.NewJSONHandler(sp, opts)
 	}
 	return h
 }
@@ -62,7 +61,6 @@ const maxSplicers = 8
 // With or WithGroup derives from each of those (on first use) what slow
 // derives from its own: the same attributes and groups either way.
 type spliceHandler struct {
-	b *logbridge.Bridge
 	// ctx is a context given as an attribute to With; it supplies the
 	// trace when a record's own context has none.
 	ctx context.Context
@@ -70,28 +68,25 @@ type spliceHandler struct {
 	sps []*splicer
 	// fast[i] is slog's JSONHandler writing into sps[i], with this
 	// handler's attributes and groups; nil until first used, when it is
-	// derived from parent's by op.
-	fast   []atomic.Pointer[handlerBox]
+	// derived from parent's by op. It is only read and written under
+	// sps[i].mu, as are the parent's.
+	fast   []slog.Handler
 	parent *spliceHandler
 	op     func(slog.Handler) slog.Handler
 	slow   slog.Handler // *Handler over slog's JSONHandler, writing to sps[*].out
 }
 
-type handlerBox struct{ h slog.Handler }
-
 // fastFor returns the fast handler of splicer i, deriving it on first use.
+// The caller holds sps[i].mu.
 func (h *spliceHandler) fastFor(i int) slog.Handler {
-	if b := h.fast[i].Load(); b != nil {
-		return b.h
+	if h.fast[i] == nil {
+		f := h.parent.fastFor(i)
+		if h.op != nil {
+			f = h.op(f)
+		}
+		h.fast[i] = f
 	}
-	f := h.parent.fastFor(i)
-	if h.op != nil {
-		f = h.op(f)
-	}
-	if !h.fast[i].CompareAndSwap(nil, &handlerBox{f}) {
-		return h.fast[i].Load().h
-	}
-	return f
+	return h.fast[i]
 }
 
 // Enabled reports whether records at level are written.
@@ -102,16 +97,9 @@ func (h *spliceHandler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle writes r with the trace fields of ctx (or of the context given to
 // With).
 func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.NumAttrs() > 0 {
-		ctxAttr := false
-		r.Attrs(func(a slog.Attr) bool {
-			ctxAttr = holdsContext(a.Value)
-			return !ctxAttr
-		})
-		if ctxAttr {
-			// The context must not be printed, and may hold the trace.
-			return h.slow.Handle(ctx, r)
-		}
+	if recordHoldsContext(r) {
+		// The context must not be printed, and may hold the trace.
+		return h.slow.Handle(ctx, r)
 	}
 	sc, ok := logbridge.FromContext(ctx)
 	if !ok && h.ctx != nil {
@@ -123,9 +111,8 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 		if !sp.mu.TryLock() {
 			continue
 		}
-		sp.sc, sp.has = sc, ok
+		sp.sc = sc // not valid when !ok: the line gets no fields
 		err := h.fastFor(i).Handle(ctx, r)
-		sp.has = false
 		sp.mu.Unlock()
 		return err
 	}
@@ -167,17 +154,17 @@ func (h *spliceHandler) WithGroup(name string) slog.Handler {
 
 // derive returns a child of h with no attributes or groups of its own yet.
 func (h *spliceHandler) derive() *spliceHandler {
-	return &spliceHandler{b: h.b, ctx: h.ctx, sps: h.sps, fast: make([]atomic.Pointer[handlerBox], len(h.sps)), parent: h, slow: h.slow}
+	return &spliceHandler{ctx: h.ctx, sps: h.sps, fast: make([]slog.Handler, len(h.sps)), parent: h, slow: h.slow}
 }
 
 // splicer is the writer of the fast JSONHandler. The JSONHandler writes
-// each line with one Write; while a Handle holding mu has set a span, that
-// line gets the span's fields as JSON members before its closing brace.
+// each line with one Write, inside a Handle that holds mu and has set sc:
+// when sc is valid, the line gets the span's fields as JSON members before
+// its closing brace.
 type splicer struct {
 	mu   sync.Mutex
-	sc   trace.SpanContext // the span of the line being written, if has
-	has  bool
-	buf  []byte // the spliced line; used under mu
+	sc   trace.SpanContext // the span of the line being written
+	buf  []byte            // the spliced line; used under mu
 	tmpl *logbridge.JSONTemplate
 	out  *lockedWriter
 }
@@ -188,7 +175,7 @@ const maxKeptLine = 64 << 10
 func (s *splicer) Write(p []byte) (int, error) {
 	n := len(p)
 	// slog's JSONHandler ends every line with "}\n".
-	if !s.has || n < 2 || p[n-2] != '}' || p[n-1] != '\n' {
+	if !s.sc.IsValid() || n < 2 || p[n-2] != '}' || p[n-1] != '\n' {
 		_, err := s.out.Write(p)
 		return n, err
 	}

@@ -67,24 +67,18 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 	if !ok || !(*logbridge.SpanFields)(sf).PlainJSON() {
 		return e.Encoder.EncodeEntry(ent, fields)
 	}
-	buf, err := e.Encoder.EncodeEntry(ent, fields[1:])
+	buf, comma, err := e.encodeOpen(ent, fields[1:])
+	if buf == nil && err == nil {
+		// Not the line zap writes today: let zap write the fields itself.
+		return e.Encoder.EncodeEntry(ent, fields)
+	}
 	if err != nil {
 		return buf, err
 	}
-	b := buf.Bytes()
-	if !bytes.HasSuffix(b, e.end) {
-		// Not the line zap writes today: let zap write the fields itself.
-		buf.Free()
-		return e.Encoder.EncodeEntry(ent, fields)
-	}
-	body := len(b) - len(e.end)
-	comma := body > 0 && b[body-1] != '{'
-	buf.Reset()
-	buf.AppendBytes(b[:body]) // the same bytes, in place: trims the end
 	// The span's JSON is built on the stack and appended in one copy, or a
 	// few for many profiles; a field too long for the stack goes straight
 	// into buf.
-	var tmp [256]byte
+	var tmp [renderBuf]byte
 	j := tmp[:0]
 	for i := range sf.Fields {
 		f := &sf.Fields[i]
@@ -112,31 +106,46 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 // handed over as a span context: zap encodes the rest, and the span's
 // fields are rendered from the Bridge's template before the closing brace.
 func (e *jsonEncoder) encodeRendered(ent zapcore.Entry, fields []zapcore.Field, rs *renderedSpan) (*buffer.Buffer, error) {
-	buf, err := e.Encoder.EncodeEntry(ent, fields[1:])
-	if err != nil {
-		return buf, err
-	}
-	b := buf.Bytes()
-	tmpl := rs.b.JSONTemplate()
-	if !bytes.HasSuffix(b, e.end) || tmpl.Max()+1+len(e.end) > renderBuf {
-		// Not the line zap writes today, or an end too long for the
-		// buffer: take the path of encoded fields. fields is the bridge
-		// core's scratch slice, which it hands to this encoder only.
-		buf.Free()
+	buf, comma, err := e.encodeOpen(ent, fields[1:])
+	if buf == nil && err == nil {
+		// Not the line zap writes today: take the path of encoded
+		// fields. fields is the bridge core's scratch slice, which it
+		// hands to this encoder only.
 		fields[0] = inline(rs.b.SpanFields(rs.sc))
 		return e.EncodeEntry(ent, fields)
 	}
-	body := len(b) - len(e.end)
-	buf.Reset()
-	buf.AppendBytes(b[:body]) // the same bytes, in place: trims the end
+	if err != nil {
+		return buf, err
+	}
 	var tmp [renderBuf]byte
 	j := tmp[:0]
-	if body > 0 && b[body-1] != '{' {
+	if comma {
 		j = append(j, ',')
 	}
-	j = tmpl.Append(j, rs.sc)
+	j = rs.b.JSONTemplate().Append(j, rs.sc)
 	buf.AppendBytes(append(j, e.end...))
 	return buf, nil
+}
+
+// encodeOpen encodes the line with zap's encoder and trims the end zap
+// writes after the last field (the closing brace and line ending), so that
+// members can be appended; comma says whether one must come first. A nil
+// buf and err mean the line did not end as zap's does (nothing is kept).
+func (e *jsonEncoder) encodeOpen(ent zapcore.Entry, fields []zapcore.Field) (buf *buffer.Buffer, comma bool, err error) {
+	buf, err = e.Encoder.EncodeEntry(ent, fields)
+	if err != nil {
+		return buf, false, err
+	}
+	b := buf.Bytes()
+	if !bytes.HasSuffix(b, e.end) {
+		buf.Free()
+		return nil, false, nil
+	}
+	body := len(b) - len(e.end)
+	comma = body > 0 && b[body-1] != '{'
+	buf.Reset()
+	buf.AppendBytes(b[:body]) // the same bytes, in place: trims the end
+	return buf, comma, nil
 }
 
 // renderBuf is the stack buffer a line's span fields are rendered into.
@@ -145,16 +154,15 @@ const renderBuf = 256
 // rendersFor reports whether a bridge core over next may hand lines' span
 // contexts to next's encoder (renderedSpan): next is a core made by
 // zapcore.NewCore whose encoder is NewJSONEncoder's, and b's fields render
-// from a template that fits renderBuf, with nothing else (no baggage) and
-// no escaping.
+// from a template, with nothing else (no baggage) and no escaping, into
+// renderBuf together with the encoder's line end.
 func rendersFor(next zapcore.Core, b *logbridge.Bridge) bool {
 	t := b.JSONTemplate()
-	if ioCoreEncOffset == noOffset || t == nil || t.Max() > renderBuf-16 || !b.PlainJSON() || b.HasBaggage() {
+	if ioCoreEncOffset == noOffset || t == nil || !b.PlainJSON() || b.HasBaggage() {
 		return false
 	}
-	enc := *(*zapcore.Encoder)(unsafe.Add(reflect.ValueOf(next).UnsafePointer(), ioCoreEncOffset))
-	_, ours := enc.(*jsonEncoder)
-	return ours
+	enc, ours := (*(*zapcore.Encoder)(unsafe.Add(reflect.ValueOf(next).UnsafePointer(), ioCoreEncOffset))).(*jsonEncoder)
+	return ours && t.Max()+1+len(enc.end) <= renderBuf
 }
 
 // ioCoreEncOffset is the offset of the encoder in zapcore.NewCore's core,

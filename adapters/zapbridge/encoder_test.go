@@ -84,7 +84,7 @@ func TestJSONEncoderConfigs(t *testing.T) {
 		"no keys at all":  {},
 		"ending with '}'": {MessageKey: "msg", LineEnding: "}\n"},
 		// Too long to render the fields and the end into the stack
-		// buffer: the encoded fields' path.
+		// buffer: the bridge hands over encoded fields.
 		"a 200-byte line ending": {MessageKey: "msg", LineEnding: strings.Repeat(" ", 199) + "\n"},
 	}
 	for name, cfg := range cfgs {

@@ -61,12 +61,8 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 				b = append(b, ',')
 			}
 			*buf = h.tmpl.Append(b, sc)
-		} else if h.tmpl.Max() <= smallRendered {
-			// Rendered on the stack (see render.go).
-			var buf [smallRendered]byte
-			e.RawJSON(h.tmpl.Key(), h.tmpl.AppendValue(buf[:0], sc))
 		} else {
-			h.renderLarge(e, sc)
+			h.renderRaw(e, sc)
 		}
 	}
 	if h.b.HasBaggage() {
