@@ -20,6 +20,9 @@ type Result struct {
 	Lost, Duplicated int
 	// WrongID counts entries whose trace id is not the one in their text.
 	WrongID int
+	// Misplaced counts entries whose file, line number or offset is not
+	// where their line was written.
+	Misplaced int
 	// LookupMismatch counts traces for which Logs returns another number
 	// of entries than the ground truth has.
 	LookupMismatch int
@@ -32,12 +35,12 @@ type Result struct {
 
 // OK reports whether nothing was lost, duplicated or misfiled.
 func (r Result) OK() bool {
-	return r.Lost == 0 && r.Duplicated == 0 && r.WrongID == 0 && r.LookupMismatch == 0
+	return r.Lost == 0 && r.Duplicated == 0 && r.WrongID == 0 && r.Misplaced == 0 && r.LookupMismatch == 0
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("written %d, indexed %d, lost %d, duplicated %d, wrong id %d, lookup mismatches %d",
-		r.Written, r.Indexed, r.Lost, r.Duplicated, r.WrongID, r.LookupMismatch)
+	return fmt.Sprintf("written %d, indexed %d, lost %d, duplicated %d, wrong id %d, misplaced %d, lookup mismatches %d",
+		r.Written, r.Indexed, r.Lost, r.Duplicated, r.WrongID, r.Misplaced, r.LookupMismatch)
 }
 
 func (r *Result) example(format string, args ...any) {
@@ -50,6 +53,7 @@ func (r *Result) example(format string, args ...any) {
 // has returned false and the indexer has read everything.
 func Check(ctx context.Context, st store.Reader, w *Writer) (Result, error) {
 	res := Result{Written: w.written}
+	places := w.places()
 	left := make(map[string]int, len(w.lines))
 	for k, n := range w.lines {
 		left[k] = n
@@ -66,6 +70,13 @@ func Check(ctx context.Context, st store.Reader, w *Writer) (Result, error) {
 			return true
 		}
 		left[e.Raw] = n - 1
+		if !placed(places[e.Raw], e) {
+			res.Misplaced++
+			res.example("entry %s:%d (offset %d) is not where its line was written: %v", e.File, e.Line, e.Offset, places[e.Raw])
+			if len(res.Extra) < 5 {
+				res.Extra = append(res.Extra, *e)
+			}
+		}
 		want := w.ids[e.Raw]
 		got := e.TraceID
 		if e.TraceIDLow != "" { // 64 bits known: the high half is zero
@@ -102,4 +113,14 @@ func Check(ctx context.Context, st store.Reader, w *Writer) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// placed reports whether e's file, line and offset are one of ps.
+func placed(ps []place, e *store.Entry) bool {
+	for _, p := range ps {
+		if p.line == e.Line && p.offset == e.Offset && p.names(e.File) {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,10 @@ type stream struct {
 	rotateAt  int
 	generated int // rotated files made
 	cri       bool
+	// gens holds, for each rotated file (path.1, path.2, …), the range of
+	// lines it holds; the live file holds lines[genStart:next].
+	gens     [][2]int
+	genStart int
 }
 
 // NewWriter generates the lines into stage (a folder the indexer does not
@@ -257,12 +262,16 @@ func (w *Writer) rotate(s *stream) error {
 			return err
 		}
 		s.f = nil
+		s.gens = append(s.gens, [2]int{s.genStart, s.next})
+		s.genStart = s.next
 	} else {
 		w.Rotations.CopyTruncate++
 		// nothing is written to s between the copy and the truncate
 		if err := copyFile(s.path, old); err != nil {
 			return err
 		}
+		s.gens = append(s.gens, [2]int{s.genStart, s.next})
+		s.genStart = s.next
 		if err := s.f.Truncate(0); err != nil {
 			return err
 		}
@@ -321,4 +330,45 @@ func gzipFile(p string) error {
 		return err
 	}
 	return os.Remove(p)
+}
+
+// place is where a line was written: its file's generation (1 for path.1,
+// …; len(gens)+1 for the file still live), line number and byte offset.
+type place struct {
+	s      *stream
+	gen    int
+	line   int64
+	offset int64
+}
+
+// places returns where each line (keyed as the store keeps it) was
+// written. Call it once Step has returned false.
+func (w *Writer) places() map[string][]place {
+	m := make(map[string][]place, len(w.lines))
+	for _, s := range w.streams {
+		gens := append(slices.Clone(s.gens), [2]int{s.genStart, len(s.lines)})
+		for g, r := range gens {
+			var off int64
+			for i, l := range s.lines[r[0]:r[1]] {
+				k := s.key(l)
+				m[k] = append(m[k], place{s: s, gen: g + 1, line: int64(i + 1), offset: off})
+				off += int64(len(l)) + 1
+			}
+		}
+	}
+	return m
+}
+
+// names reports whether file names p's file: the live path (which held
+// every generation in its turn) or the rotated file, compressed or not.
+func (p place) names(file string) bool {
+	if file == p.s.path {
+		return true
+	}
+	old := p.s.path + "." + strconv.Itoa(p.gen)
+	return file == old || file == old+".gz"
+}
+
+func (p place) String() string {
+	return fmt.Sprintf("%s.%d:%d (offset %d)", p.s.path, p.gen, p.line, p.offset)
 }
