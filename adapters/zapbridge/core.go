@@ -226,8 +226,8 @@ type checkedWrite struct {
 
 	// memo is the last context this scratch space looked up, for which
 	// bridge. Successive lines of a request tend to get the same pooled
-	// checkedWrite back, and a context never changes, so they skip the
-	// lookup.
+	// checkedWrite back, and a standard library context never changes
+	// (logbridge.StableContext), so they skip the lookup.
 	memo struct {
 		b   *logbridge.Bridge
 		ctx context.Context
@@ -341,7 +341,7 @@ func (w *checkedWrite) spanContext(ctx context.Context) (trace.SpanContext, bool
 		return trace.NewSpanContext(trace.SpanContextConfig{TraceID: m.tid, SpanID: m.sid, TraceFlags: m.flags}), m.ok
 	}
 	sc, ok := spanContextOf(ctx)
-	if reflect.TypeOf(ctx).Kind() == reflect.Pointer {
+	if logbridge.StableContext(ctx) {
 		m.ctx, m.tid, m.sid, m.flags, m.ok = ctx, sc.TraceID(), sc.SpanID(), sc.TraceFlags(), ok
 	} else {
 		m.ctx = nil
@@ -361,8 +361,10 @@ func spanContextOf(ctx context.Context) (sc trace.SpanContext, ok bool) {
 }
 
 // lookup is core.lookup through w's memo; the baggage lands in w.bag. Only
-// contexts of pointer type are remembered: comparing two values of another
-// type may panic, and a context that is not a pointer carries no span.
+// the standard library's contexts are remembered (logbridge.StableContext):
+// another context may answer differently next time (*gin.Context answers
+// from its current request and is pooled), and comparing two values of
+// some types panics.
 func (w *checkedWrite) lookup(c *core, ctx context.Context) (*logbridge.SpanFields, bool) {
 	m := &w.memo
 	if m.ctx == ctx && m.b == c.b {
@@ -370,7 +372,7 @@ func (w *checkedWrite) lookup(c *core, ctx context.Context) (*logbridge.SpanFiel
 	}
 	sf, ok, bag := c.lookup(ctx, w.bag[:0])
 	w.bag = bag
-	if reflect.TypeOf(ctx).Kind() == reflect.Pointer {
+	if logbridge.StableContext(ctx) {
 		m.b, m.ctx, m.sf, m.ok = c.b, ctx, sf, ok
 	} else {
 		m.b, m.ctx, m.sf, m.ok = nil, nil, nil, false

@@ -528,3 +528,37 @@ func TestLookupMemo(t *testing.T) {
 		}
 	}
 }
+
+// pooledCtx answers Value from its current request, and is reused for the
+// next one, as *gin.Context is.
+type pooledCtx struct {
+	context.Context
+	req context.Context
+}
+
+func (p *pooledCtx) Value(key any) any { return p.req.Value(key) }
+
+// A context whose answers change must never be answered from memory: the
+// same pointer serves the next request (the memo once kept any pointer).
+func TestLookupMemoPooledContext(t *testing.T) {
+	for _, render := range []bool{false, true} {
+		var buf bytes.Buffer
+		enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+		if render {
+			enc = NewJSONEncoder(zap.NewProductionEncoderConfig())
+		}
+		log := zap.New(NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.InfoLevel)))
+		p := &pooledCtx{Context: context.Background()}
+		for i, id := range []string{tid, tid2, tid} {
+			p.req = spanCtx(map[string]trace.TraceID{tid: testTraceID, tid2: otherTraceID}[id], testSpanID, 1)
+			log.Info("a", Context(p))
+			log.Info("b", Context(p))
+			for _, line := range decode(t, buf.String()) {
+				if line["trace_id"] != id {
+					t.Errorf("render %v, request %d: %v, want trace %s", render, i, line, id)
+				}
+			}
+			buf.Reset()
+		}
+	}
+}
