@@ -42,6 +42,10 @@ type Config struct {
 	// (masking patient data, say), so what it removes never reaches the
 	// store. Offsets and line numbers stay those of the file.
 	Redact func(line []byte) []byte
+	// Trace, when set, is told every decision about a file: opened at a
+	// checkpoint, re-attached under another name, found truncated,
+	// closed. It is for finding out why a file was read as it was.
+	Trace func(format string, args ...any)
 }
 
 // DefaultConfig returns the defaults: 1 KiB fingerprints, 1 MiB lines,

@@ -108,6 +108,7 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if !s.eof || s.bstart < s.bend || s.skipping {
 				t.stats.Partial++
 			}
+			t.trace("close", s)
 			st := s.asm.Stats()
 			for k, v := range st.Reasons() {
 				t.stats.Skipped[k] += v
@@ -135,6 +136,14 @@ var errStore = errors.New("store write failed")
 
 func wrapStore(err error) error { return fmt.Errorf("%w: %w", errStore, err) }
 
+// trace reports a decision about s to Config.Trace.
+func (t *tailer) trace(what string, s *source) {
+	if t.cfg.Trace == nil {
+		return
+	}
+	t.cfg.Trace("%s %s id=%x gz=%v fdPos=%d pos=%d line=%d buffered=%d cp=%d/%d", what, s.path, s.cp.FileID, s.gz, s.fdPos, s.pos, s.line, s.bend-s.bstart, s.cp.Offset, s.cp.Line)
+}
+
 func (t *tailer) snapshot() Stats {
 	s := t.stats.clone()
 	for _, src := range t.active {
@@ -158,11 +167,13 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			return err
 		}
 		delete(t.byPath, p)
+		t.trace("unnamed "+p, s)
 		s.path = ""
 		if s.f != nil && !s.stillSame(t.cfg.Host) {
 			// truncated (copytruncate) or overwritten: what is left to read
 			// is in the copy, if it is among the paths
 			s.close()
+			t.trace("truncated", s)
 		}
 	}
 	f, err := os.Open(p)
@@ -192,13 +203,16 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			t.byPath[p] = s
 			if s.f != nil && !s.stillSame(t.cfg.Host) {
 				s.close() // truncated under us: read on from the copy
+				t.trace("truncated", s)
 			}
 			if s.f == nil {
 				if err := s.attachFD(f, gz, s.fdPos, &t.stats.BytesRead); err != nil {
 					f.Close()
 					return err
 				}
+				t.trace("reattached", s)
 			} else {
+				t.trace("renamed", s)
 				f.Close() // keep reading through the descriptor already open
 			}
 			t.upgradeFingerprint(s, prefix)
@@ -226,6 +240,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	t.upgradeFingerprint(s, prefix)
+	t.trace(fmt.Sprintf("open known=%v", known), s)
 	t.active[id] = s
 	t.byPath[p] = s
 	t.files[id] = true

@@ -71,5 +71,5 @@ func TestRestartStorm(t *testing.T) {
 	}
 	stats, res := finalPass(t, st, live, w)
 	t.Logf("%d restarts, rotations %+v, the one-shot pass after them %d entries; result: %v", restarts, w.Rotations, stats.Entries, res)
-	reportFaults(t, res, w)
+	reportFaults(t, res, w, "")
 }

@@ -60,6 +60,13 @@ func runChild(data, live string) int {
 		return 3
 	}
 	cfg := followConfig(live)
+	if tf, err := os.OpenFile(tracePath(data), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+		defer tf.Close()
+		pid := os.Getpid()
+		cfg.Trace = func(format string, args ...any) {
+			fmt.Fprintf(tf, "%s pid %d: %s\n", time.Now().Format("15:04:05.000000"), pid, fmt.Sprintf(format, args...))
+		}
+	}
 	cfg.Progress = func(s ingest.Stats) {
 		// the parent tells from these when the child has caught up
 		fmt.Printf("progress %d %d\n", s.Lines, s.Entries)
@@ -147,8 +154,42 @@ func finalPass(t *testing.T, st store.Store, live string, w *Writer) (ingest.Sta
 	return stats, res
 }
 
+// tracePath is where the children of a run write ingest's decisions
+// (Config.Trace), next to the store's folder.
+func tracePath(data string) string { return filepath.Join(filepath.Dir(data), "ingest-trace.log") }
+
+// traceOf returns the lines of the trace at path that name file.
+func traceOf(path, file string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(string(b), "\n")
+	ids := map[string]bool{} // the file's ids, to follow it under other names
+	for _, l := range lines {
+		if strings.Contains(l, " "+file+" ") {
+			if _, rest, ok := strings.Cut(l, " id="); ok {
+				id, _, _ := strings.Cut(rest, " ")
+				ids[id] = true
+			}
+		}
+	}
+	var out []string
+	for _, l := range lines {
+		_, rest, _ := strings.Cut(l, " id=")
+		id, _, _ := strings.Cut(rest, " ")
+		if strings.Contains(l, " "+file+" ") || ids[id] {
+			out = append(out, l)
+		}
+	}
+	if len(out) > 60 {
+		out = out[len(out)-60:]
+	}
+	return strings.Join(out, "\n")
+}
+
 // reportFaults fails t with what Check found wrong, if anything.
-func reportFaults(t *testing.T, res Result, w *Writer) {
+func reportFaults(t *testing.T, res Result, w *Writer, trace string) {
 	t.Helper()
 	if res.OK() && res.Written == w.Total() {
 		return
@@ -157,8 +198,13 @@ func reportFaults(t *testing.T, res Result, w *Writer) {
 	for _, e := range res.Examples {
 		t.Error(e)
 	}
+	seen := map[string]bool{}
 	for _, e := range res.Extra {
 		t.Errorf("around %s at offset %d:\n%s", e.File, e.Offset, around(e.File, e.Offset))
+		if trace != "" && !seen[e.File] {
+			seen[e.File] = true
+			t.Errorf("what the followers did with %s:\n%s", e.File, traceOf(trace, e.File))
+		}
 	}
 }
 
@@ -280,7 +326,7 @@ func torture(t *testing.T, entries, minKills int, minLife, maxLife time.Duration
 	if stats.Entries != 0 {
 		t.Errorf("the followers left %d entries unread", stats.Entries)
 	}
-	reportFaults(t, res, w)
+	reportFaults(t, res, w, tracePath(data))
 }
 
 // around shows the lines of file (decompressed, for a .gz) next to byte
