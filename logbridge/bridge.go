@@ -219,7 +219,7 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 				buf = append(buf, p.gcpProject...)
 				buf = append(buf, "/traces/"...)
 			}
-			buf = appendHex4(buf, tid[:])
+			buf = appendTraceHex(buf, &tid)
 			buf = add(p.traceKey, start, buf)
 		}
 		if !seen(p.spanKey) {
@@ -227,7 +227,7 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 			if p.span == spanDecimal {
 				buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
 			} else {
-				buf = appendHex4(buf, sid[:])
+				buf = appendSpanHex(buf, &sid)
 			}
 			buf = add(p.spanKey, start, buf)
 		}
