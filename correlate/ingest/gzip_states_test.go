@@ -96,7 +96,7 @@ func partialGzip(t *testing.T, name, mode string, restart, lag bool, cut int) bo
 	appendLines(t, live, 0, 2000)
 	poll(false)
 	appendLines(t, live, 2000, 2020) // unread at the rotation
-	first := 0                     // seq of the live file's line 1 after the rotation
+	first := 0                       // seq of the live file's line 1 after the rotation
 	switch mode {
 	case "rename":
 		if err := os.Rename(live, old); err != nil {
