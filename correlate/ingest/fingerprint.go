@@ -18,38 +18,39 @@ func fingerprint(host string, prefix []byte) uint64 {
 	return d.Sum64()
 }
 
-// isGzip reports whether f starts with the gzip magic.
-func isGzip(f *os.File) bool {
-	var m [2]byte
-	n, _ := f.ReadAt(m[:], 0)
-	return n == 2 && m[0] == 0x1f && m[1] == 0x8b
-}
-
-// readPrefix returns up to n leading (decompressed) bytes of f, or nil
-// when they hold no complete line yet and are fewer than n.
-func readPrefix(f *os.File, gz bool, n int) ([]byte, error) {
+// readHead returns up to n leading bytes of f, decompressed when f is
+// gzip, and whether it is; the prefix is nil when it holds no complete line
+// yet and is shorter than n.
+//
+// Whether f is gzip is decided from the same read as the prefix: a .gz
+// being written is empty until its first buffer is flushed, so a check of
+// its magic before the read could find nothing there, and the read then
+// take compressed bytes for text.
+func readHead(f *os.File, n int) (prefix []byte, gz bool, err error) {
 	buf := make([]byte, n)
-	var got int
-	var err error
-	if gz {
-		var zr *gzip.Reader
-		zr, err = gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
+	got, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	if gz = got >= 2 && buf[0] == 0x1f && buf[1] == 0x8b; gz {
+		zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
 		if err != nil {
-			return nil, err
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil, true, nil // its header is not all written yet
+			}
+			return nil, true, err
 		}
 		got, err = io.ReadFull(zr, buf)
 		zr.Close()
-	} else {
-		got, err = io.ReadFull(io.NewSectionReader(f, 0, int64(n)), buf)
-	}
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, err
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return nil, true, err
+		}
 	}
 	buf = buf[:got]
 	if got < n && bytes.IndexByte(buf, '\n') < 0 {
-		return nil, nil
+		return nil, gz, nil
 	}
-	return buf, nil
+	return buf, gz, nil
 }
 
 // fpIndex finds a file's checkpoint by its leading bytes.

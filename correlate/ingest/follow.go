@@ -134,6 +134,10 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 
 var errStore = errors.New("store write failed")
 
+// testAfterOpen, when set by a test, runs between a file's open and the
+// first read of its head.
+var testAfterOpen func(path string)
+
 func wrapStore(err error) error { return fmt.Errorf("%w: %w", errStore, err) }
 
 // trace reports a decision about s to Config.Trace.
@@ -180,8 +184,10 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	if err != nil {
 		return err
 	}
-	gz := isGzip(f)
-	prefix, err := readPrefix(f, gz, t.cfg.FingerprintBytes)
+	if testAfterOpen != nil {
+		testAfterOpen(p)
+	}
+	prefix, gz, err := readHead(f, t.cfg.FingerprintBytes)
 	if err != nil || prefix == nil {
 		f.Close()
 		if err != nil {
@@ -423,7 +429,7 @@ func fileHead(p string, n int) []byte {
 		return nil
 	}
 	defer f.Close()
-	head, _ := readPrefix(f, isGzip(f), max(n, headBytes))
+	head, _, _ := readHead(f, max(n, headBytes))
 	return head
 }
 
