@@ -50,9 +50,14 @@
 //     copy was made are read from the copy only if its name is among the
 //     paths;
 //   - compression of a rotated file: the .gz has the fingerprint of its
-//     plain content and continues (or, usually, finishes) that file;
+//     plain content and continues (or, usually, finishes) that file. A
+//     file is gzip when the read of its head starts with gzip's magic; an
+//     empty .gz (its compressor has not flushed yet) is looked at again on
+//     the next poll;
 //   - deletion: the entries stay in the store until retention drops them.
 //
 // An entry whose continuation lines may still come is held back until the
-// file has been idle for IdleFlush.
+// file has been idle for IdleFlush. Config.Trace, when set, is told every
+// decision about a file (opened at a checkpoint, renamed, truncated,
+// re-attached, closed).
 package ingest
