@@ -72,9 +72,6 @@ const maxStableDepth = 64
 // answers from its current request, and is reused for the next one). It
 // does not allocate.
 func StableContext(ctx context.Context) bool {
-	if len(stableKinds) == 0 {
-		return false
-	}
 	w := *words(&ctx)
 	for i := 0; i < maxStableDepth; i++ {
 		k := kindIndex(stableKinds, w.typ)

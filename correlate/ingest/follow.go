@@ -171,7 +171,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			return err
 		}
 		delete(t.byPath, p)
-		t.trace("unnamed "+p, s)
+		t.trace("unnamed", s) // s.path is still p
 		s.path = ""
 		if s.f != nil && !s.stillSame(t.cfg.Host) {
 			// truncated (copytruncate) or overwritten: what is left to read
@@ -246,7 +246,11 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	t.upgradeFingerprint(s, prefix)
-	t.trace(fmt.Sprintf("open known=%v", known), s)
+	if known {
+		t.trace("resumed", s)
+	} else {
+		t.trace("opened", s)
+	}
 	t.active[id] = s
 	t.byPath[p] = s
 	t.files[id] = true

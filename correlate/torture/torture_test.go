@@ -165,20 +165,21 @@ func traceOf(path, file string) string {
 		return err.Error()
 	}
 	lines := strings.Split(string(b), "\n")
+	names := func(l string) bool { return strings.Contains(l, " "+file+" ") }
+	idOf := func(l string) string {
+		_, rest, _ := strings.Cut(l, " id=")
+		id, _, _ := strings.Cut(rest, " ")
+		return id
+	}
 	ids := map[string]bool{} // the file's ids, to follow it under other names
 	for _, l := range lines {
-		if strings.Contains(l, " "+file+" ") {
-			if _, rest, ok := strings.Cut(l, " id="); ok {
-				id, _, _ := strings.Cut(rest, " ")
-				ids[id] = true
-			}
+		if names(l) {
+			ids[idOf(l)] = true
 		}
 	}
 	var out []string
 	for _, l := range lines {
-		_, rest, _ := strings.Cut(l, " id=")
-		id, _, _ := strings.Cut(rest, " ")
-		if strings.Contains(l, " "+file+" ") || ids[id] {
+		if names(l) || ids[idOf(l)] {
 			out = append(out, l)
 		}
 	}

@@ -262,20 +262,19 @@ func (w *Writer) rotate(s *stream) error {
 			return err
 		}
 		s.f = nil
-		s.gens = append(s.gens, [2]int{s.genStart, s.next})
-		s.genStart = s.next
 	} else {
 		w.Rotations.CopyTruncate++
 		// nothing is written to s between the copy and the truncate
 		if err := copyFile(s.path, old); err != nil {
 			return err
 		}
-		s.gens = append(s.gens, [2]int{s.genStart, s.next})
-		s.genStart = s.next
 		if err := s.f.Truncate(0); err != nil {
 			return err
 		}
 	}
+	// old holds the lines since the last rotation
+	s.gens = append(s.gens, [2]int{s.genStart, s.next})
+	s.genStart = s.next
 	if w.rng.IntN(2) == 0 {
 		w.Rotations.Gzip++
 		return gzipFile(old)
