@@ -1,7 +1,8 @@
 # Traceline — `make demo` shows it working, `make test` runs every test.
 #
-# Everything a fresh machine lacks (Jaeger, Chromium, ClickHouse, ripgrep) is
-# built or installed by the targets below; nothing else needs to be set up.
+# Everything a fresh machine lacks (Jaeger, Chromium, ClickHouse, ripgrep,
+# hyperfine) is built or installed by the targets below; nothing else needs
+# to be set up.
 
 SHELL := /bin/bash
 GO    ?= go
@@ -54,7 +55,7 @@ bench-adapters:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(ROOT)/bench/last-run.txt
 
 # The 10 M-line corpus beside grep and ripgrep: ~10 minutes, ~8 GB in /tmp/bench10m.
-bench-corpus: ripgrep
+bench-corpus: ripgrep hyperfine
 	cd correlate && internal/loggen/bench-correlate.sh 10000000 /tmp/bench10m
 
 bench-correlate:

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -288,15 +289,28 @@ func hex4(v uint32) uint64 {
 // appendJSONString appends s as a JSON string.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
 		case c < 0x20:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		default:
+		case c < utf8.RuneSelf:
 			dst = append(dst, c)
+		default:
+			// A byte that starts no valid UTF-8 sequence becomes U+FFFD,
+			// escaped, as zerolog, zap and slog write it: the line stays
+			// valid UTF-8 and the same whichever path wrote it.
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+n]...)
+			}
+			i += n
+			continue
 		}
+		i++
 	}
 	return append(dst, '"')
 }

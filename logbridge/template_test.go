@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -25,6 +26,7 @@ func TestJSONTemplate(t *testing.T) {
 		{"GoZero", []Option{WithProfile(GoZero)}, true},
 		{"every profile and a service", []Option{every, WithService("questionnaire")}, true},
 		{"service needing escapes", []Option{WithService("q\"u\\e\x01")}, true},
+		{"service with invalid UTF-8", []Option{WithService("s\xb0v\xff\xfeé")}, true},
 		{"long service", []Option{every, WithService(strings.Repeat("s", 4096))}, true},
 		{"service that looks like flags", []Option{WithService("01")}, false},
 		{"service that looks like a span id", []Option{WithService("abcdef0123456789")}, false},
@@ -56,6 +58,9 @@ func TestJSONTemplate(t *testing.T) {
 				if len(full)-1 > tmpl.Max() {
 					t.Fatalf("rendered %d bytes, Max says %d", len(full)-1, tmpl.Max())
 				}
+				if !utf8.Valid(full) {
+					t.Fatalf("rendered invalid UTF-8: %q", full)
+				}
 				got := map[string]any{}
 				if err := json.Unmarshal(append(full, '}'), &got); err != nil {
 					t.Fatalf("rendered %s: %v", full, err)
@@ -69,7 +74,9 @@ func TestJSONTemplate(t *testing.T) {
 					if f.Kind == BoolKind {
 						want[f.Key] = f.Bool
 					} else {
-						want[f.Key] = f.String
+						// As JSON encoders write it: a byte that starts no
+						// UTF-8 sequence as U+FFFD.
+						want[f.Key] = validUTF8(f.String)
 					}
 				}
 				if len(got) != len(want) {
@@ -83,4 +90,21 @@ func TestJSONTemplate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// validUTF8 replaces each byte of s that starts no UTF-8 sequence with
+// U+FFFD, as JSON encoders do (strings.ToValidUTF8 replaces a run of them
+// with one).
+func validUTF8(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -5,7 +5,7 @@ APT_GET := $(shell if [ "$$(id -u)" = 0 ]; then echo apt-get; else echo sudo apt
 
 DEPS += chromium
 
-.PHONY: chromium ripgrep
+.PHONY: chromium ripgrep hyperfine
 
 # apt_install NAME COMMAND: install Debian package NAME unless COMMAND is on PATH.
 define apt_install
@@ -19,3 +19,8 @@ chromium:
 
 ripgrep:
 	$(call apt_install,ripgrep,rg)
+
+# Times whole processes (fork, exec, run, wait) without a shell in between:
+# bench-correlate.sh's `correlate logs` / grep / rg figures.
+hyperfine:
+	$(call apt_install,hyperfine,hyperfine)

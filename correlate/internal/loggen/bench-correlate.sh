@@ -34,7 +34,23 @@ echo "index: wall ${ie}s => $(python3 -c "print(f'{$lines/$ie:,.0f}')") lines/s;
 # whole-process `correlate logs`, and grep/rg, on 20 random trace ids (warm cache)
 cat $files > /dev/null
 shuf -n 20 --random-source=<(yes) truth.tsv | cut -f1 > ids.txt
-t() { local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e-s)/1000 )); }
+# t CMD...: CMD's wall time in µs, as a whole process (fork, exec, run, wait).
+# With hyperfine, the median of 3 runs started without a shell (each after
+# dropping the page cache when COLD=1); otherwise one run timed by bash's
+# clock, which adds a fork of bash (~2.5 ms here). Timing with two `date`
+# processes, as the first sessions did, added ~7 ms to every figure.
+t() {
+  if command -v hyperfine >/dev/null; then
+    local prep=()
+    # (-N runs the prepare command without a shell too: hence sh -c)
+    if [ "${COLD:-}" = 1 ]; then prep=(--prepare "sh -c 'sync; echo 1 > /proc/sys/vm/drop_caches'"); fi
+    hyperfine -N -i -r 3 "${prep[@]}" --style none --export-json ht.json "$(printf '%q ' "$@")" >/dev/null 2>ht.err || { cat ht.err >&2; return 1; }
+    python3 -c 'import json; print(round(json.load(open("ht.json"))["results"][0]["median"]*1e6))'
+  else
+    if [ "${COLD:-}" = 1 ]; then sync; echo 1 > /proc/sys/vm/drop_caches; fi
+    local s e; s=$EPOCHREALTIME; "$@" > /dev/null 2>&1 || true; e=$EPOCHREALTIME; echo $(( ${e/./} - ${s/./} ))
+  fi
+}
 # lookup TOOL ID: one whole-process lookup of ID's lines, its time in µs
 lookup() {
   case $1 in
@@ -44,20 +60,24 @@ lookup() {
   esac
 }
 # measure IDS SUFFIX COLD AWK: each tool over the ids in file IDS into TOOL.SUFFIXus,
-# dropping the page cache before each lookup when COLD is "cold", summarised by AWK
+# dropping the page cache before each run when COLD is "cold", summarised by AWK
 measure() {
   for tool in logs grep rg; do
     out="$tool$2us"
     : > "$out"
     while read -r id; do
-      if [ "$3" = cold ]; then sync; echo 1 > /proc/sys/vm/drop_caches; fi
-      lookup "$tool" "$id" >> "$out"
+      if [ "$3" = cold ]; then COLD=1 lookup "$tool" "$id" >> "$out"; else lookup "$tool" "$id" >> "$out"; fi
     done < "$1"
     if [ -s "$out" ]; then
       sort -n "$out" | awk -v tool="$tool" "$4"
     fi
   done
 }
+# what any process costs here, timed the same way: the floor under `correlate logs`
+mkdir -p hello && printf 'package main\n\nfunc main() { println("hi") }\n' > hello/main.go
+[ -f hello/go.mod ] || printf 'module hello\n\ngo 1.21\n' > hello/go.mod
+(cd hello && go build -o ../hello-go .)
+echo "floor: /bin/true $(t /bin/true) µs; Go hello world $(t ./hello-go) µs; correlate --help $(t ./correlate --help) µs (median of 3)"
 measure ids.txt . warm '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
 # the same on a cold page cache (5 ids, caches dropped before each run), where the machine allows it
 if sync && echo 1 > /proc/sys/vm/drop_caches 2>/dev/null; then

@@ -1,0 +1,95 @@
+package slogbridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// FuzzJSONHandlerMatchesHandler is TestJSONHandlerMatchesHandler with the
+// fuzzer choosing the message, an attribute's key and value, a group's name,
+// a baggage value, the profile and how the handler chain and the context
+// are built. NewJSONHandler must write byte for byte what NewHandler over
+// slog's JSONHandler writes, a valid JSON object with the span's fields.
+// Its seeds run with every `go test`.
+func FuzzJSONHandlerMatchesHandler(f *testing.F) {
+	f.Add("form stored", "form", "F1", "request", "T-17", uint16(0))
+	f.Add("a \"quoted\"\n<b>&\x00 é \xff", "trace_id", "mine", "", "", uint16(0x1ff))
+	f.Add("m", "ctx", "v", "g", "x y", uint16(0x0a5))
+	f.Add("", "", "", "trace_id", "\u2028", uint16(0x15a))
+	f.Add("}", "{", "\"", "}", "%22", uint16(0x0f0))
+	f.Fuzz(func(t *testing.T, msg, key, val, group, bag string, sel uint16) {
+		profiles := [...]logbridge.Profile{logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro"), logbridge.GoZero}
+		opts := []logbridge.Option{logbridge.WithProfile(profiles[int(sel&7)%len(profiles)])}
+		if sel&8 != 0 {
+			opts = append(opts, logbridge.WithService(group))
+		}
+		var flags trace.TraceFlags
+		if sel&16 != 0 {
+			flags = trace.FlagsSampled
+		}
+		ctx := spanCtx(context.Background(), testSpanID, flags)
+		if sel&32 != 0 {
+			opts = append(opts, logbridge.WithBaggage("trial_id"))
+			if m, err := baggage.NewMemberRaw("trial_id", bag); err == nil {
+				if b, err := baggage.New(m); err == nil {
+					ctx = baggage.ContextWithBaggage(ctx, b)
+				}
+			}
+		}
+		var want, got bytes.Buffer
+		wh := NewHandler(slog.NewJSONHandler(&want, nil), opts...)
+		gh := NewJSONHandler(&got, nil, opts...)
+		recCtx := ctx
+		attrs := []any{key, val}
+		switch (sel >> 6) & 3 {
+		case 1: // the context given to With, none with the record
+			wh = slog.New(wh).With("ctx", ctx).Handler()
+			gh = slog.New(gh).With("ctx", ctx).Handler()
+			recCtx = nil
+		case 2: // the context among the record's attributes
+			attrs = append(attrs, "ctx", ctx)
+			recCtx = nil
+		case 3: // inside a group attribute
+			attrs = []any{slog.Group(group, key, val, "ctx", ctx)}
+			recCtx = context.Background()
+		}
+		if sel&256 != 0 {
+			wh = slog.New(wh).With(key, val).Handler()
+			gh = slog.New(gh).With(key, val).Handler()
+		}
+		if sel&512 != 0 {
+			wh, gh = wh.WithGroup(group), gh.WithGroup(group)
+		}
+		for _, h := range []slog.Handler{wh, gh} {
+			r := slog.NewRecord(time.Time{}, slog.LevelInfo, msg, 0) // zero time: not written
+			r.Add(attrs...)
+			if err := h.Handle(recCtx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got.String() != want.String() {
+			t.Fatalf("NewJSONHandler wrote\n%q\nNewHandler over JSONHandler wrote\n%q", got.String(), want.String())
+		}
+		line := strings.TrimSuffix(got.String(), "\n")
+		if strings.Contains(line, "\n") {
+			t.Fatalf("more than one line: %q", got.String())
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not a JSON object: %v\n%q", err, line)
+		}
+		if strings.Contains(line, "context.Background") || strings.Contains(line, "WithValue") {
+			t.Fatalf("the context's internals reached the line: %q", line)
+		}
+	})
+}

@@ -1,0 +1,99 @@
+package zapbridge
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// FuzzJSONEncoderMatchesZap logs one call, chosen by the fuzzer (message, a
+// field's key and value, a namespace, a baggage value, the profile, the
+// context's form, bound fields), through zap's JSON encoder and through
+// NewJSONEncoder, each under a NewCore bridge. NewJSONEncoder may put the
+// span's fields elsewhere in the line, so the lines must hold the same
+// object, with each key as often, and never the context itself. Its seeds
+// run with every `go test`.
+func FuzzJSONEncoderMatchesZap(f *testing.F) {
+	f.Add("form stored", "form", "F1", "req", "T-17", uint16(0))
+	f.Add("a \"quoted\"\n<b>&\x00 é \xff", "trace_id", "mine", "", "", uint16(0x1ff))
+	f.Add("m", "ctx", "v", "g", "x y", uint16(0x0a5))
+	f.Add("", "", "", "trace_id", "\u2028", uint16(0x15a))
+	f.Add("}", "{", "\"", "}", "%22", uint16(0x0f0))
+	f.Fuzz(func(t *testing.T, msg, key, val, ns, bag string, sel uint16) {
+		profiles := [...]logbridge.Profile{logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro"), logbridge.GoZero}
+		opts := []logbridge.Option{logbridge.WithProfile(profiles[int(sel&7)%len(profiles)])}
+		if sel&8 != 0 {
+			opts = append(opts, logbridge.WithService(ns))
+		}
+		var flags trace.TraceFlags
+		if sel&16 != 0 {
+			flags = trace.FlagsSampled
+		}
+		ctx := spanCtx(testTraceID, testSpanID, flags)
+		if sel&32 != 0 {
+			opts = append(opts, logbridge.WithBaggage("trial_id"))
+			if m, err := baggage.NewMemberRaw("trial_id", bag); err == nil {
+				if b, err := baggage.New(m); err == nil {
+					ctx = baggage.ContextWithBaggage(ctx, b)
+				}
+			}
+		}
+		ctxField := Context(ctx)
+		if sel&64 != 0 {
+			ctxField = zap.Any("ctx", ctx) // as otelzap hands it over
+		}
+		log := func(l *zap.Logger) {
+			if sel&128 != 0 {
+				l = l.With(zap.String(key, val))
+			}
+			fields := []zap.Field{zap.String(key, val), ctxField}
+			if sel&256 != 0 {
+				fields = []zap.Field{ctxField, zap.Namespace(ns), zap.String(key, val)}
+			}
+			if sel&512 != 0 {
+				l = l.With(ctxField)
+				fields = fields[:1]
+			}
+			l.Info(msg, fields...)
+		}
+		zapOut, ours := bothEncoders(encoderConfig, log, opts...)
+		if !strings.HasSuffix(ours, "\n") || strings.Count(ours, "\n") != 1 {
+			t.Fatalf("not one line: %q", ours)
+		}
+		var x, y map[string]any
+		if err := json.Unmarshal([]byte(zapOut), &x); err != nil {
+			t.Skipf("zap's own line is not JSON (%v): not ours to judge", err)
+		}
+		if err := json.Unmarshal([]byte(ours), &y); err != nil {
+			t.Fatalf("NewJSONEncoder's line is not JSON: %v\n%q", err, ours)
+		}
+		if !sameJSON(x, y) {
+			t.Fatalf("objects differ:\n zap  %q\n ours %q", zapOut, ours)
+		}
+		for _, k := range []string{"trace_id", "span_id", "trace_flags", "trace.id", "dd.trace_id", "logging.googleapis.com/trace", "trace", "span", key} {
+			q, _ := json.Marshal(k)
+			if a, b := strings.Count(zapOut, string(q)+":"), strings.Count(ours, string(q)+":"); a != b {
+				t.Fatalf("key %s %d times in zap's line, %d in ours:\n zap  %q\n ours %q", q, a, b, zapOut, ours)
+			}
+		}
+		if strings.Contains(ours, "context.Background") || strings.Contains(ours, "WithValue") {
+			t.Fatalf("the context's internals reached the line: %q", ours)
+		}
+	})
+}
+
+// sameJSON compares two decoded JSON values, ignoring member order.
+func sameJSON(a, b map[string]any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+var _ zapcore.Encoder = (*jsonEncoder)(nil)
