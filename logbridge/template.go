@@ -286,21 +286,18 @@ func hex4(v uint32) uint64 {
 	return x + 0x3030303030303030 + letters*('a'-'0'-10)
 }
 
-// appendJSONString appends s as a JSON string.
+// appendJSONString appends s as a JSON string, escaped as zerolog escapes it
+// (the template is spliced into zerolog's lines beside its own fields): the
+// quote, the backslash, control characters (short forms where JSON has
+// them) and DEL; invalid UTF-8 as \ufffd.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		case c < utf8.RuneSelf:
-			dst = append(dst, c)
-		default:
+		c := s[i]
+		if c >= utf8.RuneSelf {
 			// A byte that starts no valid UTF-8 sequence becomes U+FFFD,
 			// escaped, as zerolog, zap and slog write it: the line stays
-			// valid UTF-8 and the same whichever path wrote it.
+			// valid UTF-8.
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
 				dst = append(dst, `\ufffd`...)
@@ -309,6 +306,26 @@ func appendJSONString(dst []byte, s string) []byte {
 			}
 			i += n
 			continue
+		}
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			if c < 0x20 || c == 0x7f {
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			} else {
+				dst = append(dst, c)
+			}
 		}
 		i++
 	}
