@@ -53,6 +53,7 @@
 //	the context side's trace_flags            the flags under each profile's flags key
 //	no trace flags                            no flags field (never a guessed "00")
 //	no ids, or a "trace" that is not an id    the line as it is
+//	a "span" that is a number ("span":"3")    the line as it is (decimal span ids only under dd.span_id)
 //	all-zero ids                              the line as it is, never zeros under our keys
 //	Alert, Severe, Stack (no fields)          the line as it is
 //

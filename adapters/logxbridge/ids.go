@@ -49,9 +49,10 @@ func (l *lineIDs) readTrace(v any) bool {
 	return true
 }
 
-// readSpan reads a span id written as 16 hex digits, or as Datadog's
-// decimal uint64.
-func (l *lineIDs) readSpan(v any) bool {
+// readSpan reads a span id written as 16 hex digits or, under Datadog's
+// span key (decimal), as a decimal uint64. A decimal under any other key
+// ("span":"3", a retry's number) is not an id and leaves the line alone.
+func (l *lineIDs) readSpan(v any, decimal bool) bool {
 	s, ok := v.(string)
 	if !ok {
 		return false
@@ -59,7 +60,7 @@ func (l *lineIDs) readSpan(v any) bool {
 	var id trace.SpanID
 	switch {
 	case len(s) == 2*len(id) && decodeHex(id[:], s):
-	default:
+	case decimal:
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return false
@@ -68,6 +69,8 @@ func (l *lineIDs) readSpan(v any) bool {
 			id[i] = byte(n)
 			n >>= 8
 		}
+	default:
+		return false
 	}
 	if !id.IsValid() {
 		return false

@@ -143,7 +143,7 @@ func (lf *lineFields) read(fields []logx.LogField) (ids lineIDs, owned uint64, o
 			if ids.hasSpan {
 				break
 			}
-			if !ids.readSpan(f.Value) {
+			if !ids.readSpan(f.Value, f.Key == logbridge.Datadog.SpanKey()) {
 				return ids, 0, false
 			}
 		case roleFlags:

@@ -78,6 +78,11 @@ func TestWriterRewrite(t *testing.T) {
 			want: map[string]any{"trace": "00000000000000000000000000000000", "span": "0000000000000000"},
 		},
 		{
+			name: "a span field that is a number, not an id: unchanged",
+			in:   []logx.LogField{logx.Field("trace", goldenTrace), logx.Field("span", "3")},
+			want: map[string]any{"trace": goldenTrace, "span": "3"},
+		},
+		{
 			name: "trace without span: unchanged",
 			in:   []logx.LogField{logx.Field("trace", goldenTrace)},
 			want: map[string]any{"trace": goldenTrace},
@@ -134,21 +139,26 @@ func TestWriterPassesFieldlessCalls(t *testing.T) {
 
 func TestReadSpan(t *testing.T) {
 	tests := []struct {
-		in   any
-		ok   bool
-		want string
+		in      any
+		decimal bool // read under Datadog's span key
+		ok      bool
+		want    string
 	}{
-		{goldenSpan, true, goldenSpan},
-		{"B7AD6B7169203331", true, goldenSpan},
-		{"13235353014750950193", true, goldenSpan},
-		{"0000000000000000", false, ""},
-		{"b7ad6b71692033", false, ""},
-		{"b7ad6b716920333z", false, ""},
-		{42, false, ""},
+		{goldenSpan, false, true, goldenSpan},
+		{"B7AD6B7169203331", false, true, goldenSpan},
+		{"13235353014750950193", true, true, goldenSpan},
+		{"13235353014750950193", false, false, ""},
+		{"01", false, false, ""}, // "span":"01" is not an id outside Datadog's key
+		{"1", true, true, "0000000000000001"},
+		{"0000000000000000", false, false, ""},
+		{"0", true, false, ""},
+		{"b7ad6b71692033", false, false, ""},
+		{"b7ad6b716920333z", false, false, ""},
+		{42, false, false, ""},
 	}
 	for _, tt := range tests {
 		var ids lineIDs
-		ok := ids.readSpan(tt.in)
+		ok := ids.readSpan(tt.in, tt.decimal)
 		if ok != tt.ok || (ok && ids.spanID.String() != tt.want) {
 			t.Errorf("readSpan(%v) = %v %s, want %v %s", tt.in, ok, ids.spanID, tt.ok, tt.want)
 		}
