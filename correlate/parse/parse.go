@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"math"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -257,13 +258,38 @@ func (p *parser) finish(rec *Record, raw []byte, pathService string, ctime time.
 	if flags.end > 0 {
 		rec.TraceFlags = s[flags.off:flags.end]
 	}
+	// A time of year 0000 or 9999 ("never") stays in the line but is no
+	// time the index can order by (entries sort by Unix nanoseconds): the
+	// container's time stands in for it when there is one.
+	bad := false
 	if p.hasTime && !p.time.IsZero() {
-		rec.Time, rec.TimePrecision = p.time, p.prec
-	} else if !ctime.IsZero() {
-		rec.Time, rec.TimePrecision = ctime, cprec
+		if storable(p.time) {
+			rec.Time, rec.TimePrecision = p.time, p.prec
+		} else {
+			bad = true
+		}
+	}
+	if rec.Time.IsZero() && !ctime.IsZero() {
+		if storable(ctime) {
+			rec.Time, rec.TimePrecision = ctime, cprec
+		} else {
+			bad = true
+		}
+	}
+	if bad {
+		p.problems |= ProblemBadTime
 	}
 	rec.Problems = p.problems
 }
+
+// Times whose Unix nanoseconds fit an int64: 1677-09-21 to 2262-04-11.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// storable reports whether t lies within minTime and maxTime.
+func storable(t time.Time) bool { return !t.Before(minTime) && !t.After(maxTime) }
 
 func trimSpace(b []byte) []byte {
 	return trimRightSpace(trimLeftSpace(b))

@@ -62,10 +62,11 @@ const (
 	ProblemBadSpanID                        // "bad_span_id": a span key whose value is not a valid id
 	ProblemBadContainer                     // "bad_container": a CRI or Docker wrapper that does not parse; kept as a plain line
 	ProblemIncomplete                       // "incomplete": container partials never completed (end of input)
+	ProblemBadTime                          // "bad_time": a time outside 1677-2262 (year 0000, 9999), which the index cannot order; the entry has no time
 	numProblems         = iota
 )
 
-var problemNames = [numProblems]string{"binary", "too_long", "bad_json", "bad_trace_id", "bad_span_id", "bad_container", "incomplete"}
+var problemNames = [numProblems]string{"binary", "too_long", "bad_json", "bad_trace_id", "bad_span_id", "bad_container", "incomplete", "bad_time"}
 
 // String returns the Stats names of the problems in p joined by ",".
 func (p Problem) String() string {
