@@ -216,7 +216,7 @@ func (ix *index) classify(ss *serviceSpans, active []int32, lo, hi time.Time) pl
 				cands = appendCand(cands, sp.SpanID)
 			}
 		}
-		return placement{span: best, match: MatchAmbiguous, cands: cands}
+		return placement{span: best, match: MatchAmbiguous, cands: withPlaced(cands, spans[best].SpanID)}
 	}
 	if nPart == 1 {
 		return placement{span: outer, match: MatchInferred}
@@ -228,7 +228,21 @@ func (ix *index) classify(ss *serviceSpans, active []int32, lo, hi time.Time) pl
 			cands = appendCand(cands, spans[s].SpanID)
 		}
 	}
-	return placement{span: outer, match: MatchAmbiguous, cands: cands}
+	return placement{span: outer, match: MatchAmbiguous, cands: withPlaced(cands, spans[outer].SpanID)}
+}
+
+// withPlaced returns c with placed among it: a list cut at MaxCandidates
+// may have lost the span the record is placed under, which then takes the
+// last place.
+func withPlaced(c []string, placed string) []string {
+	if slices.Contains(c, placed) {
+		return c
+	}
+	if len(c) < MaxCandidates {
+		return append(c, placed)
+	}
+	c[len(c)-1] = placed
+	return c
 }
 
 func appendCand(c []string, id string) []string {
@@ -278,5 +292,5 @@ func (ix *index) untimed(ss *serviceSpans) placement {
 		}
 		cands = appendCand(cands, spans[s].SpanID)
 	}
-	return placement{span: best, match: MatchAmbiguous, cands: cands}
+	return placement{span: best, match: MatchAmbiguous, cands: withPlaced(cands, spans[best].SpanID)}
 }

@@ -50,6 +50,9 @@ func checkRecord(t *testing.T, r *Record, maxRaw int) {
 	if r.Time.IsZero() != (r.TimePrecision == 0) {
 		t.Fatalf("Time %v with precision %v", r.Time, r.TimePrecision)
 	}
+	if !r.Time.IsZero() && !storable(r.Time) {
+		t.Fatalf("Time %v outside what the index can order by", r.Time)
+	}
 	if js := r.AppendJSONRaw(nil); !json.Valid(js) {
 		t.Fatalf("invalid JSON: %s", js)
 	}
