@@ -1,6 +1,8 @@
 package join_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/traces"
+	"github.com/traceline/traceline/correlate/view"
 )
 
 // FuzzJoin builds a trace and its records from the fuzzer's bytes (spans
@@ -53,6 +56,8 @@ func FuzzJoin(f *testing.F) {
 				r.SpanID = id(rb[i+1] % 20)
 				r.TraceFlags = [...]string{"01", "00", ""}[rb[i]>>2%3]
 			}
+			r.Msg = string(rb[i : i+3]) // any bytes: the views must escape them
+			r.Raw = `{"msg":"` + r.Msg + `"}`
 			recs = append(recs, r)
 		}
 		now := t0.Add(time.Hour)
@@ -128,6 +133,27 @@ func FuzzJoin(f *testing.F) {
 			if n != 1 {
 				t.Fatalf("record %d placed %d times", k, n)
 			}
+		}
+		// Every view of any join is well-formed.
+		if js := view.AppendJSON(nil, j); !json.Valid(js) {
+			t.Fatalf("view.AppendJSON: invalid JSON: %s", js)
+		}
+		var buf bytes.Buffer
+		if err := view.MergedJSONL(&buf, j); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n")) {
+			if len(line) > 0 && !json.Valid(line) {
+				t.Fatalf("view.MergedJSONL: invalid JSON line: %s", line)
+			}
+		}
+		buf.Reset()
+		if err := view.Text(&buf, j, view.TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := view.Merged(&buf, j, view.TextOptions{}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
