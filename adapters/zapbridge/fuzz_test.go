@@ -1,6 +1,7 @@
 package zapbridge
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -85,6 +86,17 @@ func FuzzJSONEncoderMatchesZap(f *testing.F) {
 		}
 		if strings.Contains(ours, "context.Background") || strings.Contains(ours, "WithValue") {
 			t.Fatalf("the context's internals reached the line: %q", ours)
+		}
+		// Under a tee (the bridge's other path: it registers a write for
+		// the cores the tee chose), each core writes what the bridge over
+		// that core alone writes.
+		var a, b bytes.Buffer
+		tee := zapcore.NewTee(
+			zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), zapcore.AddSync(&a), zapcore.DebugLevel),
+			zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(&b), zapcore.DebugLevel))
+		log(zap.New(NewCore(tee, opts...)))
+		if a.String() != zapOut || b.String() != ours {
+			t.Fatalf("under a tee:\n zap  %q\n ours %q\nalone:\n zap  %q\n ours %q", a.String(), b.String(), zapOut, ours)
 		}
 	})
 }
