@@ -93,3 +93,66 @@ func FuzzJSONHandlerMatchesHandler(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTraceFieldsTopLevel builds a handler chain from the fuzzer's bytes
+// (With attributes, groups, a context given to With, a record's own
+// attributes and groups, nested group attributes) over slog's JSONHandler,
+// and checks the one rule groups must not break: the span's fields are
+// top-level members of the line, each once, with the span's values,
+// whatever groups are open. Its seeds run with every `go test`.
+func FuzzTraceFieldsTopLevel(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3}, "g", "k", "v")
+	f.Add([]byte{1, 1, 4, 2, 5, 0}, "trace_id", "span_id", "x")
+	f.Add([]byte{2, 3, 1, 6, 6, 6}, "", "", "")
+	f.Fuzz(func(t *testing.T, ops []byte, name, key, val string) {
+		if len(ops) > 12 {
+			ops = ops[:12]
+		}
+		sampled := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+		var buf bytes.Buffer
+		h := NewHandler(slog.NewJSONHandler(&buf, nil))
+		var attrs []any
+		recCtx := sampled
+		for _, op := range ops {
+			switch op % 7 {
+			case 0:
+				h = h.WithGroup(name)
+			case 1:
+				h = slog.New(h).With(key, val).Handler()
+			case 2:
+				h = slog.New(h).With("ctx", sampled).Handler()
+				recCtx = nil
+			case 3:
+				attrs = append(attrs, key, val)
+			case 4:
+				attrs = append(attrs, slog.Group(name, key, val))
+			case 5:
+				attrs = append(attrs, slog.Group(name, "ctx", sampled))
+				recCtx = nil
+			case 6:
+				attrs = append(attrs, "ctx", sampled)
+			}
+		}
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, "m", 0)
+		r.Add(attrs...)
+		if err := h.Handle(recCtx, r); err != nil {
+			t.Fatal(err)
+		}
+		line := buf.Bytes()
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatalf("not a JSON object: %v\n%s", err, line)
+		}
+		for k, want := range map[string]string{"trace_id": testTraceID.String(), "span_id": testSpanID.String(), "trace_flags": "01"} {
+			if got, ok := m[k]; !ok || got != want {
+				t.Fatalf("top-level %s = %v, want %s\n%s", k, got, want, line)
+			}
+			if n := strings.Count(string(line), `"`+k+`":"`+want+`"`); n != 1 {
+				t.Fatalf("%s written %d times\n%s", k, n, line)
+			}
+		}
+		if strings.Contains(string(line), "context.Background") || strings.Contains(string(line), "WithValue") {
+			t.Fatalf("the context's internals reached the line: %s", line)
+		}
+	})
+}
