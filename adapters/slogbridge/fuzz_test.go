@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/traceline/traceline/logbridge"
+	"github.com/traceline/traceline/internal/fuzzcase"
 )
 
 // FuzzJSONHandlerMatchesHandler is TestJSONHandlerMatchesHandler with the
@@ -22,30 +21,11 @@ import (
 // slog's JSONHandler writes, a valid JSON object with the span's fields.
 // Its seeds run with every `go test`.
 func FuzzJSONHandlerMatchesHandler(f *testing.F) {
-	f.Add("form stored", "form", "F1", "request", "T-17", uint16(0))
-	f.Add("a \"quoted\"\n<b>&\x00 é \xff", "trace_id", "mine", "", "", uint16(0x1ff))
-	f.Add("m", "ctx", "v", "g", "x y", uint16(0x0a5))
-	f.Add("", "", "", "trace_id", "\u2028", uint16(0x15a))
-	f.Add("}", "{", "\"", "}", "%22", uint16(0x0f0))
+	for _, s := range fuzzcase.Seeds {
+		f.Add(s.Msg, s.Key, s.Val, s.Name, s.Bag, s.Sel)
+	}
 	f.Fuzz(func(t *testing.T, msg, key, val, group, bag string, sel uint16) {
-		profiles := [...]logbridge.Profile{logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro"), logbridge.GoZero}
-		opts := []logbridge.Option{logbridge.WithProfile(profiles[int(sel&7)%len(profiles)])}
-		if sel&8 != 0 {
-			opts = append(opts, logbridge.WithService(group))
-		}
-		var flags trace.TraceFlags
-		if sel&16 != 0 {
-			flags = trace.FlagsSampled
-		}
-		ctx := spanCtx(context.Background(), testSpanID, flags)
-		if sel&32 != 0 {
-			opts = append(opts, logbridge.WithBaggage("trial_id"))
-			if m, err := baggage.NewMemberRaw("trial_id", bag); err == nil {
-				if b, err := baggage.New(m); err == nil {
-					ctx = baggage.ContextWithBaggage(ctx, b)
-				}
-			}
-		}
+		opts, ctx := fuzzcase.Case(sel, group, bag)
 		var want, got bytes.Buffer
 		wh := NewHandler(slog.NewJSONHandler(&want, nil), opts...)
 		gh := NewJSONHandler(&got, nil, opts...)

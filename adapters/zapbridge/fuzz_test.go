@@ -6,12 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"go.opentelemetry.io/otel/baggage"
-	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/traceline/traceline/logbridge"
+	"github.com/traceline/traceline/internal/fuzzcase"
 )
 
 // FuzzJSONEncoderMatchesZap logs one call, chosen by the fuzzer (message, a
@@ -22,30 +20,11 @@ import (
 // object, with each key as often, and never the context itself. Its seeds
 // run with every `go test`.
 func FuzzJSONEncoderMatchesZap(f *testing.F) {
-	f.Add("form stored", "form", "F1", "req", "T-17", uint16(0))
-	f.Add("a \"quoted\"\n<b>&\x00 é \xff", "trace_id", "mine", "", "", uint16(0x1ff))
-	f.Add("m", "ctx", "v", "g", "x y", uint16(0x0a5))
-	f.Add("", "", "", "trace_id", "\u2028", uint16(0x15a))
-	f.Add("}", "{", "\"", "}", "%22", uint16(0x0f0))
+	for _, s := range fuzzcase.Seeds {
+		f.Add(s.Msg, s.Key, s.Val, s.Name, s.Bag, s.Sel)
+	}
 	f.Fuzz(func(t *testing.T, msg, key, val, ns, bag string, sel uint16) {
-		profiles := [...]logbridge.Profile{logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro"), logbridge.GoZero}
-		opts := []logbridge.Option{logbridge.WithProfile(profiles[int(sel&7)%len(profiles)])}
-		if sel&8 != 0 {
-			opts = append(opts, logbridge.WithService(ns))
-		}
-		var flags trace.TraceFlags
-		if sel&16 != 0 {
-			flags = trace.FlagsSampled
-		}
-		ctx := spanCtx(testTraceID, testSpanID, flags)
-		if sel&32 != 0 {
-			opts = append(opts, logbridge.WithBaggage("trial_id"))
-			if m, err := baggage.NewMemberRaw("trial_id", bag); err == nil {
-				if b, err := baggage.New(m); err == nil {
-					ctx = baggage.ContextWithBaggage(ctx, b)
-				}
-			}
-		}
+		opts, ctx := fuzzcase.Case(sel, ns, bag)
 		ctxField := Context(ctx)
 		if sel&64 != 0 {
 			ctxField = zap.Any("ctx", ctx) // as otelzap hands it over
