@@ -44,6 +44,14 @@ type slogVariant struct {
 
 func slogJSON(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) }
 
+// renameMsg is the ReplaceAttr of the "+ReplaceAttr" variants.
+var renameMsg = &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.MessageKey {
+		a.Key = "message"
+	}
+	return a
+}}
+
 var slogVariants = []slogVariant{
 	{"bare", nil, func(w io.Writer) func(context.Context) {
 		l := slog.New(slogJSON(w))
@@ -76,6 +84,27 @@ var slogVariants = []slogVariant{
 	}},
 	{"slogbridge.NewJSONHandler+WithGroup", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
 		l := slog.New(slogbridge.NewJSONHandler(w, nil)).WithGroup("request")
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	// With a ReplaceAttr (here renaming msg to message, as many services
+	// do): NewJSONHandler offers the trace fields to it and, as it keeps
+	// them, still splices them. Compare with "bare+ReplaceAttr".
+	{"bare+ReplaceAttr", nil, func(w io.Writer) func(context.Context) {
+		l := slog.New(slog.NewJSONHandler(w, renameMsg))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"slogbridge+ReplaceAttr", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(w, renameMsg)))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"slogbridge.NewJSONHandler+ReplaceAttr", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewJSONHandler(w, renameMsg))
 		return func(ctx context.Context) {
 			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
 		}

@@ -133,12 +133,36 @@ func TestAllocsJSONHandler(t *testing.T) {
 	if got := firstLineAllocs(fast, 2); got != 0 {
 		t.Errorf("first line of a span adds %v allocs, want 0", got)
 	}
+
+	// With a ReplaceAttr that keeps the trace fields: spliced, nothing
+	// added once a span's fields are encoded, one allocation on its first
+	// line (the fields, encoded to be offered to ReplaceAttr).
+	keep := &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.MessageKey {
+			a.Key = "message"
+		}
+		return a
+	}}
+	replBare := slog.New(slog.NewJSONHandler(io.Discard, keep))
+	repl := slog.New(NewJSONHandler(io.Discard, keep))
+	two(repl)
+	base := testing.AllocsPerRun(500, func() { two(replBare) })
+	if got := testing.AllocsPerRun(500, func() { two(repl) }); got != base {
+		t.Errorf("with ReplaceAttr: added %v allocs per line, want 0", got-base)
+	}
+	if got := firstLineAllocsOver(replBare, repl, 4); got > 1 {
+		t.Errorf("with ReplaceAttr: first line of a span adds %v allocs, want at most 1", got)
+	}
 }
 
 // firstLineAllocs returns what l adds to the bare JSONHandler's allocations
 // on lines that each start a new span; the spans' ids start with tag.
 func firstLineAllocs(l *slog.Logger, tag byte) float64 {
-	bare := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	return firstLineAllocsOver(slog.New(slog.NewJSONHandler(io.Discard, nil)), l, tag)
+}
+
+// firstLineAllocsOver is firstLineAllocs against the given bare logger.
+func firstLineAllocsOver(bare, l *slog.Logger, tag byte) float64 {
 	var n uint64
 	newSpan := func() context.Context {
 		n++

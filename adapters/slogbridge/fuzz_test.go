@@ -27,8 +27,35 @@ func FuzzJSONHandlerMatchesHandler(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg, key, val, group, bag string, sel uint16) {
 		opts, ctx := fuzzcase.Case(sel, group, bag)
 		var want, got bytes.Buffer
-		wh := NewHandler(slog.NewJSONHandler(&want, nil), opts...)
-		gh := NewJSONHandler(&got, nil, opts...)
+		// Bits 10-11: a ReplaceAttr that keeps the trace fields, one that
+		// rewrites the fuzzed key (a trace key, when the fuzzer names
+		// one), or one that drops it.
+		var hopts *slog.HandlerOptions
+		switch (sel >> 10) & 3 {
+		case 1:
+			hopts = &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.MessageKey {
+					a.Key = "message"
+				}
+				return a
+			}}
+		case 2:
+			hopts = &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if a.Key == key {
+					return slog.String(strings.ToUpper(key), val)
+				}
+				return a
+			}}
+		case 3:
+			hopts = &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if a.Key == key && len(groups) == 0 {
+					return slog.Attr{}
+				}
+				return a
+			}}
+		}
+		wh := NewHandler(slog.NewJSONHandler(&want, hopts), opts...)
+		gh := NewJSONHandler(&got, hopts, opts...)
 		recCtx := ctx
 		attrs := []any{key, val}
 		switch (sel >> 6) & 3 {

@@ -28,15 +28,20 @@ import (
 // being formatted through the same handler (or handlers derived from it
 // with With or WithGroup), or a record that carries a context among its
 // attributes, takes the ordinary path of NewHandler instead, with the same
-// result, rather than wait. So does every record when opts has a
-// ReplaceAttr (it then sees the trace fields, as it sees every attribute),
-// when bopts configure baggage, or when a key or the service name needs
-// escaping in JSON. w is written by one line at a time either way, in one
+// result, rather than wait. So does every record when bopts configure
+// baggage, or when a key or the service name needs escaping in JSON.
+//
+// With a ReplaceAttr in opts, the trace fields are offered to it as they
+// are to every attribute (top-level: no groups), once per line. A line
+// whose trace fields it leaves as they are is spliced; a line whose trace
+// fields it changes or drops takes NewHandler's path, which offers them to
+// it again. A span's first line then allocates once (its fields, encoded
+// for ReplaceAttr). w is written by one line at a time either way, in one
 // Write per line.
 func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.Option) slog.Handler {
 	b := logbridge.New(bopts...)
 	tmpl := b.JSONTemplate()
-	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() || (opts != nil && opts.ReplaceAttr != nil) {
+	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() {
 		return &Handler{next: slog.NewJSONHandler(w, opts), b: b}
 	}
 	// The splicers' JSONHandlers and slow's each lock only their own
@@ -45,6 +50,9 @@ func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.O
 	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
 	n := min(runtime.GOMAXPROCS(0), maxSplicers)
 	h := &spliceHandler{sps: make([]*splicer, n), fast: make([]slog.Handler, n), slow: slow}
+	if opts != nil && opts.ReplaceAttr != nil {
+		h.replace, h.b = opts.ReplaceAttr, b
+	}
 	for i := range h.sps {
 		sp := &splicer{out: out, tmpl: tmpl}
 		h.sps[i] = sp
@@ -74,6 +82,10 @@ type spliceHandler struct {
 	parent *spliceHandler
 	op     func(slog.Handler) slog.Handler
 	slow   slog.Handler // *Handler over slog's JSONHandler, writing to sps[*].out
+	// replace is the options' ReplaceAttr, b the bridge whose fields it is
+	// offered; nil without one.
+	replace func(groups []string, a slog.Attr) slog.Attr
+	b       *logbridge.Bridge
 }
 
 // fastFor returns the fast handler of splicer i, deriving it on first use.
@@ -105,6 +117,9 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !ok && h.ctx != nil {
 		sc, ok = logbridge.FromContext(h.ctx)
 	}
+	if ok && h.replace != nil && !h.keepsFields(sc) {
+		return h.slow.Handle(ctx, r)
+	}
 	// A line without a span takes a splicer too: a splicer must not give
 	// it the fields of another goroutine's line.
 	for i, sp := range h.sps {
@@ -119,6 +134,19 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 	// Every splicer is formatting a line, maybe one of this goroutine's (a
 	// LogValue that logs): do not wait for one.
 	return h.slow.Handle(ctx, r)
+}
+
+// keepsFields offers the span's fields to the options' ReplaceAttr and
+// reports whether it returns each as it is, so that the template may write
+// them.
+func (h *spliceHandler) keepsFields(sc trace.SpanContext) bool {
+	for _, f := range h.b.SpanFields(sc).Fields {
+		a := attr(f)
+		if !h.replace(nil, a).Equal(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // WithAttrs returns a handler whose records carry attrs. A context among
@@ -154,7 +182,7 @@ func (h *spliceHandler) WithGroup(name string) slog.Handler {
 
 // derive returns a child of h with no attributes or groups of its own yet.
 func (h *spliceHandler) derive() *spliceHandler {
-	return &spliceHandler{ctx: h.ctx, sps: h.sps, fast: make([]slog.Handler, len(h.sps)), parent: h, slow: h.slow}
+	return &spliceHandler{ctx: h.ctx, sps: h.sps, fast: make([]slog.Handler, len(h.sps)), parent: h, slow: h.slow, replace: h.replace, b: h.b}
 }
 
 // splicer is the writer of the fast JSONHandler. The JSONHandler writes

@@ -209,9 +209,10 @@ func TestJSONHandlerNestedBeyondSplicers(t *testing.T) {
 }
 
 // TestJSONHandlerReplaceAttr: with a ReplaceAttr the trace fields go
-// through it like every attribute.
+// through it like every attribute, and NewJSONHandler writes what NewHandler
+// over slog's JSONHandler writes; a line whose trace fields ReplaceAttr
+// keeps is spliced (the fields offered once).
 func TestJSONHandlerReplaceAttr(t *testing.T) {
-	var buf bytes.Buffer
 	upper := func(groups []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
 			return slog.Attr{}
@@ -219,11 +220,62 @@ func TestJSONHandlerReplaceAttr(t *testing.T) {
 		a.Key = strings.ToUpper(a.Key)
 		return a
 	}
-	l := slog.New(NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: upper}))
-	l.InfoContext(spanCtx(context.Background(), testSpanID, trace.FlagsSampled), "m")
-	want := `{"LEVEL":"INFO","MSG":"m","TRACE_ID":"` + tid + `","SPAN_ID":"` + sid + `","TRACE_FLAGS":"01"}` + "\n"
-	if buf.String() != want {
-		t.Errorf("got %s want %s", buf.String(), want)
+	tests := []struct {
+		name    string
+		replace func([]string, slog.Attr) slog.Attr
+		fast    bool // the trace fields offered once per line: the spliced path
+	}{
+		{"keys renamed, trace keys too", upper, false},
+		{"time dropped, msg renamed: trace fields kept", func(groups []string, a slog.Attr) slog.Attr {
+			switch {
+			case len(groups) == 0 && a.Key == slog.TimeKey:
+				return slog.Attr{}
+			case len(groups) == 0 && a.Key == slog.MessageKey:
+				a.Key = "message"
+			}
+			return a
+		}, true},
+		{"trace id redacted", func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			if a.Key == "trace_id" {
+				return slog.String("trace_id", "redacted")
+			}
+			return a
+		}, false},
+		{"span id dropped", func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "span_id" {
+				return slog.Attr{}
+			}
+			return a
+		}, false},
+	}
+	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			offered := 0
+			counting := func(groups []string, a slog.Attr) slog.Attr {
+				if a.Key == "trace_id" && len(groups) == 0 {
+					offered++
+				}
+				return tt.replace(groups, a)
+			}
+			log := func(l *slog.Logger) {
+				l.InfoContext(ctx, "m", "n", 1)
+				l.WithGroup("g").With("a", "b").InfoContext(ctx, "m", "n", 2)
+			}
+			log(slog.New(NewHandler(slog.NewJSONHandler(&want, &slog.HandlerOptions{ReplaceAttr: tt.replace}))))
+			log(slog.New(NewJSONHandler(&got, &slog.HandlerOptions{ReplaceAttr: counting})))
+			if got.String() != want.String() {
+				t.Errorf("NewJSONHandler wrote\n%s\nNewHandler over JSONHandler wrote\n%s", got.String(), want.String())
+			}
+			if fast := offered == 2; fast != tt.fast {
+				t.Errorf("trace_id offered %d times for 2 lines: spliced %v, want %v", offered, fast, tt.fast)
+			}
+			lines(t, &got)
+		})
 	}
 }
 
