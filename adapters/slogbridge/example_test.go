@@ -54,9 +54,9 @@ func ExampleNewHandler_groups() {
 }
 
 func ExampleNewJSONHandler() {
-	// The JSONHandler's own options are given as they are. (A ReplaceAttr,
-	// here to drop the time, makes every line take NewHandler's path; the
-	// lines are the same.)
+	// The JSONHandler's own options are given as they are. A ReplaceAttr,
+	// here to drop the time, is offered the trace fields too; as it keeps
+	// them, the lines are still spliced.
 	logger := slog.New(slogbridge.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: withoutTime}))
 
 	logger.WithGroup("request").InfoContext(requestContext(), "form stored", "form", "PHQ-9")
