@@ -47,16 +47,10 @@ func FuzzJSONEncoderMatchesZap(f *testing.F) {
 		if !strings.HasSuffix(ours, "\n") || strings.Count(ours, "\n") != 1 {
 			t.Fatalf("not one line: %q", ours)
 		}
-		var x, y map[string]any
-		if err := json.Unmarshal([]byte(zapOut), &x); err != nil {
-			t.Skipf("zap's own line is not JSON (%v): not ours to judge", err)
+		if !json.Valid([]byte(zapOut)) {
+			t.Skipf("zap's own line is not JSON: not ours to judge: %q", zapOut)
 		}
-		if err := json.Unmarshal([]byte(ours), &y); err != nil {
-			t.Fatalf("NewJSONEncoder's line is not JSON: %v\n%q", err, ours)
-		}
-		if !sameJSON(x, y) {
-			t.Fatalf("objects differ:\n zap  %q\n ours %q", zapOut, ours)
-		}
+		sameObject(t, zapOut, ours)
 		for _, k := range []string{"trace_id", "span_id", "trace_flags", "trace.id", "dd.trace_id", "logging.googleapis.com/trace", "trace", "span", key} {
 			q, _ := json.Marshal(k)
 			if a, b := strings.Count(zapOut, string(q)+":"), strings.Count(ours, string(q)+":"); a != b {
@@ -79,12 +73,3 @@ func FuzzJSONEncoderMatchesZap(f *testing.F) {
 		}
 	})
 }
-
-// sameJSON compares two decoded JSON values, ignoring member order.
-func sameJSON(a, b map[string]any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
-}
-
-var _ zapcore.Encoder = (*jsonEncoder)(nil)
