@@ -20,6 +20,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 )
 
 // A BulkLoad store writes each entry into the database once, straight
@@ -112,7 +113,7 @@ func spillPart(k []byte) (part int, table uint64) {
 	b := binary.BigEndian.Uint32(k[1:5])
 	t := uint64(k[0])<<56 | uint64(b)<<16
 	switch {
-	case k[0] == spaceTrace:
+	case k[0] == storefmt.SpaceTrace:
 		if len(k) >= 14 && binary.BigEndian.Uint64(k[5:13]) == 0 {
 			// Datadog's and old Jaeger's ids would all land in part 0;
 			// they sort before every 128-bit id of the day
@@ -121,16 +122,16 @@ func spillPart(k []byte) (part int, table uint64) {
 		}
 		p := int(k[5] >> 1)
 		return p, t | uint64(p)
-	case k[0] == spaceLow:
+	case k[0] == storefmt.SpaceLow:
 		p := int(k[5] >> 6)
 		return traceParts + zeroHiParts + p, t | uint64(p)
-	case k[0] == spaceUntraced && len(k) >= 13:
+	case k[0] == storefmt.SpaceUntraced && len(k) >= 13:
 		// the slot is monotonic in the entry's time within the day, as
 		// the keys are: tables of different slots do not overlap
-		at, base := binary.BigEndian.Uint64(k[5:13]), atKey(bucketStart(b))
+		at, base := binary.BigEndian.Uint64(k[5:13]), storefmt.AtKey(storefmt.BucketStart(b))
 		slot := 0
 		if at > base {
-			slot = int(min((at-base)/uint64(bucketDuration/untracedSlots), untracedSlots-1))
+			slot = int(min((at-base)/uint64(storefmt.BucketDuration/untracedSlots), untracedSlots-1))
 		}
 		return traceParts + zeroHiParts + lowParts + slot%untracedParts, t | uint64(slot)
 	}
@@ -363,14 +364,14 @@ func (s *Store) finishEpochLocked() (err error) {
 	var meta kvSorter
 	for _, bk := range newBuckets {
 		k := len(meta.buf)
-		meta.buf = appendBucketKey(meta.buf, spaceBucket, bk)
+		meta.buf = storefmt.AppendBucketKey(meta.buf, storefmt.SpaceBucket, bk)
 		meta.mark(k, len(meta.buf))
 	}
 	if !newest.IsZero() {
 		k := len(meta.buf)
 		meta.buf = append(meta.buf, metaNewest...)
 		v := len(meta.buf)
-		meta.buf = binary.BigEndian.AppendUint64(meta.buf, atKey(newest))
+		meta.buf = binary.BigEndian.AppendUint64(meta.buf, storefmt.AtKey(newest))
 		meta.mark(k, v)
 	}
 	for file, cp := range ep.checks {
@@ -379,7 +380,7 @@ func (s *Store) finishEpochLocked() (err error) {
 			return err
 		}
 		k := len(meta.buf)
-		meta.buf = append(meta.buf, checkKey(file)...)
+		meta.buf = append(meta.buf, storefmt.CheckKey(file)...)
 		v := len(meta.buf)
 		meta.buf = append(meta.buf, cpv...)
 		meta.mark(k, v)

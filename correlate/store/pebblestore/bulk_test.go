@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 )
 
 // TestBulkLoad writes through a BulkLoad store in small runs of about
@@ -139,7 +140,7 @@ func TestSpillTablesDisjoint(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			at = day.Add(time.Duration(rng.Int64N(int64(72*time.Hour))) - 24*time.Hour)
 		}
-		b := bucketOf(at)
+		b := storefmt.BucketOf(at)
 		hi, lo := rng.Uint64(), rng.Uint64()
 		if rng.IntN(4) == 0 {
 			hi = 0
@@ -147,11 +148,11 @@ func TestSpillTablesDisjoint(t *testing.T) {
 		var k []byte
 		switch rng.IntN(3) {
 		case 0:
-			k = appendTraceKey(nil, b, hi, lo, at, rng.Uint64(), rng.Int64())
+			k = storefmt.AppendTraceKey(nil, b, hi, lo, at, rng.Uint64(), rng.Int64())
 		case 1:
-			k = appendLowKey(nil, b, lo, hi)
+			k = storefmt.AppendLowKey(nil, b, lo, hi)
 		default:
-			k = appendTimeKey(nil, spaceUntraced, b, at, rng.Uint64(), rng.Int64())
+			k = storefmt.AppendTimeKey(nil, storefmt.SpaceUntraced, b, at, rng.Uint64(), rng.Int64())
 		}
 		keys = append(keys, k)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 )
 
 // FuzzCodecRoundTrip reads the fuzzer's lines through the Assembler, as
@@ -66,9 +67,9 @@ func FuzzCodecRoundTrip(f *testing.F) {
 			if tid, ok := store.TraceIDFromRecord(e.TraceID, e.TraceIDLow); ok {
 				id = &[2]uint64{tid.Hi, tid.Lo}
 			}
-			v := appendEntry(nil, &e, false, &scratch, id)
+			v := storefmt.AppendEntry(nil, &e, false, &scratch, id)
 			var got store.Entry
-			if err := decodeEntry(&got, v, e.At, e.Offset, id); err != nil {
+			if err := storefmt.DecodeEntry(&got, v, e.At, e.Offset, id); err != nil {
 				t.Fatalf("record %d: decode: %v\n%+v", i, err, e.Record)
 			}
 			want := e.Record

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 )
 
 // DeleteTrace removes every entry of the given traces (a privacy request:
@@ -32,11 +33,11 @@ func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, err
 	var p, lk []byte
 	for _, bk := range s.sortedBuckets() {
 		for f := range seen {
-			p = appendTracePrefix(p[:0], bk, f.hi, f.lo)
-			if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			p = storefmt.AppendTracePrefix(p[:0], bk, f.hi, f.lo)
+			if err := b.DeleteRange(p, storefmt.PrefixEnd(p), nil); err != nil {
 				return 0, err
 			}
-			lk = appendLowKey(lk[:0], bk, f.lo, f.hi)
+			lk = storefmt.AppendLowKey(lk[:0], bk, f.lo, f.hi)
 			if err := b.Delete(lk, nil); err != nil {
 				return 0, err
 			}

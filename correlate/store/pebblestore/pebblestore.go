@@ -23,6 +23,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 )
 
 // Compression names accepted by Options.Compression.
@@ -177,9 +178,16 @@ func Open(dir string, o Options) (*Store, error) {
 		L0StopWritesThreshold:       40,
 		LBaseMaxBytes:               256 << 20,
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
-		FormatMajorVersion:          pebble.FormatNewest,
-		ReadOnly:                    o.ReadOnly,
-		DisableTableStats:           o.ReadOnly, // a lookup process needs none
+		// Row-based tables (Pebble's table format v4, LevelDB's block
+		// layout), not the columnar blocks of later formats: `correlate
+		// logs` reads them itself (internal/sstread) in a process that
+		// does not link Pebble, whose start alone costs ~10 ms. A store
+		// created at a newer format keeps it (Pebble never goes back); its
+		// lookups take the engine's path. See docs/BENCHMARKS.md for size
+		// and speed against the columnar format.
+		FormatMajorVersion: storeFormat,
+		ReadOnly:           o.ReadOnly,
+		DisableTableStats:  o.ReadOnly, // a lookup process needs none
 		// Nor a stat of every table at open (~180 after a bulk load of
 		// 10 M lines): a missing or cut table still fails the lookup that
 		// reads it.
@@ -291,10 +299,10 @@ func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
 }
 
-var metaNewest = []byte{spaceMeta, 'n'}
+var metaNewest = []byte{storefmt.SpaceMeta, 'n'}
 
 func (s *Store) load() error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceBucket}, UpperBound: []byte{spaceBucket + 1}})
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{storefmt.SpaceBucket}, UpperBound: []byte{storefmt.SpaceBucket + 1}})
 	if err != nil {
 		return err
 	}
@@ -320,7 +328,7 @@ func (s *Store) loadNewest() error {
 	if err == nil {
 		if len(v) == 8 {
 			s.mu.Lock()
-			s.newest = atFromKey(binary.BigEndian.Uint64(v))
+			s.newest = storefmt.AtFromKey(binary.BigEndian.Uint64(v))
 			s.mu.Unlock()
 		}
 		closer.Close()
@@ -397,7 +405,7 @@ func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
 	if err := s.ingestRun(); err != nil {
 		return nil, err
 	}
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{spaceCheck}, UpperBound: []byte{spaceCheck + 1}})
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{storefmt.SpaceCheck}, UpperBound: []byte{storefmt.SpaceCheck + 1}})
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +491,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		if at.IsZero() {
 			at = e.Time
 		}
-		bk := bucketOf(at)
+		bk := storefmt.BucketOf(at)
 		if len(touched) == 0 || touched[len(touched)-1] != bk {
 			if !slices.Contains(touched, bk) {
 				touched = append(touched, bk)
@@ -498,9 +506,9 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 				continue
 			}
 			k := len(kv.buf)
-			kv.buf = appendTimeKey(kv.buf, spaceUntraced, bk, at, file, e.Offset)
+			kv.buf = storefmt.AppendTimeKey(kv.buf, storefmt.SpaceUntraced, bk, at, file, e.Offset)
 			v := len(kv.buf)
-			kv.buf = appendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
+			kv.buf = storefmt.AppendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
 			kv.mark(k, v)
 			continue
 		}
@@ -509,13 +517,13 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			hi = 0
 		}
 		k := len(kv.buf)
-		kv.buf = appendTraceKey(kv.buf, bk, hi, id.Lo, at, file, e.Offset)
+		kv.buf = storefmt.AppendTraceKey(kv.buf, bk, hi, id.Lo, at, file, e.Offset)
 		v := len(kv.buf)
-		kv.buf = appendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
+		kv.buf = storefmt.AppendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
 		if hi != 0 && kv.newLow(bk, hi, id.Lo) {
 			k = len(kv.buf)
-			kv.buf = appendLowKey(kv.buf, bk, id.Lo, hi)
+			kv.buf = storefmt.AppendLowKey(kv.buf, bk, id.Lo, hi)
 			kv.mark(k, len(kv.buf))
 		}
 	}
@@ -559,7 +567,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	}
 	newBuckets := s.unknownBuckets(touched)
 	for _, bk := range newBuckets {
-		if err := b.Set(appendBucketKey(key[:0], spaceBucket, bk), nil, nil); err != nil {
+		if err := b.Set(storefmt.AppendBucketKey(key[:0], storefmt.SpaceBucket, bk), nil, nil); err != nil {
 			return err
 		}
 	}
@@ -567,7 +575,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	if newest.After(s.newest) {
 		s.newest = newest
 		var nb [8]byte
-		binary.BigEndian.PutUint64(nb[:], atKey(newest))
+		binary.BigEndian.PutUint64(nb[:], storefmt.AtKey(newest))
 		if err := b.Set(metaNewest, nb[:], nil); err != nil {
 			s.mu.Unlock()
 			return err
@@ -581,7 +589,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	if err != nil {
 		return err
 	}
-	if err := b.Set(checkKey(cp.FileID), cpv, nil); err != nil {
+	if err := b.Set(storefmt.CheckKey(cp.FileID), cpv, nil); err != nil {
 		return err
 	}
 	committing = true
@@ -656,7 +664,7 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 			// every 128-bit trace with this low half
 			var p []byte
 			for _, bk := range buckets {
-				p = appendBucketKey(p[:0], spaceLow, bk)
+				p = storefmt.AppendBucketKey(p[:0], storefmt.SpaceLow, bk)
 				p = binary.BigEndian.AppendUint64(p, id.Lo)
 				for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
 					add(full{binary.BigEndian.Uint64(it.Key()[len(p):]), id.Lo})
@@ -676,10 +684,10 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 	var p []byte
 	for _, bk := range buckets {
 		for _, f := range want {
-			p = appendTracePrefix(p[:0], bk, f.hi, f.lo)
+			p = storefmt.AppendTracePrefix(p[:0], bk, f.hi, f.lo)
 			for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
 				k := it.Key()
-				if len(k) != traceKeyLen {
+				if len(k) != storefmt.TraceKeyLen {
 					continue
 				}
 				sk := sortKey{binary.BigEndian.Uint64(k[21:]), binary.BigEndian.Uint64(k[29:]), binary.BigEndian.Uint64(k[37:])}
@@ -688,7 +696,7 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 					return nil, err
 				}
 				var e store.Entry
-				if err := decodeEntry(&e, v, atFromKey(sk.at), int64(sk.off), &[2]uint64{f.hi, f.lo}); err != nil {
+				if err := storefmt.DecodeEntry(&e, v, storefmt.AtFromKey(sk.at), int64(sk.off), &[2]uint64{f.hi, f.lo}); err != nil {
 					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
 				}
 				recs = append(recs, e.Record)
@@ -754,24 +762,24 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 	}
 	var p []byte
 	for _, bk := range s.sortedBuckets() {
-		if !to.IsZero() && !bucketStart(bk).Before(to) {
+		if !to.IsZero() && !storefmt.BucketStart(bk).Before(to) {
 			break
 		}
-		if !from.IsZero() && !bucketStart(bk+1).After(from) {
+		if !from.IsZero() && !storefmt.BucketStart(bk+1).After(from) {
 			continue
 		}
 		// untraced, in time order
-		p = appendBucketKey(p[:0], spaceUntraced, bk)
+		p = storefmt.AppendBucketKey(p[:0], storefmt.SpaceUntraced, bk)
 		start := append([]byte(nil), p...)
 		if !from.IsZero() {
-			start = binary.BigEndian.AppendUint64(start, atKey(from))
+			start = binary.BigEndian.AppendUint64(start, storefmt.AtKey(from))
 		}
 		for ok := it.SeekGE(start); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
 			k := it.Key()
-			if len(k) != timeKeyLen {
+			if len(k) != storefmt.TimeKeyLen {
 				continue
 			}
-			at := atFromKey(binary.BigEndian.Uint64(k[5:]))
+			at := storefmt.AtFromKey(binary.BigEndian.Uint64(k[5:]))
 			if !to.IsZero() && !at.Before(to) {
 				break
 			}
@@ -780,7 +788,7 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			if err != nil {
 				return err
 			}
-			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[21:])), nil); err != nil {
+			if err := storefmt.DecodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[21:])), nil); err != nil {
 				return err
 			}
 			if !fn(&e) {
@@ -788,13 +796,13 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			}
 		}
 		// traced, by trace
-		p = appendBucketKey(p[:0], spaceTrace, bk)
+		p = storefmt.AppendBucketKey(p[:0], storefmt.SpaceTrace, bk)
 		for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
 			k := it.Key()
-			if len(k) != traceKeyLen {
+			if len(k) != storefmt.TraceKeyLen {
 				continue
 			}
-			at := atFromKey(binary.BigEndian.Uint64(k[21:]))
+			at := storefmt.AtFromKey(binary.BigEndian.Uint64(k[21:]))
 			if !inRange(at) {
 				continue
 			}
@@ -803,7 +811,7 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 			if err != nil {
 				return err
 			}
-			if err := decodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[37:])), &[2]uint64{binary.BigEndian.Uint64(k[5:]), binary.BigEndian.Uint64(k[13:])}); err != nil {
+			if err := storefmt.DecodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[37:])), &[2]uint64{binary.BigEndian.Uint64(k[5:]), binary.BigEndian.Uint64(k[13:])}); err != nil {
 				return err
 			}
 			if !fn(&e) {
@@ -837,7 +845,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	st.Newest = s.newest
 	s.mu.Unlock()
 	if len(bs) > 0 {
-		st.Oldest = bucketStart(bs[0])
+		st.Oldest = storefmt.BucketStart(bs[0])
 	}
 	m := s.db.Metrics()
 	st.LiveBytes = int64(m.DiskSpaceUsage())
@@ -875,24 +883,24 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 	s.mu.Lock()
 	ref := s.newest
 	s.mu.Unlock()
-	if lim := time.Now().Add(bucketDuration); ref.After(lim) {
+	if lim := time.Now().Add(storefmt.BucketDuration); ref.After(lim) {
 		ref = lim
 	}
 	cut := ref.Add(-retention)
 	n := 0
 	for _, bk := range s.sortedBuckets() {
-		if bucketStart(bk + 1).After(cut) {
+		if storefmt.BucketStart(bk + 1).After(cut) {
 			break
 		}
 		b := s.db.NewBatch()
-		for _, sp := range []byte{spaceTrace, spaceLow, spaceUntraced} {
-			start := appendBucketKey(nil, sp, bk)
-			if err := b.DeleteRange(start, appendBucketKey(nil, sp, bk+1), nil); err != nil {
+		for _, sp := range []byte{storefmt.SpaceTrace, storefmt.SpaceLow, storefmt.SpaceUntraced} {
+			start := storefmt.AppendBucketKey(nil, sp, bk)
+			if err := b.DeleteRange(start, storefmt.AppendBucketKey(nil, sp, bk+1), nil); err != nil {
 				b.Close()
 				return n, err
 			}
 		}
-		if err := b.Delete(appendBucketKey(nil, spaceBucket, bk), nil); err != nil {
+		if err := b.Delete(storefmt.AppendBucketKey(nil, storefmt.SpaceBucket, bk), nil); err != nil {
 			b.Close()
 			return n, err
 		}
@@ -909,3 +917,7 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 	}
 	return n, ctx.Err()
 }
+
+// storeFormat is the format a new store is created at: the newest whose
+// tables are row-based (sstable.TableFormatPebblev4).
+const storeFormat = pebble.FormatFlushableIngestExcises

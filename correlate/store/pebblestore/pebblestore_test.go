@@ -12,6 +12,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -234,7 +235,7 @@ func TestLowKeysOncePerBatch(t *testing.T) {
 	}
 	count := func(kv *kvSorter) (n int) {
 		for _, r := range kv.recs {
-			if kv.buf[r.k] == spaceLow {
+			if kv.buf[r.k] == storefmt.SpaceLow {
 				n++
 			}
 		}
@@ -282,12 +283,12 @@ func TestCodec(t *testing.T) {
 			if tid, ok := store.TraceIDFromRecord(tt.e.TraceID, tt.e.TraceIDLow); ok && !tt.compact {
 				id = &[2]uint64{tid.Hi, tid.Lo}
 			}
-			v := appendEntry(nil, &tt.e, tt.compact, &scratch, id)
-			if tt.cut && v[0] != codecFullCut || !tt.cut && v[0] == codecFullCut {
+			v := storefmt.AppendEntry(nil, &tt.e, tt.compact, &scratch, id)
+			if tt.cut && v[0] != storefmt.CodecFullCut || !tt.cut && v[0] == storefmt.CodecFullCut {
 				t.Errorf("stored as version %d; cut id %v", v[0], tt.cut)
 			}
 			var got store.Entry
-			if err := decodeEntry(&got, v, tt.e.At, tt.e.Offset, id); err != nil {
+			if err := storefmt.DecodeEntry(&got, v, tt.e.At, tt.e.Offset, id); err != nil {
 				t.Fatal(err)
 			}
 			want := tt.e
@@ -309,22 +310,22 @@ func TestCodecTruncated(t *testing.T) {
 	tid, _ := store.TraceIDFromRecord(e.TraceID, e.TraceIDLow)
 	id := &[2]uint64{tid.Hi, tid.Lo}
 	var scratch parse.Record
-	v := appendEntry(nil, &e, false, &scratch, id)
-	if v[0] != codecFullCut {
-		t.Fatalf("stored as version %d, want %d", v[0], codecFullCut)
+	v := storefmt.AppendEntry(nil, &e, false, &scratch, id)
+	if v[0] != storefmt.CodecFullCut {
+		t.Fatalf("stored as version %d, want %d", v[0], storefmt.CodecFullCut)
 	}
 	for n := 0; n < len(v); n++ {
 		var got store.Entry
-		if err := decodeEntry(&got, v[:n], e.At, e.Offset, id); err == nil && got.Record == e.Record {
+		if err := storefmt.DecodeEntry(&got, v[:n], e.At, e.Offset, id); err == nil && got.Record == e.Record {
 			t.Errorf("%d of %d bytes decoded to the whole entry", n, len(v))
 		}
 	}
 	var got store.Entry
-	if err := decodeEntry(&got, v, e.At, e.Offset, nil); err == nil {
+	if err := storefmt.DecodeEntry(&got, v, e.At, e.Offset, nil); err == nil {
 		t.Error("a cut entry decoded without the key's id")
 	}
-	bad := append([]byte{codecFullCut}, binary.AppendUvarint(nil, 1<<40)...)
-	if err := decodeEntry(&got, append(bad, v[2:]...), e.At, e.Offset, id); err == nil {
+	bad := append([]byte{storefmt.CodecFullCut}, binary.AppendUvarint(nil, 1<<40)...)
+	if err := storefmt.DecodeEntry(&got, append(bad, v[2:]...), e.At, e.Offset, id); err == nil {
 		t.Error("a cut offset past the line decoded")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -59,7 +60,7 @@ func randomBytes(r *rand.Rand, n, alphabet int) []byte {
 // tracedKeys makes the keys of a bulk-load run: traced entries of one
 // day, about perTrace of them for each random trace id, at random times.
 func tracedKeys(r *rand.Rand, n, perTrace int) [][]byte {
-	day := bucketOf(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+	day := storefmt.BucketOf(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
 	ids := make([][2]uint64, max(1, n/perTrace))
 	for i := range ids {
 		ids[i] = [2]uint64{r.Uint64(), r.Uint64()}
@@ -67,8 +68,8 @@ func tracedKeys(r *rand.Rand, n, perTrace int) [][]byte {
 	keys := make([][]byte, n)
 	for i := range keys {
 		id := ids[r.IntN(len(ids))]
-		at := bucketStart(day).Add(time.Duration(r.Int64N(int64(bucketDuration))))
-		keys[i] = appendTraceKey(nil, day, id[0], id[1], at, uint64(r.IntN(4)), r.Int64N(1<<30))
+		at := storefmt.BucketStart(day).Add(time.Duration(r.Int64N(int64(storefmt.BucketDuration))))
+		keys[i] = storefmt.AppendTraceKey(nil, day, id[0], id[1], at, uint64(r.IntN(4)), r.Int64N(1<<30))
 	}
 	return keys
 }
@@ -115,8 +116,8 @@ var sortCases = []struct {
 		return keys
 	}},
 	{"mixed spaces", 5000, func(r *rand.Rand, n int) [][]byte {
-		day := bucketOf(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
-		at := bucketStart(day)
+		day := storefmt.BucketOf(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+		at := storefmt.BucketStart(day)
 		var keys [][]byte
 		for len(keys) < n {
 			b := day + uint32(r.IntN(2))
@@ -124,13 +125,13 @@ var sortCases = []struct {
 			t := at.Add(time.Duration(r.IntN(4)) * time.Second)
 			switch r.IntN(6) {
 			case 0:
-				keys = append(keys, appendLowKey(nil, b, lo, hi))
+				keys = append(keys, storefmt.AppendLowKey(nil, b, lo, hi))
 			case 1:
-				keys = append(keys, appendTimeKey(nil, spaceUntraced, b, t, uint64(r.IntN(2)), int64(r.IntN(3))))
+				keys = append(keys, storefmt.AppendTimeKey(nil, storefmt.SpaceUntraced, b, t, uint64(r.IntN(2)), int64(r.IntN(3))))
 			case 2:
-				keys = append(keys, appendBucketKey(nil, spaceBucket, b), checkKey(uint64(r.IntN(3))), append([]byte{spaceMeta}, "version"[:r.IntN(8)]...))
+				keys = append(keys, storefmt.AppendBucketKey(nil, storefmt.SpaceBucket, b), storefmt.CheckKey(uint64(r.IntN(3))), append([]byte{storefmt.SpaceMeta}, "version"[:r.IntN(8)]...))
 			default:
-				keys = append(keys, appendTraceKey(nil, b, hi, lo, t, uint64(r.IntN(2)), int64(r.IntN(3))))
+				keys = append(keys, storefmt.AppendTraceKey(nil, b, hi, lo, t, uint64(r.IntN(2)), int64(r.IntN(3))))
 			}
 		}
 		return keys[:n]

@@ -1,4 +1,4 @@
-package pebblestore
+package storefmt
 
 import (
 	"encoding/binary"
@@ -16,19 +16,19 @@ import (
 //	c file(8)                                  → checkpoint
 //	m name                                     → store metadata
 const (
-	spaceTrace    = 't'
-	spaceLow      = 'l'
-	spaceUntraced = 'u'
-	spaceBucket   = 'b'
-	spaceCheck    = 'c'
-	spaceMeta     = 'm'
+	SpaceTrace    = 't'
+	SpaceLow      = 'l'
+	SpaceUntraced = 'u'
+	SpaceBucket   = 'b'
+	SpaceCheck    = 'c'
+	SpaceMeta     = 'm'
 )
 
-// bucketDuration is the time-bucket width: the unit of retention.
-const bucketDuration = 24 * time.Hour
+// BucketDuration is the time-bucket width: the unit of retention.
+const BucketDuration = 24 * time.Hour
 
-func bucketOf(at time.Time) uint32 {
-	d := at.Unix() / int64(bucketDuration/time.Second)
+func BucketOf(at time.Time) uint32 {
+	d := at.Unix() / int64(BucketDuration/time.Second)
 	if at.Unix() < 0 {
 		return 0
 	}
@@ -38,73 +38,73 @@ func bucketOf(at time.Time) uint32 {
 	return uint32(d)
 }
 
-func bucketStart(b uint32) time.Time {
-	return time.Unix(int64(b)*int64(bucketDuration/time.Second), 0).UTC()
+func BucketStart(b uint32) time.Time {
+	return time.Unix(int64(b)*int64(BucketDuration/time.Second), 0).UTC()
 }
 
-// atKey orders times as unsigned big-endian bytes.
-func atKey(at time.Time) uint64 {
+// AtKey orders times as unsigned big-endian bytes.
+func AtKey(at time.Time) uint64 {
 	if at.IsZero() {
 		return 0
 	}
 	return uint64(at.UnixNano()) ^ 1<<63
 }
 
-func atFromKey(v uint64) time.Time {
+func AtFromKey(v uint64) time.Time {
 	if v == 0 {
 		return time.Time{}
 	}
 	return time.Unix(0, int64(v^1<<63)).UTC()
 }
 
-func appendTraceKey(dst []byte, b uint32, hi, lo uint64, at time.Time, file uint64, off int64) []byte {
-	dst = append(dst, spaceTrace)
+func AppendTraceKey(dst []byte, b uint32, hi, lo uint64, at time.Time, file uint64, off int64) []byte {
+	dst = append(dst, SpaceTrace)
 	dst = binary.BigEndian.AppendUint32(dst, b)
 	dst = binary.BigEndian.AppendUint64(dst, hi)
 	dst = binary.BigEndian.AppendUint64(dst, lo)
-	dst = binary.BigEndian.AppendUint64(dst, atKey(at))
+	dst = binary.BigEndian.AppendUint64(dst, AtKey(at))
 	dst = binary.BigEndian.AppendUint64(dst, file)
 	return binary.BigEndian.AppendUint64(dst, uint64(off))
 }
 
-const traceKeyLen = 1 + 4 + 16 + 8 + 8 + 8
+const TraceKeyLen = 1 + 4 + 16 + 8 + 8 + 8
 
-func appendTracePrefix(dst []byte, b uint32, hi, lo uint64) []byte {
-	dst = append(dst, spaceTrace)
+func AppendTracePrefix(dst []byte, b uint32, hi, lo uint64) []byte {
+	dst = append(dst, SpaceTrace)
 	dst = binary.BigEndian.AppendUint32(dst, b)
 	dst = binary.BigEndian.AppendUint64(dst, hi)
 	return binary.BigEndian.AppendUint64(dst, lo)
 }
 
-func appendLowKey(dst []byte, b uint32, lo, hi uint64) []byte {
-	dst = append(dst, spaceLow)
+func AppendLowKey(dst []byte, b uint32, lo, hi uint64) []byte {
+	dst = append(dst, SpaceLow)
 	dst = binary.BigEndian.AppendUint32(dst, b)
 	dst = binary.BigEndian.AppendUint64(dst, lo)
 	return binary.BigEndian.AppendUint64(dst, hi)
 }
 
-// appendTimeKey is the key of the u space.
-func appendTimeKey(dst []byte, space byte, b uint32, at time.Time, file uint64, off int64) []byte {
+// AppendTimeKey is the key of the u space.
+func AppendTimeKey(dst []byte, space byte, b uint32, at time.Time, file uint64, off int64) []byte {
 	dst = append(dst, space)
 	dst = binary.BigEndian.AppendUint32(dst, b)
-	dst = binary.BigEndian.AppendUint64(dst, atKey(at))
+	dst = binary.BigEndian.AppendUint64(dst, AtKey(at))
 	dst = binary.BigEndian.AppendUint64(dst, file)
 	return binary.BigEndian.AppendUint64(dst, uint64(off))
 }
 
-const timeKeyLen = 1 + 4 + 8 + 8 + 8
+const TimeKeyLen = 1 + 4 + 8 + 8 + 8
 
-func appendBucketKey(dst []byte, space byte, b uint32) []byte {
+func AppendBucketKey(dst []byte, space byte, b uint32) []byte {
 	dst = append(dst, space)
 	return binary.BigEndian.AppendUint32(dst, b)
 }
 
-func checkKey(file uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{spaceCheck}, file)
+func CheckKey(file uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{SpaceCheck}, file)
 }
 
-// prefixEnd returns the smallest key greater than every key with prefix p.
-func prefixEnd(p []byte) []byte {
+// PrefixEnd returns the smallest key greater than every key with prefix p.
+func PrefixEnd(p []byte) []byte {
 	end := append([]byte(nil), p...)
 	for i := len(end) - 1; i >= 0; i-- {
 		end[i]++

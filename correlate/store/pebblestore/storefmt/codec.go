@@ -1,4 +1,4 @@
-package pebblestore
+package storefmt
 
 import (
 	"encoding/binary"
@@ -46,7 +46,7 @@ import (
 const (
 	codecFull    = 2
 	codecCompact = 3
-	codecFullCut = 4
+	CodecFullCut = 4
 )
 
 // override bits, in encoding order
@@ -93,11 +93,11 @@ func appendStr(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// appendEntry encodes e; scratch is a Record the caller lends for the
+// AppendEntry encodes e; scratch is a Record the caller lends for the
 // re-parse.
 //
 // id is the trace id of the entry's key, nil for an untraced entry.
-func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record, id *[2]uint64) []byte {
+func AppendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record, id *[2]uint64) []byte {
 	r := &e.Record
 	if compact {
 		msg := r.Msg
@@ -131,7 +131,7 @@ func appendEntry(dst []byte, e *store.Entry, compact bool, scratch *parse.Record
 		dst = binary.AppendUvarint(dst, mask)
 		dst = appendStr(dst, r.Raw)
 	} else {
-		dst = append(dst, codecFullCut)
+		dst = append(dst, CodecFullCut)
 		dst = binary.AppendUvarint(dst, uint64(cut))
 		dst = binary.AppendUvarint(dst, mask)
 		dst = binary.AppendUvarint(dst, uint64(len(r.Raw)-32))
@@ -278,9 +278,9 @@ func (d *decoder) time() (time.Time, time.Duration) {
 	return t, 0
 }
 
-// decodeEntry fills e from a value; at, off and id (nil for an untraced
+// DecodeEntry fills e from a value; at, off and id (nil for an untraced
 // entry) come from the key.
-func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64, id *[2]uint64) error {
+func DecodeEntry(e *store.Entry, v []byte, at time.Time, off int64, id *[2]uint64) error {
 	if len(v) < 1 {
 		return errCorrupt
 	}
@@ -301,12 +301,12 @@ func decodeEntry(e *store.Entry, v []byte, at time.Time, off int64, id *[2]uint6
 		r.Caller = d.str()
 		r.Stream = d.str()
 		return d.err
-	case codecFull, codecFullCut:
+	case codecFull, CodecFullCut:
 	default:
 		return errCorrupt
 	}
 	cut := -1
-	if v[0] == codecFullCut {
+	if v[0] == CodecFullCut {
 		cut = int(min(d.uvarint(), 1<<31))
 	}
 	mask := d.uvarint()
