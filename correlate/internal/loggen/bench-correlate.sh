@@ -11,6 +11,7 @@ mod=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$W"
 cd "$mod"
 go build -o "$W/correlate" ./cmd/correlate
+go build -o "$W/correlate-engine" ./cmd/correlate-engine
 go build -o "$W/loggen" ./cmd/loggen
 cd "$W"
 if [ ! -f truth.tsv ]; then

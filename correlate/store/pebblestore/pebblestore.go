@@ -2,7 +2,6 @@ package pebblestore
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -233,6 +232,11 @@ func Open(dir string, o Options) (*Store, error) {
 	health := &diskHealth{}
 	po.EventListener = health.listener()
 	po.EnsureDefaults()
+	if !o.ReadOnly {
+		// A writer changes what the list of tables says; it writes a new
+		// one when it closes.
+		os.Remove(filepath.Join(dir, storefmt.TablesFile))
+	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		if isLockErr(err) {
@@ -351,20 +355,71 @@ func (s *Store) Close() error {
 		// read again from the last checkpoint.
 		return err
 	}
-	switch {
-	case s.opts.ReadOnly:
-	case s.opts.DisableWAL:
-		if err := s.db.Flush(); err != nil {
-			s.db.Close()
-			return err
-		}
-	default:
-		if err := s.db.LogData(nil, pebble.Sync); err != nil {
-			s.db.Close()
-			return err
+	if s.opts.ReadOnly {
+		return s.db.Close()
+	}
+	// Everything into tables, so that a lookup process can read them
+	// without Pebble (TablesFile); with the write-ahead log on, the flush
+	// also makes what it holds durable.
+	if err := s.db.Flush(); err != nil {
+		s.db.Close()
+		return err
+	}
+	list, err := s.tableList()
+	if err := errors.Join(err, s.db.Close()); err != nil {
+		return err
+	}
+	// The list holds only if nothing changed the store while it closed.
+	if list != nil {
+		if st, err := storefmt.ReadState(s.dir); err == nil && st.Marker == list.State.Marker && st.ManifestSize == list.State.ManifestSize {
+			list.State = st
+			writeTableList(s.dir, list)
 		}
 	}
-	return s.db.Close()
+	return nil
+}
+
+// tableList lists the store's tables and the folder's state they belong
+// to; nil when a flush or compaction changed them while they were read.
+func (s *Store) tableList() (*storefmt.TableList, error) {
+	before, err := storefmt.ReadState(s.dir)
+	if err != nil {
+		return nil, nil // not a folder Pebble laid out as expected: no list
+	}
+	levels, err := s.db.SSTables()
+	if err != nil {
+		return nil, err
+	}
+	after, err := storefmt.ReadState(s.dir)
+	if err != nil || after.Marker != before.Marker || after.ManifestSize != before.ManifestSize {
+		return nil, nil
+	}
+	list := &storefmt.TableList{State: after}
+	for lvl, ts := range levels {
+		for _, t := range ts {
+			list.Tables = append(list.Tables, storefmt.Table{
+				Level:    lvl,
+				File:     fmt.Sprintf("%s.sst", t.BackingSSTNum),
+				Smallest: slices.Clone(t.Smallest.UserKey),
+				Largest:  slices.Clone(t.Largest.UserKey),
+				Virtual:  t.Virtual,
+			})
+		}
+	}
+	return list, nil
+}
+
+// writeTableList replaces dir's TablesFile with list, atomically. It is
+// a hint: failing to write it only makes lookups take Pebble's path.
+func writeTableList(dir string, list *storefmt.TableList) {
+	tmp := filepath.Join(dir, storefmt.TablesFile+".tmp")
+	if err := os.WriteFile(tmp, list.Marshal(), 0o644); err != nil {
+		os.Remove(tmp)
+		return
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, storefmt.TablesFile)); err != nil {
+		os.Remove(tmp)
+	}
 }
 
 // Flush writes the memtable to disk (for size measurements).
@@ -648,99 +703,23 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 		return nil, err
 	}
 	defer it.Close()
-	type full struct{ hi, lo uint64 }
-	var want []full
-	add := func(f full) {
-		if !slices.Contains(want, f) {
-			want = append(want, f)
-		}
-	}
-	for _, id := range ids {
-		if !id.Only64 {
-			add(full{id.Hi, id.Lo})
-		}
-		add(full{0, id.Lo})
-		if id.Only64 {
-			// every 128-bit trace with this low half
-			var p []byte
-			for _, bk := range buckets {
-				p = storefmt.AppendBucketKey(p[:0], storefmt.SpaceLow, bk)
-				p = binary.BigEndian.AppendUint64(p, id.Lo)
-				for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
-					add(full{binary.BigEndian.Uint64(it.Key()[len(p):]), id.Lo})
-				}
-			}
-		}
-	}
-	// Within a bucket a trace's entries come in key order: time, file,
-	// offset. Only several buckets or ids need a sort.
-	type sortKey struct{ at, file, off uint64 }
-	less := func(a, b sortKey) int {
-		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.file, b.file), cmp.Compare(a.off, b.off))
-	}
-	var recs []parse.Record
-	var keys []sortKey
-	sorted := true
-	var p []byte
-	for _, bk := range buckets {
-		for _, f := range want {
-			p = storefmt.AppendTracePrefix(p[:0], bk, f.hi, f.lo)
-			for ok := it.SeekGE(p); ok && bytes.HasPrefix(it.Key(), p); ok = it.Next() {
-				k := it.Key()
-				if len(k) != storefmt.TraceKeyLen {
-					continue
-				}
-				sk := sortKey{binary.BigEndian.Uint64(k[21:]), binary.BigEndian.Uint64(k[29:]), binary.BigEndian.Uint64(k[37:])}
-				v, err := it.ValueAndErr()
-				if err != nil {
-					return nil, err
-				}
-				var e store.Entry
-				if err := storefmt.DecodeEntry(&e, v, storefmt.AtFromKey(sk.at), int64(sk.off), &[2]uint64{f.hi, f.lo}); err != nil {
-					return nil, fmt.Errorf("pebblestore: entry %x: %w", k, err)
-				}
-				recs = append(recs, e.Record)
-				if n := len(keys); n > 0 && less(keys[n-1], sk) > 0 {
-					sorted = false
-				}
-				keys = append(keys, sk)
-			}
-		}
-	}
-	if err := it.Error(); err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("%s: %w", idsString(ids), store.ErrNotFound)
-	}
-	if !sorted {
-		idx := make([]int, len(recs))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int { return less(keys[a], keys[b]) })
-		out := make([]parse.Record, len(recs))
-		for i, j := range idx {
-			out[i] = recs[j]
-		}
-		recs = out
-	}
-	return recs, nil
+	return storefmt.Logs(iterScanner{it}, buckets, ids)
 }
 
-func idsString(ids []store.TraceID) string {
-	var b []byte
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, " or "...)
+// iterScanner reads a prefix's keys through a Pebble iterator.
+type iterScanner struct{ it *pebble.Iterator }
+
+func (x iterScanner) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
+	for ok := x.it.SeekGE(p); ok && bytes.HasPrefix(x.it.Key(), p); ok = x.it.Next() {
+		v, err := x.it.ValueAndErr()
+		if err != nil {
+			return err
 		}
-		if id.Only64 {
-			b = append(b, id.String()[16:]...)
-		} else {
-			b = append(b, id.String()...)
+		if err := fn(x.it.Key(), v); err != nil {
+			return err
 		}
 	}
-	return string(b)
+	return x.it.Error()
 }
 
 // Range calls fn for every entry with from <= At < to (zero times leave
