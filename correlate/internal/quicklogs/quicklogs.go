@@ -1,0 +1,207 @@
+// Package quicklogs answers `correlate logs` from the embedded store's
+// tables, read by package sstread, in a process that does not link Pebble.
+//
+// A process that links Pebble spends ~15 ms starting (its dependencies'
+// package initialisers and the pages they touch) and ~5 ms opening the
+// store before it reads a byte; this package needs neither. It trusts the
+// list of tables that the store's last writer left (storefmt.TablesFile)
+// only while the folder is in the state the list records, reads only
+// what it fully understands, and otherwise says so with an error wrapping
+// ErrFallback: the caller then asks the engine, which answers everything.
+// The answers of both are the same, record for record (tested).
+package quicklogs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/traceline/traceline/correlate/internal/sstread"
+	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
+)
+
+// ErrFallback is wrapped by every error after which the engine must
+// answer instead: no list of tables, a stale one, a table in a format or
+// with keys not read here, nothing found (the engine says why), or a
+// damaged table (the engine reports it in its own words).
+var ErrFallback = errors.New("quicklogs: the engine must answer")
+
+func fallback(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrFallback, fmt.Sprintf(format, args...))
+}
+
+// Logs returns the records of the traces ids stand for, in time order, as
+// the engine's Store.Logs would.
+func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
+	b, err := os.ReadFile(filepath.Join(dir, storefmt.TablesFile))
+	if err != nil {
+		return nil, fallback("no list of tables: %v", err)
+	}
+	list, err := storefmt.ParseTableList(b)
+	if err != nil {
+		return nil, fallback("%v", err)
+	}
+	st, err := storefmt.ReadState(dir)
+	if err != nil {
+		return nil, fallback("%v", err)
+	}
+	if !st.Equal(list.State) {
+		return nil, fallback("the list of tables is stale")
+	}
+	r := &reader{dir: dir, list: list, open: map[string]*sstread.Table{}}
+	defer r.close()
+	var buckets []uint32
+	err = r.ScanPrefix([]byte{storefmt.SpaceBucket}, func(k, _ []byte) error {
+		if len(k) == 5 {
+			buckets = append(buckets, uint32(k[1])<<24|uint32(k[2])<<16|uint32(k[3])<<8|uint32(k[4]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(buckets) == 0 {
+		return nil, fallback("the index is empty")
+	}
+	recs, err := storefmt.Logs(r, buckets, ids)
+	switch {
+	case errors.Is(err, ErrFallback):
+		return nil, err
+	case err != nil:
+		return nil, fallback("%v", err)
+	}
+	return recs, nil
+}
+
+// reader scans keys across the listed tables.
+type reader struct {
+	dir  string
+	list *storefmt.TableList
+	open map[string]*sstread.Table
+}
+
+func (r *reader) close() {
+	for _, t := range r.open {
+		t.Close()
+	}
+}
+
+// kv is a key read from one table, for the merge of several.
+type kv struct {
+	k, v []byte
+	seq  uint64
+}
+
+// ScanPrefix reads p's keys from every table whose range meets p. One
+// table (the common case: the last level's tables do not overlap) is read
+// straight through; keys of several are merged, and of one user key in
+// several tables the newest (highest sequence number) wins, as in Pebble.
+// Only plain sets are read: a deletion, a range deletion or a range key
+// anywhere in the range sends the lookup to the engine.
+func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
+	hi := storefmt.PrefixEnd(p)
+	var tables []*sstread.Table
+	for i := range r.list.Tables {
+		lt := &r.list.Tables[i]
+		if bytes.Compare(lt.Largest, p) < 0 || hi != nil && bytes.Compare(lt.Smallest, hi) >= 0 {
+			continue
+		}
+		if lt.Virtual {
+			return fallback("table %s is virtual", lt.File)
+		}
+		t, err := r.table(lt.File)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if len(tables) == 1 {
+		// A table holds a user key's versions newest first.
+		var prev []byte
+		return tables[0].Scan(p, hi, func(k []byte, _ uint64, kind uint8, v []byte) error {
+			if prev != nil && bytes.Equal(prev, k) {
+				return nil
+			}
+			if err := plainSet(kind); err != nil {
+				return err
+			}
+			prev = append(prev[:0], k...)
+			return fn(k, v)
+		})
+	}
+	var all []kv
+	for _, t := range tables {
+		err := t.Scan(p, hi, func(k []byte, seq uint64, kind uint8, v []byte) error {
+			if err := plainSet(kind); err != nil {
+				return err
+			}
+			all = append(all, kv{slices.Clone(k), slices.Clone(v), seq})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(all, func(a, b kv) int {
+		if c := bytes.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return -cmpSeq(a.seq, b.seq) // newest first
+	})
+	for i := range all {
+		if i > 0 && bytes.Equal(all[i].k, all[i-1].k) {
+			continue
+		}
+		if err := fn(all[i].k, all[i].v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmpSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Pebble's key kinds that are values: a set, and a set that may have
+// shadowed a deletion (SETWITHDEL).
+const (
+	kindSet        = 1
+	kindSetWithDel = 18
+)
+
+func plainSet(kind uint8) error {
+	if kind != kindSet && kind != kindSetWithDel {
+		return fallback("a key of kind %d", kind)
+	}
+	return nil
+}
+
+// table opens a listed table once per lookup.
+func (r *reader) table(file string) (*sstread.Table, error) {
+	if t, ok := r.open[file]; ok {
+		return t, nil
+	}
+	t, err := sstread.Open(filepath.Join(r.dir, file))
+	if err != nil {
+		return nil, fallback("%v", err)
+	}
+	ranges, err := t.HasRangeKeysOrDels()
+	if err != nil || ranges {
+		t.Close()
+		return nil, fallback("table %s holds range deletions or range keys", file)
+	}
+	r.open[file] = t
+	return t, nil
+}
