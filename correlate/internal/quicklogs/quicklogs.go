@@ -13,6 +13,7 @@ package quicklogs
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -35,20 +36,28 @@ func fallback(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrFallback, fmt.Sprintf(format, args...))
 }
 
+// because sends the lookup to the engine for err.
+func because(err error) error {
+	if errors.Is(err, ErrFallback) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrFallback, err)
+}
+
 // Logs returns the records of the traces ids stand for, in time order, as
 // the engine's Store.Logs would.
 func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
 	b, err := os.ReadFile(filepath.Join(dir, storefmt.TablesFile))
 	if err != nil {
-		return nil, fallback("no list of tables: %v", err)
+		return nil, because(err)
 	}
 	list, err := storefmt.ParseTableList(b)
 	if err != nil {
-		return nil, fallback("%v", err)
+		return nil, because(err)
 	}
 	st, err := storefmt.ReadState(dir)
 	if err != nil {
-		return nil, fallback("%v", err)
+		return nil, because(err)
 	}
 	if !st.Equal(list.State) {
 		return nil, fallback("the list of tables is stale")
@@ -63,17 +72,14 @@ func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, because(err)
 	}
 	if len(buckets) == 0 {
 		return nil, fallback("the index is empty")
 	}
 	recs, err := storefmt.Logs(r, buckets, ids)
-	switch {
-	case errors.Is(err, ErrFallback):
-		return nil, err
-	case err != nil:
-		return nil, fallback("%v", err)
+	if err != nil {
+		return nil, because(err)
 	}
 	return recs, nil
 }
@@ -94,6 +100,7 @@ func (r *reader) close() {
 // kv is a key read from one table, for the merge of several.
 type kv struct {
 	k, v []byte
+	rank int // of its table, newest first
 	seq  uint64
 }
 
@@ -106,6 +113,7 @@ type kv struct {
 func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 	hi := storefmt.PrefixEnd(p)
 	var tables []*sstread.Table
+	var ranks []*storefmt.Table
 	for i := range r.list.Tables {
 		lt := &r.list.Tables[i]
 		if bytes.Compare(lt.Largest, p) < 0 || hi != nil && bytes.Compare(lt.Smallest, hi) >= 0 {
@@ -119,6 +127,7 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 			return err
 		}
 		tables = append(tables, t)
+		ranks = append(ranks, lt)
 	}
 	if len(tables) == 1 {
 		// A table holds a user key's versions newest first.
@@ -134,13 +143,24 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 			return fn(k, v)
 		})
 	}
+	// Newer tables first: lower levels, then (level 0) larger numbers.
+	order := make([]int, len(tables))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(ranks[a].Level, ranks[b].Level); c != 0 {
+			return c
+		}
+		return cmp.Compare(ranks[b].Seq, ranks[a].Seq)
+	})
 	var all []kv
-	for _, t := range tables {
-		err := t.Scan(p, hi, func(k []byte, seq uint64, kind uint8, v []byte) error {
+	for rank, i := range order {
+		err := tables[i].Scan(p, hi, func(k []byte, seq uint64, kind uint8, v []byte) error {
 			if err := plainSet(kind); err != nil {
 				return err
 			}
-			all = append(all, kv{slices.Clone(k), slices.Clone(v), seq})
+			all = append(all, kv{slices.Clone(k), slices.Clone(v), rank, seq})
 			return nil
 		})
 		if err != nil {
@@ -151,7 +171,8 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 		if c := bytes.Compare(a.k, b.k); c != 0 {
 			return c
 		}
-		return -cmpSeq(a.seq, b.seq) // newest first
+		// newest first: the newer table's, then the higher number's
+		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(b.seq, a.seq))
 	})
 	for i := range all {
 		if i > 0 && bytes.Equal(all[i].k, all[i-1].k) {
@@ -162,16 +183,6 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 		}
 	}
 	return nil
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Pebble's key kinds that are values: a set, and a set that may have
@@ -195,7 +206,7 @@ func (r *reader) table(file string) (*sstread.Table, error) {
 	}
 	t, err := sstread.Open(filepath.Join(r.dir, file))
 	if err != nil {
-		return nil, fallback("%v", err)
+		return nil, because(err)
 	}
 	ranges, err := t.HasRangeKeysOrDels()
 	if err != nil || ranges {

@@ -365,34 +365,39 @@ func (s *Store) Close() error {
 		s.db.Close()
 		return err
 	}
-	list, err := s.tableList()
-	if err := errors.Join(err, s.db.Close()); err != nil {
+	if err := s.db.Close(); err != nil {
 		return err
 	}
-	// The list holds only if nothing changed the store while it closed.
-	if list != nil {
-		if st, err := storefmt.ReadState(s.dir); err == nil && st.Marker == list.State.Marker && st.ManifestSize == list.State.ManifestSize {
-			list.State = st
-			writeTableList(s.dir, list)
-		}
+	if list := listTables(s.dir, s.po); list != nil {
+		writeTableList(s.dir, list)
 	}
 	return nil
 }
 
-// tableList lists the store's tables and the folder's state they belong
-// to; nil when a flush or compaction changed them while they were read.
-func (s *Store) tableList() (*storefmt.TableList, error) {
-	before, err := storefmt.ReadState(s.dir)
+// listTables lists the tables of the closed store in dir, through a
+// read-only open (which changes nothing in the folder and runs no
+// compaction), with the folder's state they belong to; nil when that
+// fails or something changed the folder meanwhile.
+func listTables(dir string, po *pebble.Options) *storefmt.TableList {
+	before, err := storefmt.ReadState(dir)
 	if err != nil {
-		return nil, nil // not a folder Pebble laid out as expected: no list
+		return nil // not a folder Pebble laid out as expected
 	}
-	levels, err := s.db.SSTables()
+	ro := po.Clone()
+	ro.ReadOnly, ro.DisableTableStats, ro.DisableConsistencyCheck = true, true, true
+	ro.EventListener = nil
+	ro.Cache = nil
+	db, err := pebble.Open(dir, ro)
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	after, err := storefmt.ReadState(s.dir)
-	if err != nil || after.Marker != before.Marker || after.ManifestSize != before.ManifestSize {
-		return nil, nil
+	levels, err := db.SSTables()
+	if err := errors.Join(err, db.Close()); err != nil {
+		return nil
+	}
+	after, err := storefmt.ReadState(dir)
+	if err != nil || !after.Equal(before) {
+		return nil
 	}
 	list := &storefmt.TableList{State: after}
 	for lvl, ts := range levels {
@@ -403,10 +408,11 @@ func (s *Store) tableList() (*storefmt.TableList, error) {
 				Smallest: slices.Clone(t.Smallest.UserKey),
 				Largest:  slices.Clone(t.Largest.UserKey),
 				Virtual:  t.Virtual,
+				Seq:      uint64(t.LargestSeqNum),
 			})
 		}
 	}
-	return list, nil
+	return list
 }
 
 // writeTableList replaces dir's TablesFile with list, atomically. It is

@@ -19,7 +19,7 @@ import (
 // records (see State).
 const TablesFile = "TABLES.traceline"
 
-const tablesHeader = "traceline-tables 1"
+const tablesHeader = "traceline-tables 2"
 
 // State is what changes in a store's folder whenever Pebble changes what
 // the store holds, so that a list of tables made at one State is known to
@@ -105,6 +105,11 @@ type Table struct {
 	// Virtual: the table is a part of File (Pebble's virtual tables),
 	// whose other keys must not be read.
 	Virtual bool
+	// Seq is the table's largest sequence number. Of a user key in
+	// several tables, the one in the lowest level wins, and within level
+	// 0 the one in the table with the largest Seq (an ingested table's
+	// keys carry no number of their own).
+	Seq uint64
 }
 
 // Marshal encodes l as TablesFile's text: a header, the state, then
@@ -120,7 +125,7 @@ func (l *TableList) Marshal() []byte {
 		if t.Virtual {
 			v = 1
 		}
-		fmt.Fprintf(&b, "table %d %s %d %x %x\n", t.Level, t.File, v, t.Smallest, t.Largest)
+		fmt.Fprintf(&b, "table %d %s %d %d %x %x\n", t.Level, t.File, v, t.Seq, t.Smallest, t.Largest)
 	}
 	b.WriteString("end\n")
 	return b.Bytes()
@@ -161,14 +166,15 @@ func ParseTableList(b []byte) (*TableList, error) {
 				return nil, errTables
 			}
 			l.State.WALs = append(l.State.WALs, FileSize{f[1], n})
-		case len(f) == 6 && f[0] == "table":
+		case len(f) == 7 && f[0] == "table":
 			lvl, err1 := strconv.Atoi(f[1])
-			lo, err2 := hex.DecodeString(f[4])
-			hi, err3 := hex.DecodeString(f[5])
-			if err1 != nil || err2 != nil || err3 != nil || (f[3] != "0" && f[3] != "1") || strings.ContainsRune(f[2], '/') {
+			seq, err2 := strconv.ParseUint(f[4], 10, 64)
+			lo, err3 := hex.DecodeString(f[5])
+			hi, err4 := hex.DecodeString(f[6])
+			if err := errors.Join(err1, err2, err3, err4); err != nil || (f[3] != "0" && f[3] != "1") || strings.ContainsAny(f[2], "/\\") || f[2] == ".." {
 				return nil, errTables
 			}
-			l.Tables = append(l.Tables, Table{Level: lvl, File: f[2], Smallest: lo, Largest: hi, Virtual: f[3] == "1"})
+			l.Tables = append(l.Tables, Table{Level: lvl, File: f[2], Smallest: lo, Largest: hi, Virtual: f[3] == "1", Seq: seq})
 		default:
 			return nil, errTables
 		}
