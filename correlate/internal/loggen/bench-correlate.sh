@@ -31,7 +31,7 @@ read iu is ie im < index.time
 size=$(du -sb idx | cut -f1)
 cat index.out
 echo "index: wall ${ie}s => $(python3 -c "print(f'{$lines/$ie:,.0f}')") lines/s; cpu user ${iu}s sys ${is}s; peak RSS $((im/1024)) MB; size $size bytes = $(python3 -c "print(f'{100*$size/$raw:.1f}')")% of raw"
-(cd "$mod" && CORRELATE_BENCH_DATA="$W/idx" CORRELATE_BENCH_TRUTH="$W/truth.tsv" go test -count=1 -run LookupLatency -v ./store/pebblestore | grep lookups:)
+(cd "$mod" && CORRELATE_BENCH_DATA="$W/idx" CORRELATE_BENCH_TRUTH="$W/truth.tsv" go test -count=1 -run LookupLatency -v ./store/pebblestore | grep 'lookups:')
 # whole-process `correlate logs`, and grep/rg, on 20 random trace ids (warm cache)
 cat $files > /dev/null
 shuf -n 20 --random-source=<(yes) truth.tsv | cut -f1 > ids.txt

@@ -15,7 +15,7 @@
 //
 // A traced entry's value is its raw line, its line number and file, and
 // only those fields that parsing the raw line again would not give back
-// (see codec.go); a record the parser marks parse.Record.FromLine is stored
+// (see storefmt/codec.go); a record the parser marks parse.Record.FromLine is stored
 // without being parsed a second time. Pebble compresses 128 KiB blocks with
 // zstd by default (Options.Compression).
 //
@@ -32,6 +32,22 @@
 // the load away, and the next run reads it again from the last ingested
 // checkpoints. The spill files take about as much disk as the log lines,
 // in the data folder, until the load ends.
+//
+// # Lookups without Pebble
+//
+// `correlate logs` runs in a process that does not link Pebble (its start
+// alone costs ~15 ms here; see cmd/correlate and internal/quicklogs). For
+// it, a new store is created at Pebble's last format whose tables are
+// row-based (LevelDB's block layout, table format v4), which
+// internal/sstread reads, and every writer, when it closes, flushes its
+// memtable and leaves storefmt.TablesFile: the live tables, each with its
+// level, key range and largest sequence number, and the folder's state
+// they hold for (the MANIFEST's marker and size, each write-ahead log's
+// size). Any later writable open renames the marker, any change to the
+// tables grows the MANIFEST and any write grows a log, so a stale list is
+// seen at once and the lookup asks the engine instead. A store created at
+// a newer (columnar) format by an earlier release keeps it; its lookups
+// take the engine's path.
 //
 // # Concurrency
 //
