@@ -42,7 +42,7 @@ func (t *Table) readBlock(h handle, b *blockBuf, what string) ([]byte, error) {
 		raw = t.tail[off-t.tailOff : off-t.tailOff+int64(n)]
 	} else {
 		if cap(b.raw) < n {
-			b.raw = make([]byte, n)
+			b.raw = make([]byte, n, n+n/8) // room for a slightly larger block
 		}
 		raw = b.raw[:n]
 		if err := t.readAt(raw, off); err != nil {
@@ -119,7 +119,7 @@ func (t *Table) readBlock(h handle, b *blockBuf, what string) ([]byte, error) {
 // grow returns b.dec resized to n bytes, reallocating when too small.
 func (b *blockBuf) grow(n int) []byte {
 	if cap(b.dec) < n {
-		b.dec = make([]byte, n)
+		b.dec = make([]byte, n, n+n/8)
 	}
 	return b.dec[:n]
 }
@@ -142,7 +142,8 @@ var (
 )
 
 // zstdDecoder returns the package's zstd decoder, created on first use:
-// one decoder for single-shot DecodeAll calls, without goroutines.
+// one decoder for single-shot DecodeAll calls, without goroutines. It is
+// shared by all Tables: concurrent DecodeAll calls take turns.
 func zstdDecoder() (*zstd.Decoder, error) {
 	zstdOnce.Do(func() {
 		zstdDec, zstdErr = zstd.NewReader(nil,

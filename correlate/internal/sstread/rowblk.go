@@ -118,7 +118,7 @@ func (it *blockIter) restartKey(i int) (key []byte, off int, err error) {
 	if !ok {
 		return nil, 0, errGarbled
 	}
-	if _, _, ok = uvarint32(it.data, p, it.end); !ok || unshared > it.end-p {
+	if _, p, ok = uvarint32(it.data, p, it.end); !ok || unshared > it.end-p {
 		return nil, 0, errGarbled
 	}
 	return it.data[p : p+unshared], off, nil

@@ -117,7 +117,7 @@ type Table struct {
 	// Scan's scratch space.
 	idxBuf, dataBuf blockBuf
 	idxBlock        []byte // the cached second-level index block
-	idxHandle       handle // its handle; length 0 when none is cached
+	idxHandle       handle // its handle, when idxBlock is not nil
 	topIt, subIt    blockIter
 	dataIt          blockIter
 }
