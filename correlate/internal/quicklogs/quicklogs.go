@@ -62,8 +62,7 @@ func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
 	if !st.Equal(list.State) {
 		return nil, fallback("the list of tables is stale")
 	}
-	r := &reader{dir: dir, list: list, open: map[string]*sstread.Table{}}
-	defer r.close()
+	r := &reader{dir: dir, list: list}
 	var buckets []uint32
 	err = r.ScanPrefix([]byte{storefmt.SpaceBucket}, func(k, _ []byte) error {
 		if len(k) == 5 {
@@ -88,13 +87,6 @@ func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
 type reader struct {
 	dir  string
 	list *storefmt.TableList
-	open map[string]*sstread.Table
-}
-
-func (r *reader) close() {
-	for _, t := range r.open {
-		t.Close()
-	}
 }
 
 // kv is a key read from one table, for the merge of several.
@@ -112,8 +104,16 @@ type kv struct {
 // anywhere in the range sends the lookup to the engine.
 func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 	hi := storefmt.PrefixEnd(p)
+	// Each scan opens its tables and closes them after: the next scan
+	// (another bucket, another key space) reads other tables, and a
+	// closed table's buffers serve the next one (sstread recycles them).
 	var tables []*sstread.Table
 	var ranks []*storefmt.Table
+	defer func() {
+		for _, t := range tables {
+			t.Close()
+		}
+	}()
 	for i := range r.list.Tables {
 		lt := &r.list.Tables[i]
 		if bytes.Compare(lt.Largest, p) < 0 || hi != nil && bytes.Compare(lt.Smallest, hi) >= 0 {
@@ -199,11 +199,8 @@ func plainSet(kind uint8) error {
 	return nil
 }
 
-// table opens a listed table once per lookup.
+// table opens a listed table.
 func (r *reader) table(file string) (*sstread.Table, error) {
-	if t, ok := r.open[file]; ok {
-		return t, nil
-	}
 	t, err := sstread.Open(filepath.Join(r.dir, file))
 	if err != nil {
 		return nil, because(err)
@@ -213,6 +210,5 @@ func (r *reader) table(file string) (*sstread.Table, error) {
 		t.Close()
 		return nil, fallback("table %s holds range deletions or range keys", file)
 	}
-	r.open[file] = t
 	return t, nil
 }

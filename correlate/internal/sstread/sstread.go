@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // ErrUnsupported is wrapped by the errors for tables, blocks or values this
@@ -105,21 +106,21 @@ type Table struct {
 
 	metaindexHandle, indexHandle handle
 
-	// Open only: the last tailLen bytes of the file.
-	tail    []byte
-	tailOff int64
+	// Open only: the last tailLen bytes of the file, in tailBuf.
+	tail, tailBuf []byte
+	tailOff       int64
 
 	noVerify bool // tests only: skip checksums to fuzz the decoders
 	maxBlock int
 
 	closed bool
 
-	// Scan's scratch space.
-	idxBuf, dataBuf blockBuf
-	idxBlock        []byte // the cached second-level index block
-	idxHandle       handle // its handle, when idxBlock is not nil
-	topIt, subIt    blockIter
-	dataIt          blockIter
+	// Buffers, recycled through spare when the table is closed.
+	topBuf, idxBuf, dataBuf blockBuf
+	idxBlock                []byte // the cached second-level index block
+	idxHandle               handle // its handle, when idxBlock is not nil
+	topIt, subIt            blockIter
+	dataIt                  blockIter
 }
 
 // handle locates a block: its offset and length, without the trailer.
@@ -148,6 +149,7 @@ func Open(path string) (*Table, error) {
 
 func open(r io.ReaderAt, size int64, name string, maxBlock int, noVerify bool) (*Table, error) {
 	t := &Table{r: r, name: name, size: size, maxBlock: maxBlock, noVerify: noVerify}
+	t.takeBuffers()
 	if err := t.readFooter(); err != nil {
 		return nil, err
 	}
@@ -158,7 +160,7 @@ func open(r io.ReaderAt, size int64, name string, maxBlock int, noVerify bool) (
 	if err := t.readProperties(props); err != nil {
 		return nil, err
 	}
-	t.index, err = t.readBlock(t.indexHandle, &blockBuf{}, "index")
+	t.index, err = t.readBlock(t.indexHandle, &t.topBuf, "index")
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +171,38 @@ func open(r io.ReaderAt, size int64, name string, maxBlock int, noVerify bool) (
 	return t, nil
 }
 
+// spare keeps a closed table's buffers for the next Open: a lookup that
+// reads a few tables one after another then touches the memory of one
+// (on a VM where a fresh page costs ~16 µs, that is most of an Open).
+var spare struct {
+	sync.Mutex
+	tailBuf                 []byte
+	topBuf, idxBuf, dataBuf blockBuf
+}
+
+func (t *Table) takeBuffers() {
+	spare.Lock()
+	t.tailBuf, t.topBuf, t.idxBuf, t.dataBuf = spare.tailBuf, spare.topBuf, spare.idxBuf, spare.dataBuf
+	spare.tailBuf, spare.topBuf, spare.idxBuf, spare.dataBuf = nil, blockBuf{}, blockBuf{}, blockBuf{}
+	spare.Unlock()
+}
+
+func (t *Table) giveBuffers() {
+	spare.Lock()
+	if cap(t.dataBuf.dec)+cap(t.dataBuf.raw) >= cap(spare.dataBuf.dec)+cap(spare.dataBuf.raw) {
+		spare.tailBuf, spare.topBuf, spare.idxBuf, spare.dataBuf = t.tailBuf, t.topBuf, t.idxBuf, t.dataBuf
+	}
+	spare.Unlock()
+}
+
 // Close closes the file. The Table must not be used afterwards.
 func (t *Table) Close() error {
 	if t.closed {
 		return nil
 	}
 	t.closed = true
-	t.index, t.idxBlock, t.idxBuf, t.dataBuf = nil, nil, blockBuf{}, blockBuf{}
+	t.giveBuffers()
+	t.index, t.idxBlock, t.tail, t.tailBuf, t.topBuf, t.idxBuf, t.dataBuf = nil, nil, nil, nil, blockBuf{}, blockBuf{}, blockBuf{}
 	if t.f != nil {
 		return t.f.Close()
 	}
@@ -214,7 +241,10 @@ func (t *Table) readFooter() error {
 		return fmt.Errorf("%w: %s: %d bytes is too small for an sstable", ErrCorrupt, t.name, t.size)
 	}
 	n := min(t.size, tailLen)
-	t.tail = make([]byte, n)
+	if int64(cap(t.tailBuf)) < n {
+		t.tailBuf = make([]byte, n)
+	}
+	t.tail = t.tailBuf[:n]
 	t.tailOff = t.size - n
 	if err := t.readAt(t.tail, t.tailOff); err != nil {
 		return err
