@@ -56,6 +56,7 @@ t() {
 lookup() {
   case $1 in
     logs) t ./correlate logs --data idx "$2" ;;
+    engine) t ./correlate-engine logs --data idx "$2" ;;
     grep) t grep -rF "$2" logs ;;
     rg) if command -v rg >/dev/null; then t rg -F "$2" logs; fi ;;
   esac
@@ -63,7 +64,7 @@ lookup() {
 # measure IDS SUFFIX COLD AWK: each tool over the ids in file IDS into TOOL.SUFFIXus,
 # dropping the page cache before each run when COLD is "cold", summarised by AWK
 measure() {
-  for tool in logs grep rg; do
+  for tool in logs engine grep rg; do
     out="$tool$2us"
     : > "$out"
     while read -r id; do
@@ -78,12 +79,14 @@ measure() {
 mkdir -p hello && printf 'package main\n\nfunc main() { println("hi") }\n' > hello/main.go
 [ -f hello/go.mod ] || printf 'module hello\n\ngo 1.21\n' > hello/go.mod
 (cd hello && go build -o ../hello-go .)
+# `correlate logs` must answer from the tables, without the engine
+CORRELATE_ENGINE=/nonexistent ./correlate logs --data idx "$(head -1 ids.txt)" > /dev/null || { echo "correlate logs needed the engine" >&2; exit 1; }
 echo "floor: /bin/true $(t /bin/true) µs; Go hello world $(t ./hello-go) µs; correlate --help $(t ./correlate --help) µs (median of 3)"
-measure ids.txt . warm '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
+measure ids.txt . warm '{a[NR]=$1} END {printf "%-6s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
 # the same on a cold page cache (5 ids, caches dropped before each run), where the machine allows it
 if sync && echo 1 > /proc/sys/vm/drop_caches 2>/dev/null; then
   head -5 ids.txt > ids5.txt
-  measure ids5.txt .cold. cold '{a[NR]=$1} END {printf "%-5s p50 %.1f ms  max %.1f ms (5 ids, whole process, cold cache)\n", tool, a[int(NR*0.5)+1]/1000, a[NR]/1000}'
+  measure ids5.txt .cold. cold '{a[NR]=$1} END {printf "%-6s p50 %.1f ms  max %.1f ms (5 ids, whole process, cold cache)\n", tool, a[int(NR*0.5)+1]/1000, a[NR]/1000}'
 else
   echo "cold cache: skipped (cannot write /proc/sys/vm/drop_caches)"
 fi
