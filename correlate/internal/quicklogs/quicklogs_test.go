@@ -317,3 +317,77 @@ func ExampleLogs() {
 	fmt.Println(errors.Is(err, ErrFallback))
 	// Output: true
 }
+
+// Lookups while writers come and go (as `correlate index` runs do): each
+// lookup either falls back or answers with the entries of a state the
+// store was in — never a mix, never an error of its own. Writer sessions
+// add entries to one trace; an answer's count must be one a session left,
+// and never fewer than an earlier answer's.
+func TestLookupsWhileWritersComeAndGo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "idx")
+	const trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	ids, _ := store.ParseTraceID(trace)
+	const sessions, perSession = 12, 50
+	done := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for s := range sessions {
+			st, err := pebblestore.Open(data, pebblestore.Options{MemTableBytes: 64 << 10})
+			if err != nil {
+				done <- err
+				return
+			}
+			var batch []store.Entry
+			for i := range perSession {
+				n := int64(s*perSession + i)
+				at := t0.Add(time.Duration(n) * time.Millisecond)
+				raw := fmt.Sprintf(`{"level":"info","msg":"entry %d","trace_id":"%s"}`, n, trace)
+				batch = append(batch, store.Entry{At: at, Record: parse.Record{File: "a.log", Line: n + 1, Offset: n * 100, Time: at,
+					TimePrecision: time.Millisecond, Level: "info", Msg: fmt.Sprintf("entry %d", n), TraceID: trace, Raw: raw, Lines: 1}})
+			}
+			cp := store.Checkpoint{FileID: 1, Fingerprint: 1, FingerprintLen: 16, Path: "a.log", Offset: int64(s+1) * perSession * 100, Line: int64(s+1) * perSession}
+			if err := st.Write(context.Background(), batch, cp); err != nil {
+				st.Close()
+				done <- err
+				return
+			}
+			if err := st.Close(); err != nil {
+				done <- err
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // lookups between writers too
+		}
+	}()
+	answered, last := 0, 0
+	for running := true; running; {
+		select {
+		case err, ok := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = ok
+		default:
+		}
+		recs, err := Logs(data, ids)
+		if err != nil {
+			if !errors.Is(err, ErrFallback) {
+				t.Fatal(err)
+			}
+			continue
+		}
+		answered++
+		if len(recs)%perSession != 0 || len(recs) < last {
+			t.Fatalf("an answer of %d entries after one of %d: not a state a writer left", len(recs), last)
+		}
+		for i, r := range recs {
+			if want := fmt.Sprintf("entry %d", i); r.Msg != want {
+				t.Fatalf("entry %d is %q", i, r.Msg)
+			}
+		}
+		last = len(recs)
+	}
+	if recs, err := Logs(data, ids); err != nil || len(recs) != sessions*perSession {
+		t.Fatalf("after the last writer: %d entries, %v", len(recs), err)
+	}
+	t.Logf("%d lookups answered while writers ran", answered)
+}

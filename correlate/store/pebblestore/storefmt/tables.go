@@ -125,7 +125,7 @@ func (l *TableList) Marshal() []byte {
 		if t.Virtual {
 			v = 1
 		}
-		fmt.Fprintf(&b, "table %d %s %d %d %x %x\n", t.Level, t.File, v, t.Seq, t.Smallest, t.Largest)
+		fmt.Fprintf(&b, "table %d %s %d %d %s %s\n", t.Level, t.File, v, t.Seq, keyHex(t.Smallest), keyHex(t.Largest))
 	}
 	b.WriteString("end\n")
 	return b.Bytes()
@@ -169,8 +169,8 @@ func ParseTableList(b []byte) (*TableList, error) {
 		case len(f) == 7 && f[0] == "table":
 			lvl, err1 := strconv.Atoi(f[1])
 			seq, err2 := strconv.ParseUint(f[4], 10, 64)
-			lo, err3 := hex.DecodeString(f[5])
-			hi, err4 := hex.DecodeString(f[6])
+			lo, err3 := hexKey(f[5])
+			hi, err4 := hexKey(f[6])
 			if err := errors.Join(err1, err2, err3, err4); err != nil || (f[3] != "0" && f[3] != "1") || strings.ContainsAny(f[2], "/\\") || f[2] == ".." {
 				return nil, errTables
 			}
@@ -179,4 +179,22 @@ func ParseTableList(b []byte) (*TableList, error) {
 			return nil, errTables
 		}
 	}
+}
+
+// keyHex writes a key as hex, an empty one as "-".
+func keyHex(k []byte) string {
+	if len(k) == 0 {
+		return "-"
+	}
+	return hex.EncodeToString(k)
+}
+
+func hexKey(s string) ([]byte, error) {
+	if s == "-" {
+		return []byte{}, nil
+	}
+	if s == "" {
+		return nil, errTables
+	}
+	return hex.DecodeString(s)
 }
