@@ -1,9 +1,13 @@
-// Command correlate finds every log line of a trace in gigabytes of log
-// files: it parses the lines of many loggers, indexes them by trace id in
-// an embedded store, and joins them with the trace's spans.
+// Command correlate-engine is the whole correlator: it finds every log line
+// of a trace in gigabytes of log files, parses the lines of many loggers,
+// indexes them by trace id in an embedded store, and joins them with the
+// trace's spans.
 //
-// Run `correlate help` for the commands and `correlate COMMAND --help` for
-// one command.
+// Users run it as `correlate`: the small launcher in cmd/correlate answers
+// plain lookups (`correlate logs`) from the index's tables itself and
+// hands every other command to this binary, installed beside it. Run
+// `correlate help` for the commands and `correlate COMMAND --help` for one
+// command.
 //
 // # Adding a command
 //
