@@ -100,17 +100,17 @@ func (t *JSONTemplate) AppendValue(dst []byte, sc trace.SpanContext) []byte {
 func (t *JSONTemplate) render(dst []byte, sc *trace.SpanContext, skip int) []byte {
 	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
 	if t.direct {
+		// Offsets are into the whole skeleton; skip of it is not copied.
 		base := len(dst) - skip
 		dst = append(dst, t.skel[skip:]...)
-		out := dst[base:]
 		if t.traceAt >= 0 {
-			putTraceHex((*[32]byte)(out[t.traceAt:]), &tid)
+			putTraceHex((*[32]byte)(dst[base+t.traceAt:]), &tid)
 		}
 		if t.spanAt >= 0 {
-			putSpanHex((*[16]byte)(out[t.spanAt:]), &sid)
+			putSpanHex((*[16]byte)(dst[base+t.spanAt:]), &sid)
 		}
 		if t.flagsAt >= 0 {
-			out[t.flagsAt], out[t.flagsAt+1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
+			dst[base+t.flagsAt], dst[base+t.flagsAt+1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
 		}
 		return dst
 	}

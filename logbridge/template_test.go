@@ -69,6 +69,11 @@ func TestJSONTemplate(t *testing.T) {
 				if string(keyed) != string(full) {
 					t.Fatalf("AppendValue after the key gives %s, Append %s", keyed, full)
 				}
+				// Into an empty buffer, as zerolog's RawJSON path renders it.
+				prefix := len(appendJSONString([]byte("{"), tmpl.Key())) + 1
+				if alone := tmpl.AppendValue(nil, sc); string(alone) != string(full[prefix:]) {
+					t.Fatalf("AppendValue alone gives %s, want %s", alone, full[prefix:])
+				}
 				want := map[string]any{}
 				for _, f := range b.SpanFields(sc).Fields {
 					if f.Kind == BoolKind {
