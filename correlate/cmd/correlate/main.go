@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	// Huge pages for the start of the heap: on a VM where a fresh page
 	// costs ~16 µs, a lookup touches a few hundred.
@@ -43,9 +42,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "correlate: %v\n", err)
 		os.Exit(1)
 	}
-	// The engine takes over this process: same pid, streams and signals,
-	// and its exit status is correlate's.
-	err = syscall.Exec(engine, append([]string{"correlate"}, args...), os.Environ())
+	err = runEngine(engine, args)
 	fmt.Fprintf(os.Stderr, "correlate: run %s: %v\n", engine, err)
 	os.Exit(1)
 }
