@@ -34,11 +34,6 @@ type JSONTemplate struct {
 	// Datadog's and GCP's sampled flag); holes say where each value goes.
 	skel  []byte
 	holes []tmplHole
-	// direct: the holes are at most one trace id, one span id and one
-	// hex flags value, at these offsets (-1: absent), so render needs no
-	// loop over holes (every profile but Datadog's and GCP's).
-	direct                   bool
-	traceAt, spanAt, flagsAt int
 }
 
 // tmplHole is where one fixed-width value goes in the skeleton.
@@ -99,21 +94,6 @@ func (t *JSONTemplate) AppendValue(dst []byte, sc trace.SpanContext) []byte {
 
 func (t *JSONTemplate) render(dst []byte, sc *trace.SpanContext, skip int) []byte {
 	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
-	if t.direct {
-		// Offsets are into the whole skeleton; skip of it is not copied.
-		base := len(dst) - skip
-		dst = append(dst, t.skel[skip:]...)
-		if t.traceAt >= 0 {
-			putTraceHex((*[32]byte)(dst[base+t.traceAt:]), &tid)
-		}
-		if t.spanAt >= 0 {
-			putSpanHex((*[16]byte)(dst[base+t.spanAt:]), &sid)
-		}
-		if t.flagsAt >= 0 {
-			dst[base+t.flagsAt], dst[base+t.flagsAt+1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
-		}
-		return dst
-	}
 	if t.skel != nil {
 		// One copy of the skeleton, then the values in place.
 		base := len(dst) - skip
@@ -225,37 +205,10 @@ func compileTemplate(b *Bridge) *JSONTemplate {
 			}
 		}
 	}
-	t.setDirect()
 	if !t.matches(b) {
 		return nil
 	}
 	return t
-}
-
-// setDirect sets t.direct when the holes allow it.
-func (t *JSONTemplate) setDirect() {
-	if t.skel == nil {
-		return
-	}
-	t.traceAt, t.spanAt, t.flagsAt = -1, -1, -1
-	for _, h := range t.holes {
-		var at *int
-		switch h.value {
-		case tvTraceHex:
-			at = &t.traceAt
-		case tvSpanHex:
-			at = &t.spanAt
-		case tvFlagsHex:
-			at = &t.flagsAt
-		default:
-			return
-		}
-		if *at >= 0 {
-			return // twice: the loop renders it
-		}
-		*at = h.at
-	}
-	t.direct = true
 }
 
 // matches reports whether the template renders what SpanFields writes, for

@@ -21,9 +21,7 @@ import (
 // slog's JSONHandler writes, a valid JSON object with the span's fields.
 // Its seeds run with every `go test`.
 func FuzzJSONHandlerMatchesHandler(f *testing.F) {
-	for _, s := range fuzzcase.Seeds {
-		f.Add(s.Msg, s.Key, s.Val, s.Name, s.Bag, s.Sel)
-	}
+	fuzzcase.AddSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val, group, bag string, sel uint16) {
 		opts, ctx := fuzzcase.Case(sel, group, bag)
 		var want, got bytes.Buffer

@@ -20,9 +20,7 @@ import (
 // object, with each key as often, and never the context itself. Its seeds
 // run with every `go test`.
 func FuzzJSONEncoderMatchesZap(f *testing.F) {
-	for _, s := range fuzzcase.Seeds {
-		f.Add(s.Msg, s.Key, s.Val, s.Name, s.Bag, s.Sel)
-	}
+	fuzzcase.AddSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val, ns, bag string, sel uint16) {
 		opts, ctx := fuzzcase.Case(sel, ns, bag)
 		ctxField := Context(ctx)

@@ -18,9 +18,7 @@ import (
 // JSON object, without the context's internals. Its seeds run with every
 // `go test`.
 func FuzzHookPathsAgree(f *testing.F) {
-	for _, s := range fuzzcase.Seeds {
-		f.Add(s.Msg, s.Key, s.Val, s.Name, s.Bag, s.Sel)
-	}
+	fuzzcase.AddSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val, service, bag string, sel uint16) {
 		opts, ctx := fuzzcase.Case(sel, service, bag)
 		write := func(h *Hook) string {

@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"bufio"
+	"io"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -22,6 +24,20 @@ func (r *Record) AppendJSON(dst []byte) []byte {
 // AppendJSONRaw is AppendJSON with a final "raw" key holding Record.Raw.
 func (r *Record) AppendJSONRaw(dst []byte) []byte {
 	return r.appendJSON(dst, true)
+}
+
+// WriteJSONL writes recs to w as JSONL, one AppendJSON object a line
+// (AppendJSONRaw's with raw): what `correlate logs` prints.
+func WriteJSONL(w io.Writer, recs []Record, raw bool) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	buf := make([]byte, 0, 4096)
+	for i := range recs {
+		buf = append(recs[i].appendJSON(buf[:0], raw), '\n')
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 func (r *Record) appendJSON(dst []byte, raw bool) []byte {

@@ -5,6 +5,7 @@ package fuzzcase
 
 import (
 	"context"
+	"testing"
 
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
@@ -29,6 +30,14 @@ var Seeds = []Seed{
 	{"m", "ctx", "v", "01", "x y", 0x0a5},
 	{"", "", "", "trace_id", "\u2028", 0x15a},
 	{"}", "{", "\"", "}", "%22", 0x0f0},
+}
+
+// AddSeeds adds Seeds to f, in the argument order of the adapters' fuzz
+// functions: msg, key, val, name, bag, sel.
+func AddSeeds(f *testing.F) {
+	for _, s := range Seeds {
+		f.Add(s.Msg, s.Key, s.Val, s.Name, s.Bag, s.Sel)
+	}
 }
 
 var (

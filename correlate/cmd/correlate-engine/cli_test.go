@@ -23,6 +23,25 @@ func runCmd(stdin string, env map[string]string, args ...string) cliRun {
 
 type env_ = env
 
+// expect fails t unless r exited with code and its stdout and stderr hold
+// each of the given strings.
+func (r cliRun) expect(t *testing.T, code int, stdout, stderr []string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+	for _, s := range stdout {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+		}
+	}
+	for _, s := range stderr {
+		if !strings.Contains(r.stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+		}
+	}
+}
+
 const (
 	cliTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
 	cliLine1 = `{"level":"info","ts":"2026-03-01T12:00:01Z","msg":"second","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}`

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 
+	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
 )
 
@@ -63,20 +63,7 @@ Examples:
 				case err != nil:
 					return err
 				}
-				w := bufio.NewWriterSize(e.Stdout, 64<<10)
-				buf := make([]byte, 0, 4096)
-				for i := range recs {
-					if *raw {
-						buf = recs[i].AppendJSONRaw(buf[:0])
-					} else {
-						buf = recs[i].AppendJSON(buf[:0])
-					}
-					buf = append(buf, '\n')
-					if _, err := w.Write(buf); err != nil {
-						return err
-					}
-				}
-				return w.Flush()
+				return parse.WriteJSONL(e.Stdout, recs, *raw)
 			}
 		},
 	})

@@ -96,7 +96,7 @@ func TestTraceAgainstJaeger(t *testing.T) {
 	j.WaitForTrace(t, tid, 3) // root, INSERT, render; send mail is still running
 
 	data := buildIndex(t, map[string][]string{"api.log": apiLines, "db.log": dbLines, "pay.log": payLines})
-	get := func(t *testing.T, extra ...string) (joinedJSON, cliResult) {
+	get := func(t *testing.T, extra ...string) (joinedJSON, cliRun) {
 		t.Helper()
 		// A long export delay keeps the young lines "not yet exported" however
 		// slow this machine is; subtests that need otherwise override it.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -139,11 +137,6 @@ func deadURL(t *testing.T) string {
 	return "http://" + addr
 }
 
-type cliResult struct {
-	code           int
-	stdout, stderr string
-}
-
 // noLeaks fails t if goroutines started during it outlive it and its
 // cleanups (Jaeger sources, HTTP transports, exporters).
 func noLeaks(t *testing.T) {
@@ -152,14 +145,11 @@ func noLeaks(t *testing.T) {
 }
 
 // runCorrelate runs the command line in process, as main does.
-func runCorrelate(stdin string, args ...string) cliResult {
-	var out, errb bytes.Buffer
-	e := &env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	code := runMain(context.Background(), args, e)
-	return cliResult{code, out.String(), errb.String()}
+func runCorrelate(stdin string, args ...string) cliRun {
+	return runCmd(stdin, nil, args...)
 }
 
-func traceCLI(args ...string) cliResult {
+func traceCLI(args ...string) cliRun {
 	return runCorrelate("", append([]string{"trace"}, args...)...)
 }
 
@@ -208,19 +198,7 @@ func TestTraceCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := traceCLI(tt.args...)
-			if r.code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.code, r.stdout, r.stderr)
-			}
-			for _, s := range tt.stdout {
-				if !strings.Contains(r.stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
-				}
-			}
-			for _, s := range tt.stderr {
-				if !strings.Contains(r.stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
-				}
-			}
+			r.expect(t, tt.code, tt.stdout, tt.stderr)
 			if tt.noStdout && r.stdout != "" {
 				t.Errorf("stdout not empty:\n%s", r.stdout)
 			}

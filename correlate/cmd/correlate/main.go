@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 	// costs ~16 µs, a lookup touches a few hundred.
 	_ "github.com/traceline/traceline/correlate/internal/hugeheap"
 	"github.com/traceline/traceline/correlate/internal/quicklogs"
+	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
 )
 
@@ -71,20 +71,7 @@ func answered(args []string) bool {
 		}
 		return false
 	}
-	w := bufio.NewWriterSize(os.Stdout, 64<<10)
-	buf := make([]byte, 0, 4096)
-	for i := range recs {
-		if raw {
-			buf = recs[i].AppendJSONRaw(buf[:0])
-		} else {
-			buf = recs[i].AppendJSON(buf[:0])
-		}
-		buf = append(buf, '\n')
-		if _, err := w.Write(buf); err != nil {
-			break
-		}
-	}
-	if err := w.Flush(); err != nil {
+	if err := parse.WriteJSONL(os.Stdout, recs, raw); err != nil {
 		fmt.Fprintf(os.Stderr, "correlate: %v\n", err)
 		os.Exit(1)
 	}

@@ -14,6 +14,7 @@ package quicklogs
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -62,11 +63,17 @@ func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
 	if !st.Equal(list.State) {
 		return nil, fallback("the list of tables is stale")
 	}
+	// Newest tables first, as Pebble reads them: lower levels, then
+	// (level 0) larger sequence numbers. Of a user key in several
+	// tables, the first one's version wins.
+	slices.SortStableFunc(list.Tables, func(a, b storefmt.Table) int {
+		return cmp.Or(cmp.Compare(a.Level, b.Level), cmp.Compare(b.Seq, a.Seq))
+	})
 	r := &reader{dir: dir, list: list}
 	var buckets []uint32
 	err = r.ScanPrefix([]byte{storefmt.SpaceBucket}, func(k, _ []byte) error {
 		if len(k) == 5 {
-			buckets = append(buckets, uint32(k[1])<<24|uint32(k[2])<<16|uint32(k[3])<<8|uint32(k[4]))
+			buckets = append(buckets, binary.BigEndian.Uint32(k[1:]))
 		}
 		return nil
 	})
@@ -94,26 +101,17 @@ type kv struct {
 	k, v []byte
 	rank int // of its table, newest first
 	seq  uint64
+	kind uint8
 }
 
-// ScanPrefix reads p's keys from every table whose range meets p. One
-// table (the common case: the last level's tables do not overlap) is read
-// straight through; keys of several are merged, and of one user key in
-// several tables the newest (highest sequence number) wins, as in Pebble.
-// Only plain sets are read: a deletion, a range deletion or a range key
-// anywhere in the range sends the lookup to the engine.
+// ScanPrefix reads p's keys from every table whose range meets p (the
+// last level's tables do not overlap: usually one), merged; of one user
+// key in several tables the newest version wins, as in Pebble. Only plain
+// sets are read: a winning deletion, or a range deletion or range key
+// anywhere in the range, sends the lookup to the engine.
 func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 	hi := storefmt.PrefixEnd(p)
-	// Each scan opens its tables and closes them after: the next scan
-	// (another bucket, another key space) reads other tables, and a
-	// closed table's buffers serve the next one (sstread recycles them).
-	var tables []*sstread.Table
-	var ranks []*storefmt.Table
-	defer func() {
-		for _, t := range tables {
-			t.Close()
-		}
-	}()
+	var all []kv
 	for i := range r.list.Tables {
 		lt := &r.list.Tables[i]
 		if bytes.Compare(lt.Largest, p) < 0 || hi != nil && bytes.Compare(lt.Smallest, hi) >= 0 {
@@ -122,61 +120,34 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 		if lt.Virtual {
 			return fallback("table %s is virtual", lt.File)
 		}
+		// Each table is closed after its scan: the next scan (another
+		// bucket, another key space) reads other tables, and a closed
+		// table's buffers serve the next one (sstread recycles them).
 		t, err := r.table(lt.File)
 		if err != nil {
 			return err
 		}
-		tables = append(tables, t)
-		ranks = append(ranks, lt)
-	}
-	if len(tables) == 1 {
-		// A table holds a user key's versions newest first.
-		var prev []byte
-		return tables[0].Scan(p, hi, func(k []byte, _ uint64, kind uint8, v []byte) error {
-			if prev != nil && bytes.Equal(prev, k) {
-				return nil
-			}
-			if err := plainSet(kind); err != nil {
-				return err
-			}
-			prev = append(prev[:0], k...)
-			return fn(k, v)
-		})
-	}
-	// Newer tables first: lower levels, then (level 0) larger numbers.
-	order := make([]int, len(tables))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(ranks[a].Level, ranks[b].Level); c != 0 {
-			return c
-		}
-		return cmp.Compare(ranks[b].Seq, ranks[a].Seq)
-	})
-	var all []kv
-	for rank, i := range order {
-		err := tables[i].Scan(p, hi, func(k []byte, seq uint64, kind uint8, v []byte) error {
-			if err := plainSet(kind); err != nil {
-				return err
-			}
-			all = append(all, kv{slices.Clone(k), slices.Clone(v), rank, seq})
+		rank := i
+		err = t.Scan(p, hi, func(k []byte, seq uint64, kind uint8, v []byte) error {
+			all = append(all, kv{slices.Clone(k), slices.Clone(v), rank, seq, kind})
 			return nil
 		})
+		t.Close()
 		if err != nil {
 			return err
 		}
 	}
 	slices.SortFunc(all, func(a, b kv) int {
-		if c := bytes.Compare(a.k, b.k); c != 0 {
-			return c
-		}
-		// newest first: the newer table's, then the higher number's
-		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(b.seq, a.seq))
+		// a user key's newest version first: the newer table's, then
+		// (within a table) the higher sequence number's
+		return cmp.Or(bytes.Compare(a.k, b.k), cmp.Compare(a.rank, b.rank), cmp.Compare(b.seq, a.seq))
 	})
 	for i := range all {
 		if i > 0 && bytes.Equal(all[i].k, all[i-1].k) {
 			continue
+		}
+		if err := plainSet(all[i].kind); err != nil {
+			return err
 		}
 		if err := fn(all[i].k, all[i].v); err != nil {
 			return err
