@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/zapcore"
@@ -29,7 +30,12 @@ type core struct {
 	// render: next is such a core with NewJSONEncoder's encoder, and the
 	// Bridge's fields can be rendered from a span context (see rendered).
 	render bool
-	b      *logbridge.Bridge
+	// enc and out are next's encoder and output when render is set and
+	// both were found (see ioCoreOutOffset): a line whose only context is
+	// a Context field is then encoded and written here, in one step.
+	enc *jsonEncoder
+	out zapcore.WriteSyncer
+	b   *logbridge.Bridge
 
 	bound   bool                  // With was given a context
 	span    *logbridge.SpanFields // its span's fields; nil when it had none
@@ -58,6 +64,12 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) zapcore.Core {
 func (c *core) setNext(next zapcore.Core) {
 	c.next, c.direct = next, isIOCore(next)
 	c.render = c.direct && rendersFor(next, c.b)
+	c.enc, c.out = nil, nil
+	if c.render && ioCoreOutOffset != noOffset {
+		p := reflect.ValueOf(next).UnsafePointer()
+		c.enc = (*(*zapcore.Encoder)(unsafe.Add(p, ioCoreEncOffset))).(*jsonEncoder)
+		c.out = *(*zapcore.WriteSyncer)(unsafe.Add(p, ioCoreOutOffset))
+	}
 }
 
 // ioCoreType is the type of the cores zapcore.NewCore returns. Their Check
@@ -176,6 +188,15 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 // when the bridge wraps a core made by zapcore.NewCore, or sits under a
 // zapcore.NewTee.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.out != nil && !c.bound && len(c.nested) == 0 {
+		if ctx := c.onlyContextField(fields); ctx != nil {
+			if sc, ok := spanContextOf(ctx); ok {
+				if done, err := c.writeRendered(ent, fields, sc); done {
+					return err
+				}
+			}
+		}
+	}
 	ctx, n := scan(fields)
 	if n == 0 && !c.bound && len(c.nested) == 0 {
 		return c.next.Write(ent, fields)
@@ -184,6 +205,51 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	err := c.next.Write(ent, w.rewrite(c, fields, ctx))
 	w.release()
 	return err
+}
+
+// onlyContextField returns the context of a line whose fields zap's encoder
+// may write as they are: its contexts come only as Context fields (which
+// the encoder skips), and no field has a key the bridge writes. Otherwise,
+// or when fields hold no context, it returns nil.
+func (c *core) onlyContextField(fields []zapcore.Field) context.Context {
+	var ctx context.Context
+	keys := c.b.JSONTemplate().Keys()
+	for i := range fields {
+		f := &fields[i]
+		if x, isCtx := contextOf(f); isCtx {
+			if f.Type != zapcore.SkipType {
+				return nil // printed by the encoder: the rewrite drops it
+			}
+			ctx = x
+		} else if slices.Contains(keys, f.Key) {
+			return nil
+		}
+	}
+	return ctx
+}
+
+// writeRendered does what next's Write does (zapcore.NewCore's ioCore:
+// encode, write, sync above the error level) for a line whose span the
+// encoder renders, without the pooled rewrite of its fields. done is false
+// when the encoder did not end the line as zap does, and nothing was
+// written.
+func (c *core) writeRendered(ent zapcore.Entry, fields []zapcore.Field, sc trace.SpanContext) (done bool, err error) {
+	buf, err := c.enc.encodeSpan(ent, fields, c.b.JSONTemplate(), &sc)
+	if buf == nil && err == nil {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	_, err = c.out.Write(buf.Bytes())
+	buf.Free()
+	if err != nil {
+		return true, err
+	}
+	if ent.Level > zapcore.ErrorLevel {
+		_ = c.out.Sync()
+	}
+	return true, nil
 }
 
 // lookup returns the fields of ctx's span, whether it has a valid one, and

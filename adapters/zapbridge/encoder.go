@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 
@@ -117,14 +118,31 @@ func (e *jsonEncoder) encodeRendered(ent zapcore.Entry, fields []zapcore.Field, 
 	if err != nil {
 		return buf, err
 	}
+	e.appendSpan(buf, comma, rs.b.JSONTemplate(), &rs.sc)
+	return buf, nil
+}
+
+// encodeSpan encodes a line whose fields zap's encoder writes as they are,
+// and renders sc's fields from t before the closing brace. A nil buf and
+// err mean the line did not end as zap's does (nothing is kept).
+func (e *jsonEncoder) encodeSpan(ent zapcore.Entry, fields []zapcore.Field, t *logbridge.JSONTemplate, sc *trace.SpanContext) (*buffer.Buffer, error) {
+	buf, comma, err := e.encodeOpen(ent, fields)
+	if buf != nil && err == nil {
+		e.appendSpan(buf, comma, t, sc)
+	}
+	return buf, err
+}
+
+// appendSpan appends sc's fields, rendered from t, and the line's end to
+// buf, whose line is open after its last field.
+func (e *jsonEncoder) appendSpan(buf *buffer.Buffer, comma bool, t *logbridge.JSONTemplate, sc *trace.SpanContext) {
 	var tmp [renderBuf]byte
 	j := tmp[:0]
 	if comma {
 		j = append(j, ',')
 	}
-	j = rs.b.JSONTemplate().Append(j, rs.sc)
+	j = t.Append(j, *sc)
 	buf.AppendBytes(append(j, e.end...))
-	return buf, nil
 }
 
 // encodeOpen encodes the line with zap's encoder and trims the end zap
@@ -172,6 +190,18 @@ func rendersFor(next zapcore.Core, b *logbridge.Bridge) bool {
 var ioCoreEncOffset = func() uintptr {
 	f, ok := ioCoreType.Elem().FieldByName("enc")
 	if !ok || f.Type != reflect.TypeOf((*zapcore.Encoder)(nil)).Elem() || len(f.Index) != 1 {
+		return noOffset
+	}
+	return f.Offset
+}()
+
+// ioCoreOutOffset is the offset of the output in zapcore.NewCore's core,
+// found as ioCoreEncOffset is; noOffset turns off the bridge's own write of
+// rendered lines (core.writeRendered), and lines go through the core's
+// Write.
+var ioCoreOutOffset = func() uintptr {
+	f, ok := ioCoreType.Elem().FieldByName("out")
+	if ioCoreEncOffset == noOffset || !ok || f.Type != reflect.TypeOf((*zapcore.WriteSyncer)(nil)).Elem() || len(f.Index) != 1 {
 		return noOffset
 	}
 	return f.Offset

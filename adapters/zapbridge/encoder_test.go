@@ -199,11 +199,75 @@ func TestRendersFor(t *testing.T) {
 		{"fields longer than the render buffer", NewCore(ours, long, logbridge.WithService("questionnaire")), false},
 	}
 	for _, tt := range tests {
-		if got := tt.core.(*core).render; got != tt.want {
-			t.Errorf("%s: renders %v, want %v", tt.name, got, tt.want)
+		c := tt.core.(*core)
+		if c.render != tt.want {
+			t.Errorf("%s: renders %v, want %v", tt.name, c.render, tt.want)
+		}
+		if writes := c.out != nil; writes != tt.want {
+			t.Errorf("%s: writes rendered lines itself %v, want %v", tt.name, writes, tt.want)
 		}
 	}
 	if ioCoreEncOffset == noOffset {
 		t.Error("zapcore.NewCore's encoder field not found: no core renders")
+	}
+	if ioCoreOutOffset == noOffset {
+		t.Error("zapcore.NewCore's output field not found: rendered lines take the pooled rewrite")
+	}
+}
+
+// syncCounter is a WriteSyncer that counts its Syncs and fails its writes
+// when err is set.
+type syncCounter struct {
+	bytes.Buffer
+	err   error
+	syncs int
+}
+
+func (s *syncCounter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	return s.Buffer.Write(p)
+}
+
+func (s *syncCounter) Sync() error { s.syncs++; return nil }
+
+// TestRenderedWriteLikeNewCore pins that the bridge, writing a rendered
+// line itself, does what zapcore.NewCore's Write does: a failed write
+// reaches the logger's ErrorOutput, and a line above the error level
+// syncs the output while lower ones do not.
+func TestRenderedWriteLikeNewCore(t *testing.T) {
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled}))
+	run := func(enc zapcore.Encoder, fail bool) (out *syncCounter, errOut string) {
+		out = &syncCounter{}
+		if fail {
+			out.err = errors.New("disk full")
+		}
+		var eb bytes.Buffer
+		l := zap.New(NewCore(zapcore.NewCore(enc, out, zapcore.DebugLevel)), zap.ErrorOutput(zapcore.AddSync(&eb)))
+		l.Error("stored", Context(ctx))
+		if out.syncs != 0 {
+			t.Errorf("an error line synced the output %d times", out.syncs)
+		}
+		l.DPanic("stored", Context(ctx))
+		return out, eb.String()
+	}
+	for _, fail := range []bool{false, true} {
+		theirs, theirErr := run(zapcore.NewJSONEncoder(encoderConfig), fail)
+		ours, ourErr := run(NewJSONEncoder(encoderConfig), fail)
+		// A failed write returns before the sync.
+		if want := map[bool]int{false: 1, true: 0}[fail]; ours.syncs != theirs.syncs || ours.syncs != want {
+			t.Errorf("fail=%v: a DPanic line synced %d times, zap's core %d, want %d", fail, ours.syncs, theirs.syncs, want)
+		}
+		if fail {
+			if strings.Count(ourErr, "write error: disk full") != 2 || strings.Count(theirErr, "write error: disk full") != 2 {
+				t.Errorf("write errors not reported twice:\nours:  %q\nzap's: %q", ourErr, theirErr)
+			}
+			continue
+		}
+		if ourErr != "" || !strings.Contains(ours.String(), `"trace_id":"01000000000000000000000000000000"`) {
+			t.Errorf("rendered lines: %q (error output %q)", ours.String(), ourErr)
+		}
 	}
 }
