@@ -58,7 +58,7 @@ func (h *Handler) Enabled(ctx context.Context, level slog.Level) bool {
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	// A context among the record's attributes is dropped, and supplies the
 	// trace when ctx has none (slog.Info("...", "ctx", ctx)).
-	ctxAttr := recordHoldsContext(r)
+	ctxAttr := recordHoldsContext(&r)
 	src := ctx
 	fs, ok := h.b.Fields(ctx)
 	if !ok && ctxAttr {

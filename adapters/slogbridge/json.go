@@ -109,7 +109,7 @@ func (h *spliceHandler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle writes r with the trace fields of ctx (or of the context given to
 // With).
 func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
-	if recordHoldsContext(r) {
+	if recordHoldsContext(&r) {
 		// The context must not be printed, and may hold the trace.
 		return h.slow.Handle(ctx, r)
 	}
