@@ -10,11 +10,13 @@ import (
 // valid: a recording or non-recording span's, or a remote span context taken
 // from a propagated traceparent. A nil ctx, a ctx without a span and an
 // all-zero span context all report false.
+//
+// It asks the span itself (trace.SpanFromContext takes a nil ctx too):
+// trace.SpanContextFromContext would be one more call that returns the
+// 64-byte span context through memory, a third of the cost here (28
+// against 19 ns in BenchmarkFromContext).
 func FromContext(ctx context.Context) (trace.SpanContext, bool) {
-	if ctx == nil {
-		return trace.SpanContext{}, false
-	}
-	sc := trace.SpanContextFromContext(ctx)
+	sc := trace.SpanFromContext(ctx).SpanContext()
 	return sc, sc.IsValid()
 }
 
