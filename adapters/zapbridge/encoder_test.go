@@ -271,3 +271,29 @@ func TestRenderedWriteLikeNewCore(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderedWithoutOutput pins the path for a zap release whose
+// zapcore.NewCore keeps its output under another name: the bridge then
+// hands the span to the encoder through the core's own Write, and lines
+// are the same.
+func TestRenderedWithoutOutput(t *testing.T) {
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled}))
+	line := func() (string, *core) {
+		var b bytes.Buffer
+		c := NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(&b), zapcore.DebugLevel)).(*core)
+		zap.New(c).Info("stored", Context(ctx), zap.String("form", "baseline"))
+		return b.String(), c
+	}
+	direct, dc := line()
+	saved := ioCoreOutOffset
+	ioCoreOutOffset = noOffset
+	defer func() { ioCoreOutOffset = saved }()
+	through, tc := line()
+	if dc.out == nil || tc.out != nil || !tc.render {
+		t.Fatalf("paths not taken: direct core writes itself %v, fallback writes itself %v (renders %v)", dc.out != nil, tc.out != nil, tc.render)
+	}
+	if direct != through || !strings.Contains(direct, `"span_id":"0200000000000000"`) {
+		t.Errorf("lines differ:\nwritten by the bridge: %q\nthrough the core:      %q", direct, through)
+	}
+}
