@@ -87,6 +87,8 @@
 // logbridge's template straight into the finished line: no span is encoded
 // ahead, and no line allocates, a span's first included (for the usual
 // profiles; many profiles with a long service name, baggage or a service
-// name needing escapes take the encoded path). docs/BENCHMARKS.md has the
-// figures.
+// name needing escapes take the encoded path). When the line's only context
+// is a Context field, the bridge encodes and writes the line itself, as
+// that core's Write would, without rewriting the field list.
+// docs/BENCHMARKS.md has the figures.
 package zapbridge
