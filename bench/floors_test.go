@@ -53,11 +53,13 @@ func TestFloorBursts(t *testing.T) {
 		{"JSONTemplate.Append", func(int) { buf = tmpl.Append(buf[:100], sc) }},
 	})
 	_ = sink
-	// Writing the fields costs at least a copy of them and the ids' hex,
-	// each at its cheaper of two measurements.
-	write := parts[4] - parts[0] + min(parts[5], parts[6]-(parts[4]-parts[0])) - parts[0]
-	// The zerolog hook floor below copies already.
-	hexOnly := write - (parts[4] - parts[0])
+	// Writing the fields costs at least a copy of them and the ids' hex, at
+	// the cheaper of encoding/hex and the template's rendering less its copy.
+	// The zerolog hook floor below copies already: it adds the hex only.
+	loop := parts[0]
+	copyFields := parts[4] - loop
+	hexOnly := min(parts[5]-loop, parts[6]-loop-copyFields)
+	write := copyFields + hexOnly
 
 	zl := func(h zerolog.Hook) func(int) {
 		l := zerolog.New(io.Discard)

@@ -63,12 +63,15 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) zapcore.Core {
 // setNext makes next the wrapped core and notes what it is.
 func (c *core) setNext(next zapcore.Core) {
 	c.next, c.direct = next, isIOCore(next)
-	c.render = c.direct && rendersFor(next, c.b)
-	c.enc, c.out = nil, nil
+	c.render, c.enc, c.out = false, nil, nil
+	if !c.direct || ioCoreEncOffset == noOffset {
+		return
+	}
+	p := reflect.ValueOf(next).UnsafePointer()
+	enc, ours := (*(*zapcore.Encoder)(unsafe.Add(p, ioCoreEncOffset))).(*jsonEncoder)
+	c.render = ours && rendersFor(enc, c.b)
 	if c.render && ioCoreOutOffset != noOffset {
-		p := reflect.ValueOf(next).UnsafePointer()
-		c.enc = (*(*zapcore.Encoder)(unsafe.Add(p, ioCoreEncOffset))).(*jsonEncoder)
-		c.out = *(*zapcore.WriteSyncer)(unsafe.Add(p, ioCoreOutOffset))
+		c.enc, c.out = enc, *(*zapcore.WriteSyncer)(unsafe.Add(p, ioCoreOutOffset))
 	}
 }
 
@@ -190,10 +193,13 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if c.out != nil && !c.bound && len(c.nested) == 0 {
 		if ctx := c.onlyContextField(fields); ctx != nil {
-			if sc, ok := spanContextOf(ctx); ok {
-				if done, err := c.writeRendered(ent, fields, sc); done {
-					return err
-				}
+			sc, ok := spanContextOf(ctx)
+			if !ok {
+				// Nothing to add, and the encoder skips Context fields.
+				return c.next.Write(ent, fields)
+			}
+			if done, err := c.writeRendered(ent, fields, sc); done {
+				return err
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package zapbridge
 import (
 	"bytes"
 	"reflect"
-	"unsafe"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/buffer"
@@ -107,7 +106,7 @@ func (e *jsonEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 // handed over as a span context: zap encodes the rest, and the span's
 // fields are rendered from the Bridge's template before the closing brace.
 func (e *jsonEncoder) encodeRendered(ent zapcore.Entry, fields []zapcore.Field, rs *renderedSpan) (*buffer.Buffer, error) {
-	buf, comma, err := e.encodeOpen(ent, fields[1:])
+	buf, err := e.encodeSpan(ent, fields[1:], rs.b.JSONTemplate(), &rs.sc)
 	if buf == nil && err == nil {
 		// Not the line zap writes today: take the path of encoded
 		// fields. fields is the bridge core's scratch slice, which it
@@ -115,11 +114,7 @@ func (e *jsonEncoder) encodeRendered(ent zapcore.Entry, fields []zapcore.Field, 
 		fields[0] = inline(rs.b.SpanFields(rs.sc))
 		return e.EncodeEntry(ent, fields)
 	}
-	if err != nil {
-		return buf, err
-	}
-	e.appendSpan(buf, comma, rs.b.JSONTemplate(), &rs.sc)
-	return buf, nil
+	return buf, err
 }
 
 // encodeSpan encodes a line whose fields zap's encoder writes as they are,
@@ -169,18 +164,14 @@ func (e *jsonEncoder) encodeOpen(ent zapcore.Entry, fields []zapcore.Field) (buf
 // renderBuf is the stack buffer a line's span fields are rendered into.
 const renderBuf = 256
 
-// rendersFor reports whether a bridge core over next may hand lines' span
-// contexts to next's encoder (renderedSpan): next is a core made by
-// zapcore.NewCore whose encoder is NewJSONEncoder's, and b's fields render
-// from a template, with nothing else (no baggage) and no escaping, into
-// renderBuf together with the encoder's line end.
-func rendersFor(next zapcore.Core, b *logbridge.Bridge) bool {
+// rendersFor reports whether a bridge core may hand lines' span contexts to
+// enc, the NewJSONEncoder encoder of the zapcore.NewCore core it wraps
+// (renderedSpan): b's fields render from a template, with nothing else (no
+// baggage) and no escaping, into renderBuf together with the encoder's
+// line end.
+func rendersFor(enc *jsonEncoder, b *logbridge.Bridge) bool {
 	t := b.JSONTemplate()
-	if ioCoreEncOffset == noOffset || t == nil || !b.PlainJSON() || b.HasBaggage() {
-		return false
-	}
-	enc, ours := (*(*zapcore.Encoder)(unsafe.Add(reflect.ValueOf(next).UnsafePointer(), ioCoreEncOffset))).(*jsonEncoder)
-	return ours && t.Max()+1+len(enc.end) <= renderBuf
+	return t != nil && b.PlainJSON() && !b.HasBaggage() && t.Max()+1+len(enc.end) <= renderBuf
 }
 
 // ioCoreEncOffset is the offset of the encoder in zapcore.NewCore's core,
