@@ -2,13 +2,11 @@ module github.com/traceline/traceline/bench
 
 go 1.26.0
 
-replace github.com/traceline/traceline => ../
-
 require (
 	github.com/mocoarow/slogotel v0.1.0
 	github.com/remychantenay/slog-otel v1.3.2
 	github.com/rs/zerolog v1.33.0
-	github.com/traceline/traceline v0.0.0-00010101000000-000000000000
+	github.com/traceline/traceline v0.1.0
 	github.com/uptrace/opentelemetry-go-extra/otelzap v0.3.2
 	go.opentelemetry.io/otel/sdk v1.46.0
 	go.opentelemetry.io/otel/trace v1.46.0
@@ -24,7 +22,7 @@ require (
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/spaolacci/murmur3 v1.1.0 // indirect
-	github.com/traceline/traceline/adapters/logxbridge v0.0.0-00010101000000-000000000000
+	github.com/traceline/traceline/adapters/logxbridge v0.1.0
 	github.com/uptrace/opentelemetry-go-extra/otelutil v0.3.2 // indirect
 	github.com/zeromicro/go-zero v1.10.3
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
@@ -43,4 +41,3 @@ require (
 	google.golang.org/protobuf v1.36.11 // indirect
 )
 
-replace github.com/traceline/traceline/adapters/logxbridge => ../adapters/logxbridge

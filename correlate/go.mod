@@ -7,7 +7,7 @@ require (
 	github.com/chromedp/chromedp v0.14.2
 	github.com/cockroachdb/pebble/v2 v2.1.7
 	github.com/prometheus/client_golang v1.23.2
-	github.com/traceline/traceline v0.0.0
+	github.com/traceline/traceline v0.1.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp v0.23.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.38.0
@@ -71,4 +71,3 @@ require (
 	google.golang.org/grpc v1.84.0 // indirect
 )
 
-replace github.com/traceline/traceline => ../

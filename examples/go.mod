@@ -2,19 +2,13 @@ module github.com/traceline/traceline/examples
 
 go 1.26.0
 
-replace github.com/traceline/traceline => ../
-
-replace github.com/traceline/traceline/adapters/logxbridge => ../adapters/logxbridge
-
-replace github.com/traceline/traceline/correlate => ../correlate
-
 require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/glebarez/sqlite v1.11.0
 	github.com/rs/zerolog v1.35.1
-	github.com/traceline/traceline v0.0.0
-	github.com/traceline/traceline/adapters/logxbridge v0.0.0-00010101000000-000000000000
-	github.com/traceline/traceline/correlate v0.0.0-00010101000000-000000000000
+	github.com/traceline/traceline v0.1.0
+	github.com/traceline/traceline/adapters/logxbridge v0.1.0
+	github.com/traceline/traceline/correlate v0.1.0
 	github.com/zeromicro/go-zero v1.10.3
 	go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin v0.65.0
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0

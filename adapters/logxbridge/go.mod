@@ -2,11 +2,9 @@ module github.com/traceline/traceline/adapters/logxbridge
 
 go 1.24.0
 
-replace github.com/traceline/traceline => ../..
-
 require (
 	github.com/rs/zerolog v1.33.0
-	github.com/traceline/traceline v0.0.0-00010101000000-000000000000
+	github.com/traceline/traceline v0.1.0
 	github.com/zeromicro/go-zero v1.10.3
 	go.opentelemetry.io/otel v1.40.0
 	go.opentelemetry.io/otel/sdk v1.40.0

@@ -2,10 +2,8 @@ module github.com/traceline/traceline/adapters/otlptee
 
 go 1.26.0
 
-replace github.com/traceline/traceline => ../..
-
 require (
-	github.com/traceline/traceline v0.0.0-00010101000000-000000000000
+	github.com/traceline/traceline v0.1.0
 	go.opentelemetry.io/contrib/bridges/otelslog v0.21.0
 	go.opentelemetry.io/contrib/bridges/otelzap v0.21.0
 	go.opentelemetry.io/otel v1.47.0
