@@ -17,7 +17,7 @@ RACE_MODULES := . correlate adapters/logxbridge
 
 -include tools/*.mk
 
-.PHONY: all demo test test-unit test-race lint deps bench bench-adapters bench-correlate bench-corpus correlate help
+.PHONY: all demo test test-unit test-race test-matrix release-check lint deps bench bench-adapters bench-correlate bench-corpus correlate help
 
 help:
 	@echo "make demo   — build everything and run the end-to-end demo"
@@ -27,7 +27,7 @@ help:
 # deps: real components the tests need. Each target is idempotent.
 deps: $(DEPS)
 
-test: deps lint test-unit test-race
+test: deps lint test-unit test-race test-matrix release-check
 	@echo "make test: all modules passed"
 
 lint:
@@ -38,8 +38,17 @@ lint:
 # Allocation pins run here (they are built with !race).
 test-unit:
 	@set -e; for m in $(MODULES); do echo "== go test ($$m)"; (cd $$m && $(GO) test -count=1 ./...); done
-	@echo "== go test (logxbridge against go-zero v1.5.0, the oldest supported)"
-	cd adapters/logxbridge/compat && $(GO) test -count=1 -vet=off . github.com/traceline/traceline/adapters/logxbridge
+
+# The adapters against the oldest and newest supported zap, zerolog,
+# OpenTelemetry and go-zero (tools/matrix/matrix.sh lists the rows).
+test-matrix:
+	tools/matrix/matrix.sh
+
+# The modules as a user outside the repository gets them: a file-system module
+# proxy holding every module at the next release's version, `go get` and
+# `go install` from it in a fresh module (tools/releasecheck).
+release-check:
+	cd tools/releasecheck && GOWORK=off $(GO) run . -version v0.1.0
 
 test-race:
 	@set -e; for m in $(RACE_MODULES); do echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); done
