@@ -25,8 +25,8 @@ type Core struct {
 	bind binding
 
 	// held are the top-level fields given to With whose key the bridge
-	// writes for a span (a hand-written trace_id): they are written only
-	// on lines without a span.
+	// may write (a hand-written trace_id, a baggage member's key): each is
+	// written on the lines where the bridge does not write its key.
 	held []zapcore.Field
 	// nested are the fields given to With from the first zap.Namespace
 	// on. They are not handed to next.With, where the namespace would
@@ -64,7 +64,7 @@ func (c *Core) Sync() error { return c.next.Sync() }
 func (c *Core) With(fields []zapcore.Field) zapcore.Core {
 	clone := *c
 	ctx, n, _ := scan(fields)
-	if n == 0 && len(c.nested) == 0 && !collides(fields, true, c.keys, nil) && namespaceAt(fields) < 0 {
+	if n == 0 && len(c.nested) == 0 && namespaceAt(fields) < 0 && !c.owns(fields) {
 		clone.next = c.next.With(fields)
 		return &clone
 	}
@@ -79,7 +79,7 @@ func (c *Core) With(fields []zapcore.Field) zapcore.Core {
 			continue
 		}
 		switch {
-		case len(clone.nested) == 0 && hasKey(c.keys, f.Key):
+		case len(clone.nested) == 0 && (hasKey(c.keys, f.Key) || copiesBaggage(c.b, f.Key)):
 			clone.held = append(clone.held, *f)
 		case len(clone.nested) > 0 || f.Type == zapcore.NamespaceType:
 			clone.nested = append(clone.nested, *f)
@@ -91,6 +91,16 @@ func (c *Core) With(fields []zapcore.Field) zapcore.Core {
 		clone.next = c.next.With(kept)
 	}
 	return &clone
+}
+
+// owns reports whether the bridge may write the key of one of fields.
+func (c *Core) owns(fields []zapcore.Field) bool {
+	for i := range fields {
+		if hasKey(c.keys, fields[i].Key) || copiesBaggage(c.b, fields[i].Key) {
+			return true
+		}
+	}
+	return false
 }
 
 // namespaceAt returns the index of the first zap.Namespace among fields, or
@@ -140,8 +150,9 @@ func (c *Core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 
 // rewrite returns the fields to hand to the wrapped core, in w's scratch
 // space when they differ from fields: first the span's fields as one
-// inline field (or, without a span, the fields With held back), then the
-// baggage members, then the fields With bound from a namespace on, then the
+// inline field, then the baggage members, then the fields With held back
+// whose key the bridge does not write on this line, then the fields With
+// bound from a namespace on, then the
 // caller's fields without their contexts and without the top-level keys the
 // bridge writes on this line. The caller's slice is never modified.
 func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field {
@@ -151,6 +162,11 @@ func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field 
 		return fields
 	}
 	sc, ok, fromLine := d.resolve(ctx)
+	var arr [maxLineBaggage]zapcore.Field
+	bag := d.bag
+	if fromLine {
+		bag = appendBaggage(arr[:0], c.b, ctx)
+	}
 	out := w.fields[:0]
 	var keys []string
 	switch {
@@ -158,16 +174,13 @@ func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field 
 		out, keys = append(out, inline(c.b.SpanFields(sc))), c.keys
 	case ok:
 		out, keys = append(out, inline(d.span)), c.keys
-	default:
-		out = append(out, c.held...)
 	}
-	start := len(out)
-	if fromLine {
-		out = appendBaggage(out, c.b, ctx)
-	} else {
-		out = append(out, d.bag...)
+	out = append(out, bag...)
+	for i := range c.held {
+		if f := &c.held[i]; !hasKey(keys, f.Key) && !bagHasKey(bag, f.Key) {
+			out = append(out, *f)
+		}
 	}
-	bag := out[start:len(out):len(out)]
 	out = append(out, c.nested...)
 	out = appendLineFields(out, fields, len(c.nested) == 0, keys, bag)
 	w.fields = out

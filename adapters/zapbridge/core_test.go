@@ -215,6 +215,12 @@ func TestLine(t *testing.T) {
 		{"hand-written baggage key kept when the member is absent", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
 			l.Info("m", zap.String("trial_id", "hand"), Context(ctx))
 		}, merge(otel, map[string]any{"trial_id": "hand"})},
+		{"hand-written baggage key bound by With gives way", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.With(zap.String("trial_id", "hand"), zap.Namespace("ns"), zap.Int("a", 1)).Info("m", Context(withBaggage(ctx, "trial_id", "EPRO-2031")))
+		}, merge(otel, map[string]any{"trial_id": "EPRO-2031", "ns": map[string]any{"a": 1.0}})},
+		{"hand-written baggage key bound by With kept when the member is absent", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.With(zap.String("trial_id", "hand"), zap.Namespace("ns"), zap.Int("a", 1)).Info("m", Context(ctx))
+		}, merge(otel, map[string]any{"trial_id": "hand", "ns": map[string]any{"a": 1.0}})},
 		{"service name needing escapes", []logbridge.Option{logbridge.WithService(`q"s\<é>`)}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
 			merge(otel, map[string]any{"service.name": `q"s\<é>`})},
 		{"panicking String in another field", nil, func(l *zap.Logger) {

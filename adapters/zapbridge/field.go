@@ -3,6 +3,7 @@ package zapbridge
 import (
 	"context"
 
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -121,6 +122,24 @@ var probeSpan = trace.NewSpanContext(trace.SpanContextConfig{
 	SpanID:     trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31},
 	TraceFlags: trace.FlagsSampled,
 })
+
+// copiesBaggage reports whether b copies the baggage member key into lines.
+// The Bridge says so only for a context that holds the member: it is asked
+// with one. With calls it for the fields it is given, never a line.
+func copiesBaggage(b *logbridge.Bridge, key string) bool {
+	if !b.HasBaggage() {
+		return false
+	}
+	m, err := baggage.NewMemberRaw(key, "x")
+	if err != nil {
+		return false
+	}
+	bag, err := baggage.New(m)
+	if err != nil {
+		return false
+	}
+	return len(b.AppendBaggage(nil, baggage.ContextWithBaggage(context.Background(), bag))) > 0
+}
 
 // hasKey reports whether key is among keys.
 func hasKey(keys []string, key string) bool {

@@ -2,6 +2,7 @@ package zapbridge
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/otel/trace"
@@ -33,6 +34,10 @@ type JSONCore struct {
 	// nested: With opened a zap.Namespace in enc; no later field is at
 	// the top level of a line.
 	nested bool
+	// heldBag are the top-level fields given to With whose key is a
+	// baggage member's the bridge copies: each is written, after the
+	// bridge's fields, on the lines that lack that member.
+	heldBag []zapcore.Field
 }
 
 // NewJSONCore returns a core that writes each line as
@@ -104,6 +109,10 @@ func (c *JSONCore) With(fields []zapcore.Field) zapcore.Core {
 		if _, isCtx := contextOf(f); isCtx {
 			continue
 		}
+		if !clone.nested && copiesBaggage(c.b, f.Key) {
+			clone.heldBag = append(slices.Clip(clone.heldBag), *f)
+			continue
+		}
 		if !clone.nested && hasKey(c.keys, f.Key) {
 			if clone.plain == clone.enc {
 				clone.plain = clone.enc.Clone()
@@ -160,7 +169,7 @@ const maxLineBaggage = 4
 func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
 	ctx, n, printed := scan(fields)
 	d := &c.bind
-	if n == 0 && !d.bound {
+	if n == 0 && !d.bound && len(c.heldBag) == 0 {
 		return c.plain.EncodeEntry(ent, fields)
 	}
 	sc, ok, fromLine := d.resolve(ctx)
@@ -181,12 +190,12 @@ func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Bu
 		list = s.fields
 	}
 	buf, err := enc.EncodeEntry(ent, list)
-	if err == nil && (ok || len(bag) > 0) {
+	if err == nil && (ok || len(bag) > 0 || len(c.heldBag) > 0) {
 		var span *logbridge.SpanFields
 		if ok && c.tmpl == nil {
 			span = c.spanFields(sc, fromLine)
 		}
-		if s == nil && (span != nil || len(bag) > 0) {
+		if s == nil && (span != nil || len(bag) > 0 || len(c.heldBag) > 0) {
 			s = scratches.Get().(*scratch)
 		}
 		if !c.appendFields(buf, ok, &sc, span, bag, s) {
@@ -200,7 +209,8 @@ func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Bu
 			if ok {
 				out = append(out, inline(c.spanFields(sc, fromLine)))
 			}
-			s.fields = appendLineFields(append(out, bag...), fields, !c.nested, keys, bag)
+			out = c.appendHeld(append(out, bag...), bag)
+			s.fields = appendLineFields(out, fields, !c.nested, keys, bag)
 			buf, err = enc.EncodeEntry(ent, s.fields)
 		}
 	}
@@ -240,12 +250,12 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 		}
 		j, comma = c.tmpl.Append(j, *sc), true
 	}
-	if span != nil || len(bag) > 0 {
+	if span != nil || len(bag) > 0 || len(c.heldBag) > 0 {
 		s.members = s.members[:0]
 		if span != nil {
 			s.members = append(s.members, inline(span))
 		}
-		s.members = append(s.members, bag...)
+		s.members = c.appendHeld(append(s.members, bag...), bag)
 		j = appendZapMembers(j, comma, s.members)
 	}
 	j = append(j, c.end...)
@@ -259,6 +269,17 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 // rendered into: enough for every profile with a service name. Longer
 // renderings allocate.
 const renderBuf = 512
+
+// appendHeld appends the fields With held back whose baggage member is not
+// among the line's, bag.
+func (c *JSONCore) appendHeld(dst, bag []zapcore.Field) []zapcore.Field {
+	for i := range c.heldBag {
+		if !bagHasKey(bag, c.heldBag[i].Key) {
+			dst = append(dst, c.heldBag[i])
+		}
+	}
+	return dst
+}
 
 // membersEncoder encodes fields alone, as {members}.
 var membersEncoder = zapcore.NewJSONEncoder(zapcore.EncoderConfig{SkipLineEnding: true})
