@@ -40,6 +40,8 @@ func TestAllocs(t *testing.T) {
 	splicedBound := spliced.With(Context(spanCtx(testTraceID, testSpanID, 1)), zap.String("a", "b"))
 	splicedNS := spliced.With(zap.Namespace("ns"), zap.String("a", "b"))
 	splicedBaggage := newJSON(logbridge.WithBaggage("trial_id"))
+	escapedService := []logbridge.Option{logbridge.WithService("del\x7f")}
+	splicedEscaped := newJSON(escapedService...)
 	jsonCtxLogger := New(spliced)
 	bagCtx := withBaggage(spanCtx(testTraceID, testSpanID, 1), "trial_id", "T-17")
 
@@ -72,6 +74,8 @@ func TestAllocs(t *testing.T) {
 			func(context.Context) { splicedBound.Info("m", s1, s2) }, nil, false},
 		{"NewJSONCore, namespace bound by With", func() { bareNS.Info("m", s1, s2) },
 			func(ctx context.Context) { splicedNS.Info("m", Context(ctx), s1, s2) }, none, true},
+		{"NewJSONCore, a service zap's encoder writes", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { splicedEscaped.Info("m", Context(ctx), s1, s2) }, escapedService, false},
 		{"NewJSONCore, baggage", func() { bare.Info("m", s1, s2) },
 			func(context.Context) { splicedBaggage.Info("m", Context(bagCtx), s1, s2) }, nil, false},
 		{"zap.Any and two fields", func() { bare.Info("m", s1, s2) },

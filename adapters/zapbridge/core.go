@@ -162,11 +162,6 @@ func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field 
 		return fields
 	}
 	sc, ok, fromLine := d.resolve(ctx)
-	var arr [maxLineBaggage]zapcore.Field
-	bag := d.bag
-	if fromLine {
-		bag = appendBaggage(arr[:0], c.b, ctx)
-	}
 	out := w.fields[:0]
 	var keys []string
 	switch {
@@ -175,7 +170,13 @@ func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field 
 	case ok:
 		out, keys = append(out, inline(d.span)), c.keys
 	}
-	out = append(out, bag...)
+	start := len(out)
+	if fromLine {
+		out = appendBaggage(out, c.b, ctx)
+	} else {
+		out = append(out, d.bag...)
+	}
+	bag := out[start:len(out):len(out)]
 	for i := range c.held {
 		if f := &c.held[i]; !hasKey(keys, f.Key) && !bagHasKey(bag, f.Key) {
 			out = append(out, *f)

@@ -177,10 +177,13 @@ func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Bu
 	if ok {
 		enc, keys = c.enc, c.keys
 	}
-	var arr [maxLineBaggage]zapcore.Field
 	bag := d.bag
 	if fromLine {
-		bag = appendBaggage(arr[:0], c.b, ctx)
+		bag = nil
+		if c.b.HasBaggage() {
+			var arr [maxLineBaggage]zapcore.Field
+			bag = appendBaggage(arr[:0], c.b, ctx)
+		}
 	}
 	list := fields
 	var s *scratch
