@@ -362,7 +362,7 @@ func TestTee(t *testing.T) {
 		t.Errorf("json core got %d lines, want 3", n)
 	}
 
-	// The bridge beneath a tee is written through Core.Write directly.
+	// The bridge beneath a tee, and its Write called directly.
 	under := &syncBuffer{}
 	l = zap.New(zapcore.NewTee(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), under, zapcore.InfoLevel)), zapcore.NewNopCore()))
 	l.Info("m", Context(ctx))
@@ -494,20 +494,21 @@ func TestLevelAndSync(t *testing.T) {
 }
 
 func TestEntryCallerAndStack(t *testing.T) {
-	// zapcore.NewCore's core, which the bridge writes to directly.
-	buf := &syncBuffer{}
 	cfg := encoderConfig
 	cfg.CallerKey, cfg.StacktraceKey, cfg.EncodeCaller = "caller", "stack", zapcore.ShortCallerEncoder
-	l := zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), buf, zapcore.InfoLevel)), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
-	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
-	line := decode(t, buf.String())[0]
-	if c, _ := line["caller"].(string); !strings.HasPrefix(c, "zapbridge/core_test.go:") || line["stack"] == nil || line["trace_id"] != tid {
-		t.Errorf("line lost the caller or stack: %v", line)
+	for _, setup := range setups {
+		buf := &syncBuffer{}
+		l := zap.New(setup.core(cfg, buf, zapcore.InfoLevel), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+		l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
+		line := decode(t, buf.String())[0]
+		if c, _ := line["caller"].(string); !strings.HasPrefix(c, "zapbridge/core_test.go:") || line["stack"] == nil || line["trace_id"] != tid {
+			t.Errorf("%s: line lost the caller or stack: %v", setup.name, line)
+		}
 	}
 
-	// Any other core, written through the CheckedEntry the bridge keeps.
+	// A core that keeps entries.
 	obs, logs := observer.New(zapcore.InfoLevel)
-	l = zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+	l := zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
 	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
 	e := logs.All()[0]
 	if !strings.HasSuffix(e.Caller.File, "core_test.go") || e.Stack == "" {
