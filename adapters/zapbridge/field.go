@@ -54,13 +54,25 @@ func scan(fields []zapcore.Field) (ctx context.Context, n int, printed bool) {
 
 // spanContextOf returns ctx's valid span context; a context whose Value
 // panics has none.
-func spanContextOf(ctx context.Context) (sc trace.SpanContext, ok bool) {
+func spanContextOf(ctx context.Context) (trace.SpanContext, bool) {
+	span := spanOf(ctx)
+	if span == nil {
+		return trace.SpanContext{}, false
+	}
+	sc := span.SpanContext()
+	return sc, sc.IsValid()
+}
+
+// spanOf returns ctx's span (a no-op span when it has none), or nil when
+// its Value panics. Only the lookup is guarded: a deferred recover that
+// also covers copying the span context out costs twice as much.
+func spanOf(ctx context.Context) (span trace.Span) {
 	defer func() {
 		if recover() != nil {
-			sc, ok = trace.SpanContext{}, false
+			span = nil
 		}
 	}()
-	return logbridge.FromContext(ctx)
+	return trace.SpanFromContext(ctx)
 }
 
 // appendBaggage appends ctx's configured baggage members to dst as string
