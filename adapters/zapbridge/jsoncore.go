@@ -31,6 +31,9 @@ type JSONCore struct {
 	// They differ only when With was given a top-level field whose key
 	// the bridge writes for a span, which plain keeps and enc drops.
 	enc, plain zapcore.Encoder
+	// small: the template's longest rendering, a comma and the line's
+	// end fit into smallRenderBuf.
+	small bool
 	// nested: With opened a zap.Namespace in enc; no later field is at
 	// the top level of a line.
 	nested bool
@@ -59,7 +62,9 @@ func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore
 			end = append(end, cfg.LineEnding...)
 		}
 	}
-	return &JSONCore{enab: enab, out: ws, b: b, keys: spanKeys(b), tmpl: zapTemplate(b), end: end, enc: enc, plain: enc}
+	c := &JSONCore{enab: enab, out: ws, b: b, keys: spanKeys(b), tmpl: zapTemplate(b), end: end, enc: enc, plain: enc}
+	c.small = c.tmpl != nil && c.tmpl.Max()+1+len(end) <= smallRenderBuf
+	return c
 }
 
 // zapTemplate returns b's JSON template when it renders a span's fields as
@@ -243,9 +248,23 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 	if !bytes.HasSuffix(line, c.end) {
 		return false
 	}
+	// The stack buffer is zeroed on every line: the usual profiles take
+	// the small one.
+	if c.small {
+		var tmp [smallRenderBuf]byte
+		c.insert(buf, line, tmp[:0], ok, sc, span, bag, s)
+	} else {
+		var tmp [renderBuf]byte
+		c.insert(buf, line, tmp[:0], ok, sc, span, bag, s)
+	}
+	return true
+}
+
+// insert renders the bridge's fields and the line's end into j and puts
+// them in place of the end of line, the bytes of buf (zap's buffer hands
+// them out to be changed).
+func (c *JSONCore) insert(buf *buffer.Buffer, line, j []byte, ok bool, sc *trace.SpanContext, span *logbridge.SpanFields, bag []zapcore.Field, s *scratch) {
 	body := len(line) - len(c.end)
-	var tmp [renderBuf]byte
-	j := tmp[:0]
 	comma := body > 0 && line[body-1] != '{'
 	if ok && c.tmpl != nil {
 		if comma {
@@ -262,11 +281,14 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 		j = appendZapMembers(j, comma, s.members)
 	}
 	j = append(j, c.end...)
-	buf.Reset()
-	buf.AppendBytes(line[:body]) // the same bytes, in place
-	buf.AppendBytes(j)
-	return true
+	n := copy(line[body:], j)
+	buf.AppendBytes(j[n:])
 }
+
+// smallRenderBuf is the size of the stack buffer the bridge's fields are
+// rendered into when the template and the line's end fit: one profile with
+// a short service name.
+const smallRenderBuf = 160
 
 // renderBuf is the size of the stack buffer the bridge's fields are
 // rendered into: enough for every profile with a service name. Longer
