@@ -82,7 +82,7 @@ func TestFloorBursts(t *testing.T) {
 		l := zap.New(zapJSONCore(io.Discard))
 		return func(i int) { f(l, zapSpans[(i/perSpan)%len(zapSpans)]) }
 	}
-	zapBridge := zapVariantNamed("zapbridge.Context+JSONEncoder").new(io.Discard)
+	zapBridge := zapVariantNamed("zapbridge.Context+JSONCore").new(io.Discard)
 	zz := runBursts(t, "zap", rounds, []burstVariant{
 		{"bare", zp(func(l *zap.Logger, _ context.Context) {
 			l.Info("form stored", zap.String("form", "baseline"), zap.Int("items", 12))
@@ -96,7 +96,7 @@ func TestFloorBursts(t *testing.T) {
 				l.Info("form stored", zap.Skip(), zap.String("form", "baseline"), zap.Int("items", 12))
 			}
 		})},
-		{"zapbridge.Context+JSONEncoder", func(i int) { zapBridge(zapSpans[(i/perSpan)%len(zapSpans)]) }},
+		{"zapbridge.Context+JSONCore", func(i int) { zapBridge(zapSpans[(i/perSpan)%len(zapSpans)]) }},
 	})
 
 	sl := func(h slog.Handler) func(int) {

@@ -59,11 +59,10 @@ var zapVariants = []zapVariant{
 			l.Info("form stored", zapbridge.Context(ctx), zap.String("form", "baseline"), zap.Int("items", 12))
 		}
 	}},
-	// The same, with the bridge's JSON encoder (zap's, which copies the
-	// span's fields into the line as ready JSON).
-	{"zapbridge.Context+JSONEncoder", func(w io.Writer) func(context.Context) {
-		enc := zapbridge.NewJSONEncoder(zap.NewProductionEncoderConfig())
-		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(w), zapcore.InfoLevel)))
+	// The same, with the bridge's JSON core (zap's line, with the span's
+	// fields rendered in as ready JSON).
+	{"zapbridge.Context+JSONCore", func(w io.Writer) func(context.Context) {
+		l := zap.New(zapbridge.NewJSONCore(zap.NewProductionEncoderConfig(), zapcore.AddSync(w), zapcore.InfoLevel))
 		return func(ctx context.Context) {
 			l.Info("form stored", zapbridge.Context(ctx), zap.String("form", "baseline"), zap.Int("items", 12))
 		}

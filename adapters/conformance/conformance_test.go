@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -52,8 +54,13 @@ type adapter struct {
 
 var adapters = []adapter{
 	{"zap", zapLine(zapcore.NewJSONEncoder, func(ctx context.Context) zap.Field { return zapbridge.Context(ctx) })},
-	{"zap-encoder", zapLine(zapbridge.NewJSONEncoder, func(ctx context.Context) zap.Field { return zapbridge.Context(ctx) })},
 	{"zap-any", zapLine(zapcore.NewJSONEncoder, func(ctx context.Context) zap.Field { return zap.Any("ctx", ctx) })},
+	{"zap-jsoncore", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		l := zap.New(zapbridge.NewJSONCore(zapConfig, zapcore.AddSync(&buf), zapcore.DebugLevel, opts...))
+		l.Info("form stored", zap.String("form", "PHQ-9"), zapbridge.Context(ctx))
+		return buf.Bytes()
+	}},
 	{"zerolog", func(ctx context.Context, opts []logbridge.Option) []byte {
 		var buf bytes.Buffer
 		l := zerolog.New(&buf).Hook(zerologbridge.NewHook(opts...))
@@ -86,12 +93,15 @@ var adapters = []adapter{
 func zapLine(newEnc func(zapcore.EncoderConfig) zapcore.Encoder, ctxField func(context.Context) zap.Field) func(context.Context, []logbridge.Option) []byte {
 	return func(ctx context.Context, opts []logbridge.Option) []byte {
 		var buf bytes.Buffer
-		enc := newEnc(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+		enc := newEnc(zapConfig)
 		l := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.DebugLevel), opts...))
 		l.Info("form stored", zap.String("form", "PHQ-9"), ctxField(ctx))
 		return buf.Bytes()
 	}
 }
+
+// zapConfig writes no time, so that zap's lines are deterministic.
+var zapConfig = zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder}
 
 // traceKeys keeps the keys a profile owns (trace, span, flags, service)
 // from a line.
@@ -200,4 +210,99 @@ func equal(a, b map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// callerKeyAdapter logs one line with the caller's own fields, named like
+// the bridge's, and the context ctx (bound to a child logger when bind is
+// set), and returns the line.
+type callerKeyAdapter struct {
+	name string
+	log  func(ctx context.Context, bind bool, opts []logbridge.Option, own map[string]string) []byte
+}
+
+// callerKeyAdapters are the adapters held to the rule for a caller's own
+// field named like one of the bridge's.
+var callerKeyAdapters = []callerKeyAdapter{
+	{"zap", zapOwnKeys(func(opts []logbridge.Option, buf *bytes.Buffer) zapcore.Core {
+		return zapbridge.NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(zapConfig), zapcore.AddSync(buf), zapcore.DebugLevel), opts...)
+	})},
+	{"zap-jsoncore", zapOwnKeys(func(opts []logbridge.Option, buf *bytes.Buffer) zapcore.Core {
+		return zapbridge.NewJSONCore(zapConfig, zapcore.AddSync(buf), zapcore.DebugLevel, opts...)
+	})},
+}
+
+// zapOwnKeys logs through the core newCore makes, the caller's fields given
+// with the line or, when bind is set, with the context to With.
+func zapOwnKeys(newCore func([]logbridge.Option, *bytes.Buffer) zapcore.Core) func(context.Context, bool, []logbridge.Option, map[string]string) []byte {
+	return func(ctx context.Context, bind bool, opts []logbridge.Option, own map[string]string) []byte {
+		var buf bytes.Buffer
+		fields := []zap.Field{zapbridge.Context(ctx)}
+		for k, v := range own {
+			fields = append(fields, zap.String(k, v))
+		}
+		l := zap.New(newCore(opts, &buf))
+		if bind {
+			l.With(fields...).Info("form stored")
+		} else {
+			l.Info("form stored", fields...)
+		}
+		return buf.Bytes()
+	}
+}
+
+// TestCallerKeys pins one rule for a caller's own field whose key the
+// bridge writes (a hand-written trace_id, a service.name, a baggage member):
+// when the line has a valid span, the bridge's fields are written exactly
+// once and the caller's field is dropped (ours win); without a valid span
+// the caller's field passes untouched. The context is never printed.
+func TestCallerKeys(t *testing.T) {
+	opts := []logbridge.Option{logbridge.WithService("questionnaire"), logbridge.WithBaggage("trial_id")}
+	own := map[string]string{"trace_id": "mine", "span_id": "mine", "trace_flags": "mine", "service.name": "mine", "trial_id": "mine"}
+	withSpan := baggageContext(t, trace.ContextWithRemoteSpanContext(context.Background(), sc), "T-17")
+	ours := map[string]any{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String(), "trace_flags": "01",
+		"service.name": "questionnaire", "trial_id": "T-17"}
+	mine := map[string]any{"trace_id": "mine", "span_id": "mine", "trace_flags": "mine", "service.name": "mine", "trial_id": "mine"}
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want map[string]any
+	}{
+		{"valid span: ours win", withSpan, ours},
+		{"no span: the caller's stay", context.Background(), mine},
+	}
+	for _, a := range callerKeyAdapters {
+		for _, tt := range tests {
+			for _, bind := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/bound=%v", a.name, tt.name, bind), func(t *testing.T) {
+					line := a.log(tt.ctx, bind, opts, own)
+					got := traceKeys(t, line, func(k string) bool { _, ok := ours[k]; return ok })
+					if !equal(got, tt.want) {
+						t.Errorf("got %v, want %v\nline %s", got, tt.want, line)
+					}
+					for k := range tt.want {
+						if n := bytes.Count(line, []byte(`"`+k+`":`)); n != 1 {
+							t.Errorf("key %q written %d times: %s", k, n, line)
+						}
+					}
+					if bytes.Contains(line, []byte("context.Background")) || bytes.Contains(line, []byte("WithValue")) {
+						t.Errorf("the context leaked into the line: %s", line)
+					}
+				})
+			}
+		}
+	}
+}
+
+// baggageContext returns ctx with the baggage member trial_id=value.
+func baggageContext(t *testing.T, ctx context.Context, value string) context.Context {
+	t.Helper()
+	m, err := baggage.NewMemberRaw("trial_id", value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := baggage.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return baggage.ContextWithBaggage(ctx, b)
 }

@@ -14,10 +14,10 @@ import (
 )
 
 // TestAllocs pins what the bridge adds to a zap line: nothing once a span's
-// ids are encoded, and at most one allocation (logbridge's cache entry) on a
-// span's first line; nothing on any line when NewJSONEncoder renders the
-// fields from a template. Each case is measured against the same call on a
-// bare core in the same run.
+// ids are encoded, and through NewCore one allocation (logbridge's cache
+// entry) on a span's first line; nothing on any line when NewJSONCore
+// renders the fields from a template. Each case is measured against the
+// same call on a bare core in the same run.
 func TestAllocs(t *testing.T) {
 	none := []logbridge.Option{}
 	newCore := func() zapcore.Core {
@@ -33,8 +33,17 @@ func TestAllocs(t *testing.T) {
 	bareNS := bare.With(zap.Namespace("ns"), zap.String("a", "b"))
 	boundNS := bridged.With(zap.Namespace("ns"), zap.String("a", "b"))
 	ctxLogger := New(bridged)
-	spliced := zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel)))
-	splicedProfiles := zap.New(NewCore(zapcore.NewCore(NewJSONEncoder(encoderConfig), zapcore.AddSync(io.Discard), zapcore.InfoLevel), profileOpts...))
+	newJSON := func(opts ...logbridge.Option) *zap.Logger {
+		return zap.New(NewJSONCore(encoderConfig, zapcore.AddSync(io.Discard), zapcore.InfoLevel, opts...))
+	}
+	spliced, splicedProfiles := newJSON(), newJSON(profileOpts...)
+	splicedBound := spliced.With(Context(spanCtx(testTraceID, testSpanID, 1)), zap.String("a", "b"))
+	splicedNS := spliced.With(zap.Namespace("ns"), zap.String("a", "b"))
+	splicedBaggage := newJSON(logbridge.WithBaggage("trial_id"))
+	escapedService := []logbridge.Option{logbridge.WithService("del\x7f")}
+	splicedEscaped := newJSON(escapedService...)
+	jsonCtxLogger := New(spliced)
+	bagCtx := withBaggage(spanCtx(testTraceID, testSpanID, 1), "trial_id", "T-17")
 
 	s1, s2 := zap.String("form", "baseline"), zap.Int("items", 12)
 	tests := []struct {
@@ -42,7 +51,7 @@ func TestAllocs(t *testing.T) {
 		bare      func()
 		ours      func(ctx context.Context)
 		firstLine []logbridge.Option // the bridge's options when the call reads a new span per new ctx
-		renders   bool               // NewJSONEncoder renders the fields: a new span costs nothing
+		renders   bool               // NewJSONCore renders the fields: a new span costs nothing
 	}{
 		// A call with one field allocates its variadic slice, bare or not.
 		{"Context, no other field", func() { bare.Info("m", zap.Skip()) },
@@ -51,10 +60,24 @@ func TestAllocs(t *testing.T) {
 			func(ctx context.Context) { bridged.Info("m", Context(ctx), s1, s2) }, none, false},
 		{"three profiles and service", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { profiles.Info("m", Context(ctx), s1, s2) }, profileOpts, false},
-		{"NewJSONEncoder, Context and two fields", func() { bare.Info("m", s1, s2) },
+		{"NewJSONCore, Context and two fields", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { spliced.Info("m", Context(ctx), s1, s2) }, none, true},
-		{"NewJSONEncoder, three profiles and service", func() { bare.Info("m", s1, s2) },
-			func(ctx context.Context) { splicedProfiles.Info("m", Context(ctx), s1, s2) }, profileOpts, false},
+		{"NewJSONCore, three profiles and service", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { splicedProfiles.Info("m", Context(ctx), s1, s2) }, profileOpts, true},
+		{"NewJSONCore, zap.Any and two fields", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { spliced.Info("m", zap.Any("ctx", ctx), s1, s2) }, none, true},
+		{"NewJSONCore, hand-written trace_id", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { spliced.Info("m", Context(ctx), zap.String("trace_id", "x"), s1) }, none, true},
+		{"NewJSONCore, Logger.Ctx and two fields", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { jsonCtxLogger.Ctx(ctx).Info("m", s1, s2) }, none, true},
+		{"NewJSONCore, span bound by With", func() { bareBound.Info("m", s1, s2) },
+			func(context.Context) { splicedBound.Info("m", s1, s2) }, nil, false},
+		{"NewJSONCore, namespace bound by With", func() { bareNS.Info("m", s1, s2) },
+			func(ctx context.Context) { splicedNS.Info("m", Context(ctx), s1, s2) }, none, true},
+		{"NewJSONCore, a service zap's encoder writes", func() { bare.Info("m", s1, s2) },
+			func(ctx context.Context) { splicedEscaped.Info("m", Context(ctx), s1, s2) }, escapedService, false},
+		{"NewJSONCore, baggage", func() { bare.Info("m", s1, s2) },
+			func(context.Context) { splicedBaggage.Info("m", Context(bagCtx), s1, s2) }, nil, false},
 		{"zap.Any and two fields", func() { bare.Info("m", s1, s2) },
 			func(ctx context.Context) { bridged.Info("m", zap.Any("ctx", ctx), s1, s2) }, none, false},
 		{"Logger.Ctx, no field", func() { bare.Info("m") },

@@ -84,6 +84,20 @@ func jsonLogger(lvl zapcore.Level, opts ...logbridge.Option) (*zap.Logger, *sync
 	return zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), buf, lvl), opts...)), buf
 }
 
+// setups are the two ways of building a bridged JSON core: NewCore over
+// zap's own core, and NewJSONCore.
+var setups = []struct {
+	name string
+	core func(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...logbridge.Option) zapcore.Core
+}{
+	{"NewCore", func(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...logbridge.Option) zapcore.Core {
+		return NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), ws, enab), opts...)
+	}},
+	{"NewJSONCore", func(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...logbridge.Option) zapcore.Core {
+		return NewJSONCore(cfg, ws, enab, opts...)
+	}},
+}
+
 func decode(t *testing.T, out string) []map[string]any {
 	t.Helper()
 	var lines []map[string]any
@@ -183,6 +197,32 @@ func TestLine(t *testing.T) {
 		{"hand-written trace_id kept without span", nil, func(l *zap.Logger) {
 			l.Info("m", zap.String("trace_id", "hand"), Context(context.Background()))
 		}, map[string]any{"trace_id": "hand"}},
+		{"hand-written trace_id bound by With gives way", nil, func(l *zap.Logger) {
+			l.With(zap.String("trace_id", "hand"), zap.String("a", "b")).Info("m", Context(ctx))
+		}, merge(otel, map[string]any{"a": "b"})},
+		{"hand-written trace_id bound by With kept without span", nil, func(l *zap.Logger) {
+			l.With(zap.String("trace_id", "hand"), zap.String("a", "b")).Info("m")
+		}, map[string]any{"trace_id": "hand", "a": "b"}},
+		{"hand-written trace_id bound by With, span bound later", nil, func(l *zap.Logger) {
+			l.With(zap.String("trace_id", "hand")).With(Context(ctx)).Info("m")
+		}, otel},
+		{"hand-written trace_id inside a namespace stays", nil, func(l *zap.Logger) {
+			l.Info("m", Context(ctx), zap.Namespace("ns"), zap.String("trace_id", "hand"))
+		}, merge(otel, map[string]any{"ns": map[string]any{"trace_id": "hand"}})},
+		{"hand-written baggage key gives way", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.Info("m", zap.String("trial_id", "hand"), Context(withBaggage(ctx, "trial_id", "EPRO-2031")))
+		}, merge(otel, map[string]any{"trial_id": "EPRO-2031"})},
+		{"hand-written baggage key kept when the member is absent", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.Info("m", zap.String("trial_id", "hand"), Context(ctx))
+		}, merge(otel, map[string]any{"trial_id": "hand"})},
+		{"hand-written baggage key bound by With gives way", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.With(zap.String("trial_id", "hand"), zap.Namespace("ns"), zap.Int("a", 1)).Info("m", Context(withBaggage(ctx, "trial_id", "EPRO-2031")))
+		}, merge(otel, map[string]any{"trial_id": "EPRO-2031", "ns": map[string]any{"a": 1.0}})},
+		{"hand-written baggage key bound by With kept when the member is absent", []logbridge.Option{logbridge.WithBaggage("trial_id")}, func(l *zap.Logger) {
+			l.With(zap.String("trial_id", "hand"), zap.Namespace("ns"), zap.Int("a", 1)).Info("m", Context(ctx))
+		}, merge(otel, map[string]any{"trial_id": "hand", "ns": map[string]any{"a": 1.0}})},
+		{"service name needing escapes", []logbridge.Option{logbridge.WithService(`q"s\<é>`)}, func(l *zap.Logger) { l.Info("m", Context(ctx)) },
+			merge(otel, map[string]any{"service.name": `q"s\<é>`})},
 		{"panicking String in another field", nil, func(l *zap.Logger) {
 			l.Info("m", zap.Stringer("bad", panicStringer{}), Context(ctx))
 		}, merge(otel, map[string]any{"badError": "PANIC=boom"})},
@@ -221,14 +261,11 @@ func TestLine(t *testing.T) {
 		{"Logger.Ctx With", nil, func(l *zap.Logger) { New(l).Ctx(ctx).With(zap.String("a", "b")).Error("m") },
 			merge(otel, map[string]any{"a": "b"})},
 	}
-	for _, enc := range []struct {
-		name string
-		new  func(zapcore.EncoderConfig) zapcore.Encoder
-	}{{"zapcore.NewJSONEncoder", zapcore.NewJSONEncoder}, {"NewJSONEncoder", NewJSONEncoder}} {
+	for _, setup := range setups {
 		for _, tt := range tests {
-			t.Run(enc.name+"/"+tt.name, func(t *testing.T) {
+			t.Run(setup.name+"/"+tt.name, func(t *testing.T) {
 				buf := &syncBuffer{}
-				l := zap.New(NewCore(zapcore.NewCore(enc.new(encoderConfig), buf, zapcore.DebugLevel), tt.opts...))
+				l := zap.New(setup.core(encoderConfig, buf, zapcore.DebugLevel, tt.opts...))
 				tt.log(l)
 				out := buf.String()
 				if strings.Contains(out, "context.") || strings.Contains(out, "WithValue") || strings.Contains(out, `"ctx"`) {
@@ -246,13 +283,27 @@ func TestLine(t *testing.T) {
 				}
 				// encoding/json keeps the last of duplicate keys; count them.
 				for k := range tt.want {
-					if n := strings.Count(out, `"`+k+`":`); n != 1 {
-						t.Errorf("key %q written %d times: %s", k, n, out)
+					if n, want := strings.Count(out, `"`+k+`":`), countKey(tt.want, k); n != want {
+						t.Errorf("key %q written %d times, want %d: %s", k, n, want, out)
 					}
 				}
 			})
 		}
 	}
+}
+
+// countKey returns how often key is a key of m and of the objects in it.
+func countKey(m map[string]any, key string) int {
+	n := 0
+	for k, v := range m {
+		if k == key {
+			n++
+		}
+		if inner, ok := v.(map[string]any); ok {
+			n += countKey(inner, key)
+		}
+	}
+	return n
 }
 
 // countingCtx counts how often a logger reads it.
@@ -311,7 +362,7 @@ func TestTee(t *testing.T) {
 		t.Errorf("json core got %d lines, want 3", n)
 	}
 
-	// The bridge beneath a tee is written through Core.Write directly.
+	// The bridge beneath a tee, and its Write called directly.
 	under := &syncBuffer{}
 	l = zap.New(zapcore.NewTee(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), under, zapcore.InfoLevel)), zapcore.NewNopCore()))
 	l.Info("m", Context(ctx))
@@ -443,20 +494,21 @@ func TestLevelAndSync(t *testing.T) {
 }
 
 func TestEntryCallerAndStack(t *testing.T) {
-	// zapcore.NewCore's core, which the bridge writes to directly.
-	buf := &syncBuffer{}
 	cfg := encoderConfig
 	cfg.CallerKey, cfg.StacktraceKey, cfg.EncodeCaller = "caller", "stack", zapcore.ShortCallerEncoder
-	l := zap.New(NewCore(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), buf, zapcore.InfoLevel)), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
-	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
-	line := decode(t, buf.String())[0]
-	if c, _ := line["caller"].(string); !strings.HasPrefix(c, "zapbridge/core_test.go:") || line["stack"] == nil || line["trace_id"] != tid {
-		t.Errorf("line lost the caller or stack: %v", line)
+	for _, setup := range setups {
+		buf := &syncBuffer{}
+		l := zap.New(setup.core(cfg, buf, zapcore.InfoLevel), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+		l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
+		line := decode(t, buf.String())[0]
+		if c, _ := line["caller"].(string); !strings.HasPrefix(c, "zapbridge/core_test.go:") || line["stack"] == nil || line["trace_id"] != tid {
+			t.Errorf("%s: line lost the caller or stack: %v", setup.name, line)
+		}
 	}
 
-	// Any other core, written through the CheckedEntry the bridge keeps.
+	// A core that keeps entries.
 	obs, logs := observer.New(zapcore.InfoLevel)
-	l = zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
+	l := zap.New(NewCore(obs), zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))
 	l.Info("m", Context(spanCtx(testTraceID, testSpanID, 1)))
 	e := logs.All()[0]
 	if !strings.HasSuffix(e.Caller.File, "core_test.go") || e.Stack == "" {
@@ -496,35 +548,39 @@ type valueCtx struct {
 	tags []string
 }
 
-func TestLookupMemo(t *testing.T) {
-	// Lines alternate between bridges, spans and context kinds on one
-	// goroutine, so they reuse the same pooled scratch space and its memo.
-	otelLog, otelBuf := jsonLogger(zapcore.InfoLevel, logbridge.WithBaggage("trial_id"))
-	ecsLog, ecsBuf := jsonLogger(zapcore.InfoLevel, logbridge.WithProfile(logbridge.ECS))
-	ctx1 := withBaggage(spanCtx(testTraceID, testSpanID, 1), "trial_id", "A")
-	ctx2 := spanCtx(otherTraceID, otherSpanID, 1)
-	noncomparable := valueCtx{ctx2, []string{"x"}}
-	for i := 0; i < 3; i++ {
-		otelLog.Info("1", Context(ctx1))
-		ecsLog.Info("1", Context(ctx1))
-		otelLog.Info("2", Context(ctx2))
-		otelLog.Info("2", Context(noncomparable))
-		ecsLog.Info("2", zap.Any("ctx", noncomparable))
-		otelLog.Info("none", Context(context.Background()))
-	}
-	for _, line := range decode(t, otelBuf.String()) {
-		want := map[string]any{"1": tid, "2": tid2, "none": nil}[line["msg"].(string)]
-		if line["trace_id"] != want {
-			t.Errorf("otel line %v: trace_id want %v", line, want)
+// TestAlternatingContexts: lines alternate between bridges, spans and
+// kinds of context on one goroutine, so they reuse the same pooled scratch
+// space; no line takes another's span or baggage.
+func TestAlternatingContexts(t *testing.T) {
+	for _, setup := range setups {
+		otelBuf, ecsBuf := &syncBuffer{}, &syncBuffer{}
+		otelLog := zap.New(setup.core(encoderConfig, otelBuf, zapcore.InfoLevel, logbridge.WithBaggage("trial_id")))
+		ecsLog := zap.New(setup.core(encoderConfig, ecsBuf, zapcore.InfoLevel, logbridge.WithProfile(logbridge.ECS)))
+		ctx1 := withBaggage(spanCtx(testTraceID, testSpanID, 1), "trial_id", "A")
+		ctx2 := spanCtx(otherTraceID, otherSpanID, 1)
+		noncomparable := valueCtx{ctx2, []string{"x"}}
+		for i := 0; i < 3; i++ {
+			otelLog.Info("1", Context(ctx1))
+			ecsLog.Info("1", Context(ctx1))
+			otelLog.Info("2", Context(ctx2))
+			otelLog.Info("2", Context(noncomparable))
+			ecsLog.Info("2", zap.Any("ctx", noncomparable))
+			otelLog.Info("none", Context(context.Background()))
 		}
-		if (line["msg"] == "1") != (line["trial_id"] == "A") {
-			t.Errorf("otel line %v: baggage of another context", line)
+		for _, line := range decode(t, otelBuf.String()) {
+			want := map[string]any{"1": tid, "2": tid2, "none": nil}[line["msg"].(string)]
+			if line["trace_id"] != want {
+				t.Errorf("%s: otel line %v: trace_id want %v", setup.name, line, want)
+			}
+			if (line["msg"] == "1") != (line["trial_id"] == "A") {
+				t.Errorf("%s: otel line %v: baggage of another context", setup.name, line)
+			}
 		}
-	}
-	for _, line := range decode(t, ecsBuf.String()) {
-		want := map[string]any{"1": tid, "2": tid2}[line["msg"].(string)]
-		if line["trace.id"] != want || line["trace_id"] != nil {
-			t.Errorf("ecs line %v: trace.id want %v", line, want)
+		for _, line := range decode(t, ecsBuf.String()) {
+			want := map[string]any{"1": tid, "2": tid2}[line["msg"].(string)]
+			if line["trace.id"] != want || line["trace_id"] != nil {
+				t.Errorf("%s: ecs line %v: trace.id want %v", setup.name, line, want)
+			}
 		}
 	}
 }
@@ -538,27 +594,23 @@ type pooledCtx struct {
 
 func (p *pooledCtx) Value(key any) any { return p.req.Value(key) }
 
-// A context whose answers change must never be answered from memory: the
-// same pointer serves the next request (the memo once kept any pointer).
-func TestLookupMemoPooledContext(t *testing.T) {
-	for _, render := range []bool{false, true} {
-		var buf bytes.Buffer
-		enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-		if render {
-			enc = NewJSONEncoder(zap.NewProductionEncoderConfig())
-		}
-		log := zap.New(NewCore(zapcore.NewCore(enc, zapcore.AddSync(&buf), zapcore.InfoLevel)))
+// A context whose answers change is read again on every line: the same
+// pointer serves the next request.
+func TestPooledContext(t *testing.T) {
+	for _, setup := range setups {
+		buf := &syncBuffer{}
+		log := zap.New(setup.core(encoderConfig, buf, zapcore.InfoLevel))
 		p := &pooledCtx{Context: context.Background()}
 		for i, id := range []string{tid, tid2, tid} {
 			p.req = spanCtx(map[string]trace.TraceID{tid: testTraceID, tid2: otherTraceID}[id], testSpanID, 1)
+			buf.b.Reset()
 			log.Info("a", Context(p))
 			log.Info("b", Context(p))
 			for _, line := range decode(t, buf.String()) {
 				if line["trace_id"] != id {
-					t.Errorf("render %v, request %d: %v, want trace %s", render, i, line, id)
+					t.Errorf("%s, request %d: %v, want trace %s", setup.name, i, line, id)
 				}
 			}
-			buf.Reset()
 		}
 	}
 }

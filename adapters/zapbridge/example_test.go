@@ -22,7 +22,7 @@ func requestContext() context.Context {
 
 // jsonCore writes JSON lines without a timestamp, so the output is stable.
 func jsonCore() zapcore.Core {
-	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", NameKey: "logger", EncodeLevel: zapcore.LowercaseLevelEncoder})
 	return zapcore.NewCore(enc, os.Stdout, zapcore.InfoLevel)
 }
 
@@ -41,15 +41,20 @@ func ExampleNewCore() {
 	// {"level":"info","msg":"no request"}
 }
 
-// NewJSONEncoder is zap's JSON encoder that copies the trace fields in as
-// ready JSON, after the line's other fields: the cheapest set-up.
-func ExampleNewJSONEncoder() {
-	enc := zapbridge.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
-	logger := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, os.Stdout, zapcore.InfoLevel)))
+// NewJSONCore writes zap's JSON lines with the trace fields after the
+// line's other fields: the recommended set-up for JSON.
+func ExampleNewJSONCore() {
+	cfg := zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder}
+	logger := zap.New(zapbridge.NewJSONCore(cfg, os.Stdout, zapcore.InfoLevel, logbridge.WithService("questionnaire")))
+	ctx := requestContext()
 
-	logger.Info("form stored", zapbridge.Context(requestContext()), zap.String("form", "baseline"))
+	logger.Info("form stored", zapbridge.Context(ctx), zap.String("form", "baseline"))
+	logger.With(zapbridge.Context(ctx)).Warn("slow storage", zap.Int("ms", 950))
+	logger.Info("no request", zap.Int("items", 12))
 	// Output:
-	// {"level":"info","msg":"form stored","form":"baseline","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01"}
+	// {"level":"info","msg":"form stored","form":"baseline","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01","service.name":"questionnaire"}
+	// {"level":"warn","msg":"slow storage","ms":950,"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01","service.name":"questionnaire"}
+	// {"level":"info","msg":"no request","items":12}
 }
 
 func ExampleNewCore_profiles() {
@@ -84,7 +89,11 @@ func ExampleLogger_Ctx() {
 	log.Ctx(ctx).Info("form stored", zap.String("form", "baseline"))
 	log.Ctx(ctx).Debug("not written: below the core's level, and nothing is read")
 	log.Info("startup") // every zap.Logger method is there too
+
+	// Derived loggers keep Ctx.
+	log.Named("storage").With(zap.String("db", "forms")).Ctx(ctx).Warn("slow")
 	// Output:
 	// {"level":"info","msg":"form stored","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01","form":"baseline"}
 	// {"level":"info","msg":"startup"}
+	// {"level":"warn","logger":"storage","msg":"slow","db":"forms","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01"}
 }

@@ -15,20 +15,23 @@ import (
 //	log := zapbridge.New(zapLogger)
 //	log.Ctx(ctx).Info("form stored", zap.String("form", id))
 //
-// Every method of zap.Logger is available; With keeps the type.
+// Every method of zap.Logger is available; With, WithLazy, Named and
+// WithOptions return a *Logger, so derived loggers keep Ctx.
 type Logger struct {
 	*zap.Logger
 	skip *zap.Logger // the same logger, one more caller frame skipped
 }
 
 // New returns a Logger over logger. Unless logger's core is already one made
-// by NewCore, New wraps it with NewCore(core, opts...); otherwise opts are
-// ignored. A nil logger is zap.NewNop().
+// by NewCore or NewJSONCore, New wraps it with NewCore(core, opts...);
+// otherwise opts are ignored. A nil logger is zap.NewNop().
 func New(logger *zap.Logger, opts ...logbridge.Option) *Logger {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	if _, ok := logger.Core().(*core); !ok {
+	switch logger.Core().(type) {
+	case *Core, *JSONCore:
+	default:
 		logger = logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return NewCore(c, opts...) }))
 	}
 	return &Logger{Logger: logger, skip: logger.WithOptions(zap.AddCallerSkip(1))}
@@ -38,6 +41,24 @@ func New(logger *zap.Logger, opts ...logbridge.Option) *Logger {
 // zap.Logger.With. A Context field among them binds that span to the child.
 func (l *Logger) With(fields ...zap.Field) *Logger {
 	return &Logger{Logger: l.Logger.With(fields...), skip: l.skip.With(fields...)}
+}
+
+// WithLazy returns a child Logger whose fields are encoded only when it
+// logs or is derived from, like zap.Logger.WithLazy.
+func (l *Logger) WithLazy(fields ...zap.Field) *Logger {
+	return &Logger{Logger: l.Logger.WithLazy(fields...), skip: l.skip.WithLazy(fields...)}
+}
+
+// Named returns a child Logger with name added to the logger's name, like
+// zap.Logger.Named.
+func (l *Logger) Named(name string) *Logger {
+	return &Logger{Logger: l.Logger.Named(name), skip: l.skip.Named(name)}
+}
+
+// WithOptions returns a child Logger with opts applied, like
+// zap.Logger.WithOptions.
+func (l *Logger) WithOptions(opts ...zap.Option) *Logger {
+	return &Logger{Logger: l.Logger.WithOptions(opts...), skip: l.skip.WithOptions(opts...)}
 }
 
 // Ctx returns a request-scoped form of the Logger whose lines carry ctx's

@@ -2,6 +2,7 @@ package zapbridge
 
 import (
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/traceline/traceline/logbridge"
@@ -64,5 +65,37 @@ func TestNewKeepsABridgeCore(t *testing.T) {
 	}
 	if New(bridged).Ctx(nil).Logger() == nil { //nolint:staticcheck // nil context on purpose
 		t.Error("Logger() is nil")
+	}
+}
+
+// TestDerivedLoggersKeepCtx: every method of zap.Logger that derives a
+// logger has a Logger method of the same name that returns a *Logger, so a
+// derived logger keeps Ctx; a zap release that adds one fails here.
+func TestDerivedLoggersKeepCtx(t *testing.T) {
+	zapLogger := reflect.TypeOf((*zap.Logger)(nil))
+	ours := reflect.TypeOf((*Logger)(nil))
+	for i := 0; i < zapLogger.NumMethod(); i++ {
+		m := zapLogger.Method(i)
+		if m.Type.NumOut() != 1 || m.Type.Out(0) != zapLogger {
+			continue
+		}
+		o, ok := ours.MethodByName(m.Name)
+		if !ok || o.Type.NumOut() != 1 || o.Type.Out(0) != ours {
+			t.Errorf("Logger.%s returns a *zap.Logger: the derived logger loses Ctx", m.Name)
+		}
+	}
+	obs, logs := observer.New(zapcore.DebugLevel)
+	l := New(zap.New(obs))
+	ctx := spanCtx(testTraceID, testSpanID, 1)
+	for name, derived := range map[string]*Logger{
+		"With":        l.With(zap.String("a", "b")),
+		"WithLazy":    l.WithLazy(zap.String("a", "b")),
+		"Named":       l.Named("n"),
+		"WithOptions": l.WithOptions(zap.AddCaller()),
+	} {
+		derived.Ctx(ctx).Info(name)
+		if e := logs.TakeAll(); len(e) != 1 || e[0].ContextMap()["trace_id"] != tid {
+			t.Errorf("%s: %v", name, e)
+		}
 	}
 }

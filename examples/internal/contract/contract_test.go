@@ -37,9 +37,9 @@ var writers = []writer{
 		core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(buf), zapcore.DebugLevel)
 		zap.New(zapbridge.NewCore(core, opts...)).Info(msg, zapbridge.Context(ctx), zap.Int("items", 12))
 	}},
-	{"zap/NewJSONEncoder", func(buf *bytes.Buffer, ctx context.Context, msg string, opts []logbridge.Option) {
-		core := zapcore.NewCore(zapbridge.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(buf), zapcore.DebugLevel)
-		zap.New(zapbridge.NewCore(core, opts...)).Info(msg, zapbridge.Context(ctx), zap.Int("items", 12))
+	{"zap/NewJSONCore", func(buf *bytes.Buffer, ctx context.Context, msg string, opts []logbridge.Option) {
+		core := zapbridge.NewJSONCore(zap.NewProductionEncoderConfig(), zapcore.AddSync(buf), zapcore.DebugLevel, opts...)
+		zap.New(core).Info(msg, zapbridge.Context(ctx), zap.Int("items", 12))
 	}},
 	{"zap/console", func(buf *bytes.Buffer, ctx context.Context, msg string, opts []logbridge.Option) {
 		core := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), zapcore.AddSync(buf), zapcore.DebugLevel)
