@@ -1,0 +1,121 @@
+package zerologbridge
+
+import (
+	"bytes"
+	"io"
+	"sync"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceline/traceline/logbridge"
+)
+
+// Writer is the zerolog.LevelWriter that makes a line carry a span's
+// fields exactly once, whatever else wrote the same keys: a Hook installed
+// twice, two hooks of one profile, or the caller's own trace_id. A Hook
+// cannot see what an event holds already; the Writer sees the whole line,
+// since zerolog writes each event with one Write call. Make one with
+// NewWriter, with the options the Hook was given.
+type Writer struct {
+	next  io.Writer
+	level zerolog.LevelWriter // next, when it routes by level
+	// block are the keys the Hook writes for a span, in the order it
+	// writes them, and quoted the same as zerolog encodes a key.
+	block  []string
+	quoted [][]byte
+}
+
+var _ zerolog.LevelWriter = (*Writer)(nil)
+
+// NewWriter returns a Writer that passes each line to next, first dropping
+// from it any top-level field under a key the Hook writes that the Hook did
+// not write, when the line carries the Hook's span fields (ours win). A
+// line without them (no valid span) passes untouched. opts must be the
+// options given to NewHook:
+//
+//	logger := zerolog.New(zerologbridge.NewWriter(os.Stdout)).Hook(zerologbridge.NewHook())
+//
+// A line whose keys the Hook writes appear once each is passed on as it
+// is, without a copy. next may be a zerolog.LevelWriter (its WriteLevel is
+// called) or a ConsoleWriter.
+func NewWriter(next io.Writer, opts ...logbridge.Option) *Writer {
+	w := &Writer{next: next}
+	w.level, _ = next.(zerolog.LevelWriter)
+	b := logbridge.New(opts...)
+	probe := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{15: 1}, SpanID: trace.SpanID{7: 1}})
+	for _, f := range b.SpanFields(probe).Fields {
+		w.block = append(w.block, f.Key)
+	}
+	for _, k := range w.block {
+		w.quoted = append(w.quoted, quoteKey(k))
+	}
+	return w
+}
+
+// quoteKey returns key as zerolog encodes it in a line: quoted, escaped,
+// followed by a colon.
+func quoteKey(key string) []byte {
+	var buf bytes.Buffer
+	l := zerolog.New(&buf)
+	l.Log().Bool(key, true).Send()
+	line := buf.Bytes()
+	i := bytes.LastIndex(line, []byte("true"))
+	if len(line) < 1 || i < 1 {
+		return []byte(`"` + key + `":`)
+	}
+	return line[1:i]
+}
+
+// Write implements io.Writer.
+func (w *Writer) Write(p []byte) (int, error) {
+	return w.WriteLevel(zerolog.NoLevel, p)
+}
+
+// WriteLevel implements zerolog.LevelWriter: it writes p, without the
+// fields the Hook's own override, to the next writer in one call.
+func (w *Writer) WriteLevel(l zerolog.Level, p []byte) (int, error) {
+	if !w.repeats(p) {
+		return w.write(l, p)
+	}
+	bp := linePool.Get().(*[]byte)
+	out, ok := w.dedupe((*bp)[:0], p)
+	if !ok {
+		linePool.Put(bp)
+		return w.write(l, p)
+	}
+	n, err := w.write(l, out)
+	if n == len(out) {
+		n = len(p)
+	} else if n > len(p) {
+		n = len(p)
+	}
+	if cap(out) <= 64<<10 {
+		*bp = out
+		linePool.Put(bp)
+	}
+	return n, err
+}
+
+func (w *Writer) write(l zerolog.Level, p []byte) (int, error) {
+	if w.level != nil {
+		return w.level.WriteLevel(l, p)
+	}
+	return w.next.Write(p)
+}
+
+// linePool holds the buffers lines are rebuilt in.
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// repeats reports whether one of the keys the Hook writes appears more
+// than once in p, as a key anywhere (a key's quotes are never escaped; the
+// same text inside a string value is). Only then can the line hold a
+// field to drop.
+func (w *Writer) repeats(p []byte) bool {
+	for _, q := range w.quoted {
+		if i := bytes.Index(p, q); i >= 0 && bytes.Contains(p[i+len(q):], q) {
+			return true
+		}
+	}
+	return false
+}
