@@ -45,6 +45,12 @@ func BenchmarkHook(b *testing.B) {
 				l.Info().Ctx(ctx).Str("form", "baseline").Int("items", 12).Msg("form stored")
 			}
 		}()},
+		{"hook behind a Writer", func() func(context.Context) {
+			l := zerolog.New(NewWriter(io.Discard)).Hook(NewHook())
+			return func(ctx context.Context) {
+				l.Info().Ctx(ctx).Str("form", "baseline").Int("items", 12).Msg("form stored")
+			}
+		}()},
 		{"hand-written", func() func(context.Context) {
 			l := zerolog.New(io.Discard)
 			return func(ctx context.Context) {

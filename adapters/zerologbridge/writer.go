@@ -21,9 +21,8 @@ type Writer struct {
 	next  io.Writer
 	level zerolog.LevelWriter // next, when it routes by level
 	// block are the keys the Hook writes for a span, in the order it
-	// writes them, and quoted the same as zerolog encodes a key.
-	block  []string
-	quoted [][]byte
+	// writes them.
+	block []string
 }
 
 var _ zerolog.LevelWriter = (*Writer)(nil)
@@ -47,24 +46,7 @@ func NewWriter(next io.Writer, opts ...logbridge.Option) *Writer {
 	for _, f := range b.SpanFields(probe).Fields {
 		w.block = append(w.block, f.Key)
 	}
-	for _, k := range w.block {
-		w.quoted = append(w.quoted, quoteKey(k))
-	}
 	return w
-}
-
-// quoteKey returns key as zerolog encodes it in a line: quoted, escaped,
-// followed by a colon.
-func quoteKey(key string) []byte {
-	var buf bytes.Buffer
-	l := zerolog.New(&buf)
-	l.Log().Bool(key, true).Send()
-	line := buf.Bytes()
-	i := bytes.LastIndex(line, []byte("true"))
-	if len(line) < 1 || i < 1 {
-		return []byte(`"` + key + `":`)
-	}
-	return line[1:i]
 }
 
 // Write implements io.Writer.
@@ -107,14 +89,34 @@ func (w *Writer) write(l zerolog.Level, p []byte) (int, error) {
 // linePool holds the buffers lines are rebuilt in.
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// repeats reports whether one of the keys the Hook writes appears more
-// than once in p, as a key anywhere (a key's quotes are never escaped; the
-// same text inside a string value is). Only then can the line hold a
-// field to drop.
+// repeats reports whether one of the keys the Hook writes may appear more
+// than once in p. It visits each colon that follows a quote (every key
+// ends so) and compares the text before it with the keys: one pass over
+// the line, of the length of its keys and colons. A match inside a string
+// value or a nested object only sends the line to dedupe, which parses it.
 func (w *Writer) repeats(p []byte) bool {
-	for _, q := range w.quoted {
-		if i := bytes.Index(p, q); i >= 0 && bytes.Contains(p[i+len(q):], q) {
-			return true
+	if len(w.block) > 64 {
+		return true
+	}
+	var seen uint64
+	for i := 0; i < len(p); i++ {
+		j := bytes.IndexByte(p[i:], ':')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i == 0 || p[i-1] != '"' {
+			continue
+		}
+		for k, key := range w.block {
+			start := i - 2 - len(key)
+			if start >= 0 && p[start] == '"' && string(p[start+1:i-1]) == key {
+				if seen&(1<<k) != 0 {
+					return true
+				}
+				seen |= 1 << k
+				break
+			}
 		}
 	}
 	return false

@@ -194,6 +194,7 @@ func TestWriter(t *testing.T) {
 			`{"a":1,"b":[1,{"c":"}"}],` + ours + `,"message":"m"}` + "\n"},
 		{"key text inside strings and nested objects", `{"s":"\"trace_id\":","o":{"trace_id":"x","span_id":"y"},` + ours + `,"trace_id":"late"}` + "\n",
 			`{"s":"\"trace_id\":","o":{"trace_id":"x","span_id":"y"},` + ours + "}\n"},
+		{"colons in values", `{"t":"10:00:00","u":"http://x/trace_id\":",` + ours + `,"m":":"}` + "\n", ""},
 		{"repeated, without our block", `{"trace_id":"a","trace_id":"b","span_id":"c"}` + "\n", ""},
 		{"incomplete block", `{"trace_id":"a","span_id":"b","trace_id":"c","span_id":"d"}` + "\n", ""},
 		{"malformed", `{"trace_id":"a",` + ours + `,"x":}` + "\n", ""},
