@@ -39,6 +39,9 @@ var _ zerolog.LevelWriter = (*Writer)(nil)
 // is, without a copy. next may be a zerolog.LevelWriter (its WriteLevel is
 // called) or a ConsoleWriter.
 func NewWriter(next io.Writer, opts ...logbridge.Option) *Writer {
+	if next == nil {
+		next = io.Discard
+	}
 	w := &Writer{next: next}
 	w.level, _ = next.(zerolog.LevelWriter)
 	b := logbridge.New(opts...)
@@ -49,41 +52,44 @@ func NewWriter(next io.Writer, opts ...logbridge.Option) *Writer {
 	return w
 }
 
-// Write implements io.Writer.
+// Write implements io.Writer: it writes p to the next writer in one call,
+// without the fields that the Hook's own fields override.
 func (w *Writer) Write(p []byte) (int, error) {
-	return w.WriteLevel(zerolog.NoLevel, p)
+	return w.writeLine(p, func(p []byte) (int, error) { return w.next.Write(p) })
 }
 
-// WriteLevel implements zerolog.LevelWriter: it writes p, without the
-// fields the Hook's own override, to the next writer in one call.
+// WriteLevel implements zerolog.LevelWriter: as Write, through the next
+// writer's WriteLevel when it has one.
 func (w *Writer) WriteLevel(l zerolog.Level, p []byte) (int, error) {
+	if w.level == nil {
+		return w.Write(p)
+	}
+	return w.writeLine(p, func(p []byte) (int, error) { return w.level.WriteLevel(l, p) })
+}
+
+// writeLine writes p, or its copy without the overridden fields, with
+// write, and returns the count of p's bytes written.
+func (w *Writer) writeLine(p []byte, write func([]byte) (int, error)) (int, error) {
 	if !w.repeats(p) {
-		return w.write(l, p)
+		return write(p)
 	}
 	bp := linePool.Get().(*[]byte)
 	out, ok := w.dedupe((*bp)[:0], p)
 	if !ok {
 		linePool.Put(bp)
-		return w.write(l, p)
+		return write(p)
 	}
-	n, err := w.write(l, out)
+	n, err := write(out)
 	if n == len(out) {
 		n = len(p)
-	} else if n > len(p) {
-		n = len(p)
+	} else {
+		n = min(n, len(p))
 	}
 	if cap(out) <= 64<<10 {
 		*bp = out
 		linePool.Put(bp)
 	}
 	return n, err
-}
-
-func (w *Writer) write(l zerolog.Level, p []byte) (int, error) {
-	if w.level != nil {
-		return w.level.WriteLevel(l, p)
-	}
-	return w.next.Write(p)
 }
 
 // linePool holds the buffers lines are rebuilt in.
@@ -95,7 +101,7 @@ var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 // the line, of the length of its keys and colons. A match inside a string
 // value or a nested object only sends the line to dedupe, which parses it.
 func (w *Writer) repeats(p []byte) bool {
-	if len(w.block) > 64 {
+	if len(w.block) > 64 { // more keys than seen has bits
 		return true
 	}
 	var seen uint64
