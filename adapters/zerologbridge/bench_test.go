@@ -25,9 +25,9 @@ var benchSpans = func() []context.Context {
 }()
 
 // BenchmarkHook writes one line per op, with a new span every
-// lines_per_span lines: the bare logger, the hook, the hook behind the
-// deduplicating Writer, a logger bound by Ctx, and the hand-written way
-// (the three ids computed and written with Event.Str on every line).
+// lines_per_span lines: the bare logger, the hook, the hook behind a
+// Writer, and the hand-written way (the three ids computed and written with
+// Event.Str on every line).
 func BenchmarkHook(b *testing.B) {
 	variants := []struct {
 		name string
