@@ -61,8 +61,9 @@ var zerologVariants = []zerologVariant{
 			l.Info().Ctx(ctx).Str("form", "baseline").Int("items", 12).Msg("form stored")
 		}
 	}},
-	// The logger taken from the request's context, bound to it: one
-	// allocation per call (the bound Logger), none in the hook.
+	// The logger taken from the request's context, bound to it: two
+	// allocations per call (the bound Logger and its field buffer), none in
+	// the hook.
 	{"zerologbridge.Ctx", func(w io.Writer) func(context.Context) {
 		zerologOut.w = w
 		return func(ctx context.Context) {

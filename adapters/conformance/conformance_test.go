@@ -67,6 +67,19 @@ var adapters = []adapter{
 		l.Info().Ctx(ctx).Str("form", "PHQ-9").Msg("form stored")
 		return buf.Bytes()
 	}},
+	// The hook installed twice and the caller's own trace and span fields
+	// under every profile's keys, behind the Writer: ours win, once.
+	{"zerolog-writer", func(ctx context.Context, opts []logbridge.Option) []byte {
+		var buf bytes.Buffer
+		h := zerologbridge.NewHook(opts...)
+		l := zerolog.New(zerologbridge.NewWriter(&buf, opts...)).Hook(h, h)
+		e := l.Info().Ctx(ctx)
+		for _, p := range profiles {
+			e = e.Str(p.profile.TraceKey(), "caller's").Str(p.profile.SpanKey(), "caller's")
+		}
+		e.Str("form", "PHQ-9").Msg("form stored")
+		return buf.Bytes()
+	}},
 	{"slog", func(ctx context.Context, opts []logbridge.Option) []byte {
 		var buf bytes.Buffer
 		noTime := func(groups []string, a slog.Attr) slog.Attr {

@@ -30,6 +30,8 @@ func TestAllocs(t *testing.T) {
 			logbridge.WithProfile(logbridge.OTel, logbridge.GCP("epro"), logbridge.Datadog),
 			logbridge.WithService("svc"), logbridge.WithBaggage("trial_id"))), bag},
 		{"hook installed twice", zerolog.New(io.Discard).Hook(h, h), ctx},
+		{"writer", zerolog.New(NewWriter(io.Discard)).Hook(h), ctx},
+		{"writer dropping a field", zerolog.New(NewWriter(io.Discard)).Hook(h, h).With().Str("trace_id", "mine").Logger(), ctx},
 		{"logger context", zerolog.New(io.Discard).Hook(h).With().Ctx(ctx).Str("app", "epro").Logger(), nil},
 	}
 	for _, tt := range tests {
@@ -53,8 +55,8 @@ func TestCtxAllocs(t *testing.T) {
 	ctx := zerolog.New(io.Discard).Hook(NewHook()).With().Str("app", "epro").Logger().
 		WithContext(spanCtx(context.Background(), testSpanID, trace.FlagsSampled))
 	got := testing.AllocsPerRun(500, func() { Ctx(ctx).Info().Msg("m") })
-	if got != 1 {
-		t.Errorf("Ctx: %v allocs per line, want 1 (the bound Logger)", got)
+	if got != 2 {
+		t.Errorf("Ctx: %v allocs per line, want 2 (the bound Logger and its field buffer)", got)
 	}
 	disabled := testing.AllocsPerRun(500, func() { Ctx(context.Background()).Info().Msg("m") })
 	if disabled != 0 {
@@ -66,11 +68,13 @@ func TestCtxAllocs(t *testing.T) {
 // every line renders its fields on the stack.
 func TestAllocsNewSpans(t *testing.T) {
 	hooks := []struct {
-		name string
-		hook zerolog.Hook
+		name   string
+		hook   zerolog.Hook
+		writer io.Writer
 	}{
-		{"OTel", NewHook()},
-		{"Datadog and GCP", NewHook(logbridge.WithProfile(logbridge.Datadog, logbridge.GCP("epro")))},
+		{"OTel", NewHook(), io.Discard},
+		{"Datadog and GCP", NewHook(logbridge.WithProfile(logbridge.Datadog, logbridge.GCP("epro"))), io.Discard},
+		{"OTel behind a Writer", NewHook(), NewWriter(io.Discard)},
 	}
 	for _, hk := range hooks {
 		for _, lines := range []int{1, 2} {
@@ -88,7 +92,7 @@ func TestAllocsNewSpans(t *testing.T) {
 				}
 				// The test's own contexts allocate: count them with the bare logger.
 				base := testing.AllocsPerRun(500, span(zerolog.New(io.Discard)))
-				got := testing.AllocsPerRun(500, span(zerolog.New(io.Discard).Hook(hk.hook)))
+				got := testing.AllocsPerRun(500, span(zerolog.New(hk.writer).Hook(hk.hook)))
 				if got != base {
 					t.Errorf("a span of %d lines adds %v allocs, want 0", lines, got-base)
 				}

@@ -18,9 +18,10 @@ import (
 // would not reach the line (zerolog issues 685 and 756). Ctx binds at the
 // moment of use, so a child span's id is written, not its parent's.
 //
-// Binding copies the Logger struct (one allocation, not its field buffer);
-// a function that logs several times can keep the result. A disabled
-// logger is returned as it is. Without allocating, the same line is
+// Binding is Logger.With().Ctx(ctx).Logger(): it copies the logger's
+// fields into a new buffer (two allocations); a function that logs several
+// times can keep the result. A disabled logger is returned as it is.
+// Without allocating, the same line is
 //
 //	zerolog.Ctx(ctx).Info().Ctx(ctx).Msg("form stored")
 //
@@ -34,5 +35,6 @@ func Ctx(ctx context.Context) *zerolog.Logger {
 	if l.GetLevel() == zerolog.Disabled {
 		return l
 	}
-	return bind(l, ctx)
+	bound := l.With().Ctx(ctx).Logger()
+	return &bound
 }

@@ -8,7 +8,7 @@
 //
 // # Where the context comes from
 //
-//	event context        logger.Info().Ctx(ctx)                  (zerolog ≥ 1.32; wins over the logger's)
+//	event context        logger.Info().Ctx(ctx)                  (wins over the logger's)
 //	logger context       logger.With().Ctx(ctx).Logger()         (every event of that logger)
 //	request context      zerologbridge.Ctx(ctx).Info()           (the logger stored with Logger.WithContext, bound to ctx)
 //
@@ -22,21 +22,31 @@
 //	remote span context (propagated traceparent)  fields written
 //	unsampled span                                fields written, trace_flags "00" (GCP trace_sampled false)
 //	disabled level or discarded event             the hook does not run; nothing is read from the context
-//	hook installed twice, or two hooks            written once: a later hook finds the first key in the line
-//	                                              and writes nothing (hooks of different profiles write each)
-//	trace_id written by the caller                written again: the hook does not parse the caller's fields
+//	hook installed twice, or two hooks            each run writes the fields (a Hook cannot read what an
+//	  of one profile                              event holds); behind a Writer the line has them once
+//	trace_id written by the caller                the line has both; behind a Writer only the span's
+//	                                              (ours win), and without a valid span the caller's
+//	baggage member written twice                  kept twice, also behind a Writer
+//
+// # Exactly once: the Writer
+//
+// A Hook sees an event only through zerolog's public API, which cannot read
+// the fields already written. A logger that may carry the hook twice, or
+// whose callers may write a trace key themselves, writes through a Writer
+// made with the same options: zerolog hands it each line whole, and it drops
+// every top-level field under a key the Hook writes except the ones the Hook
+// wrote last (its span fields, recognised as the run of members with the
+// Hook's keys in order). A line in which no such key is repeated, the usual
+// line, is passed on without a copy:
+//
+//	logger := zerolog.New(zerologbridge.NewWriter(os.Stdout)).Hook(zerologbridge.NewHook())
 //
 // # Cost
 //
-// A span's fields are rendered as ready JSON from logbridge's template
-// (logbridge.JSONTemplate, compiled from and checked against logbridge's
-// own output) straight into the event's buffer, as Event.RawJSON would
-// append them (and through RawJSON, from the stack, if a zerolog release
-// hides that buffer): no per-byte escaping, and no allocation on any line,
-// a span's first included. The bytes live in the event's buffer only, so a
-// writer that buffers (ConsoleWriter, a diode writer) sees stable bytes.
-// The duplicate check reads the bytes already encoded, and only when two hooks
-// of this package run on one event. With zerolog's binary_log build tag
-// (CBOR) the fields are written one by one with Event.Str and Event.Bool,
-// and the duplicate check finds nothing.
+// A span's fields are rendered from logbridge's template (compiled from and
+// checked against logbridge's own output) into a buffer on the hook's
+// stack, and written with one Event.RawJSON call: no per-byte escaping, and
+// no allocation on any line, a span's first included. With zerolog's
+// binary_log build tag (CBOR) the fields are written one by one with
+// Event.Str and Event.Bool, and a Writer passes lines on unchanged.
 package zerologbridge

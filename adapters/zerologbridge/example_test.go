@@ -43,6 +43,19 @@ func ExampleNewHook_profiles() {
 	// {"level":"warn","dd.trace_id":"0af7651916cd43dd8448eb211c80319c","dd.span_id":"13235353014750950193","logging.googleapis.com/trace":"projects/epro-prod/traces/0af7651916cd43dd8448eb211c80319c","logging.googleapis.com/spanId":"b7ad6b7169203331","logging.googleapis.com/trace_sampled":true,"dd.service":"questionnaire","serviceContext.service":"questionnaire","message":"slow form"}
 }
 
+func ExampleNewWriter() {
+	hook := zerologbridge.NewHook()
+	// The hook installed twice, and a caller's own trace_id: behind the
+	// Writer the line still carries the span's fields once.
+	logger := zerolog.New(zerologbridge.NewWriter(os.Stdout)).Hook(hook, hook)
+
+	logger.Info().Ctx(requestContext()).Str("trace_id", "mine").Msg("form stored")
+	logger.Info().Str("trace_id", "mine").Msg("no span: the caller's field stays")
+	// Output:
+	// {"level":"info","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01","message":"form stored"}
+	// {"level":"info","trace_id":"mine","message":"no span: the caller's field stays"}
+}
+
 func ExampleCtx() {
 	logger := zerolog.New(os.Stdout).Hook(zerologbridge.NewHook())
 

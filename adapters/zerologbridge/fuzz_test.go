@@ -2,6 +2,7 @@ package zerologbridge
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -13,17 +14,22 @@ import (
 // FuzzHookPathsAgree writes one event, chosen by the fuzzer (message, a
 // field's key and value, a service name, a baggage value, the profile,
 // where the context and the fields go), along the hook's three paths: the
-// template rendered straight into zerolog's buffer, the same through
-// Event.RawJSON, and field by field. All three must write the same bytes: a
-// JSON object, without the context's internals. Its seeds run with every
-// `go test`.
+// template rendered in the small stack buffer, in the large one, and field
+// by field. All three must write the same bytes: a JSON object, without the
+// context's internals. The same event written behind a Writer must hold
+// each key the Hook writes once, with the Hook's value, and every other
+// member unchanged. Its seeds run with every `go test`.
 func FuzzHookPathsAgree(f *testing.F) {
 	fuzzcase.AddSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val, service, bag string, sel uint16) {
 		opts, ctx := fuzzcase.Case(sel, service, bag)
-		write := func(h *Hook) string {
+		write := func(h *Hook, wrap bool) string {
 			var buf bytes.Buffer
-			l := zerolog.New(&buf).Hook(h)
+			var w io.Writer = &buf
+			if wrap {
+				w = NewWriter(&buf, opts...)
+			}
+			l := zerolog.New(w).Hook(h)
 			if sel&64 != 0 {
 				l = l.With().Str(key, val).Logger()
 			}
@@ -43,19 +49,18 @@ func FuzzHookPathsAgree(f *testing.F) {
 			e.Msg(msg)
 			return buf.String()
 		}
-		direct := write(NewHook(opts...).(*Hook))
+		direct := write(NewHook(opts...), false)
 
-		saved := eventBufOffset
-		eventBufOffset = noOffset
-		viaRaw := write(NewHook(opts...).(*Hook))
-		eventBufOffset = saved
+		large := NewHook(opts...)
+		large.small = false
+		viaLarge := write(large, false)
 
-		byField := NewHook(opts...).(*Hook)
+		byField := NewHook(opts...)
 		byField.tmpl = nil
-		fields := write(byField)
+		fields := write(byField, false)
 
-		if viaRaw != direct {
-			t.Fatalf("through RawJSON:\n%q\nstraight into the buffer:\n%q", viaRaw, direct)
+		if viaLarge != direct {
+			t.Fatalf("large buffer:\n%q\nsmall buffer:\n%q", viaLarge, direct)
 		}
 		if fields != direct {
 			t.Fatalf("field by field:\n%q\nrendered:\n%q", fields, direct)
@@ -65,6 +70,38 @@ func FuzzHookPathsAgree(f *testing.F) {
 		}
 		if strings.Contains(direct, "context.Background") || strings.Contains(direct, "WithValue") {
 			t.Fatalf("the context's internals reached the line: %q", direct)
+		}
+
+		ours := map[string]bool{}
+		for _, k := range NewWriter(io.Discard, opts...).block {
+			ours[k] = true
+		}
+		want := topMembers(t, direct)
+		got := topMembers(t, write(NewHook(opts...), true))
+		for k := range ours {
+			nw, vw := count(want, k)
+			if n, v := count(got, k); nw > 0 && (n != 1 || v != vw) {
+				t.Fatalf("behind a Writer %q written %d times, last %s, want once %s\n%v", k, n, v, vw, got)
+			}
+		}
+		var others []member
+		for _, m := range want {
+			if !ours[m.key] {
+				others = append(others, m)
+			}
+		}
+		i := 0
+		for _, m := range got {
+			if ours[m.key] {
+				continue
+			}
+			if i >= len(others) || m != others[i] {
+				t.Fatalf("behind a Writer the caller's members changed:\n%v\nwant\n%v", got, want)
+			}
+			i++
+		}
+		if i != len(others) {
+			t.Fatalf("behind a Writer members lost:\n%v\nwant\n%v", got, want)
 		}
 	})
 }

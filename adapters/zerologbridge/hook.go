@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceline/traceline/logbridge"
 )
@@ -12,32 +13,40 @@ import (
 // maxBaggage is how many baggage fields a line takes without allocating.
 const maxBaggage = 8
 
-// Hook writes the trace fields of an event's context into the event. Make
-// one with NewHook and install it with Logger.Hook.
+// Sizes of the stack buffers a span's fields are rendered into: the small
+// one takes the usual single profile with a service name, the large one
+// every profile at once. A template that could be longer (a very long
+// project id or service name) is not used; the fields are then written one
+// by one.
+const (
+	smallRendered = 192
+	maxRendered   = 1024
+)
+
+// Hook is the zerolog.Hook that writes the trace fields of an event's
+// context.Context into the event. Make one with NewHook and install it
+// once, on the root logger, with Logger.Hook.
 type Hook struct {
 	b *logbridge.Bridge
-	// firstKey is the first key the hook writes, quoted as zerolog encodes
-	// keys: when another Hook runs on the same event, finding it in the
-	// line means that hook already wrote the trace fields.
-	firstKey string
 	// tmpl renders the fields straight from the span context; nil when
 	// zerolog does not encode JSON or the fields cannot be rendered so.
-	tmpl *logbridge.JSONTemplate
+	tmpl  *logbridge.JSONTemplate
+	small bool // tmpl fits the small stack buffer
 }
 
 var _ zerolog.Hook = (*Hook)(nil)
 
-// NewHook returns a zerolog.Hook that writes the trace fields of the
-// event's context.Context under the profiles opts select (OTel by default).
-// The context is the one given to Event.Ctx, or else the logger's, set with
+// NewHook returns a Hook that writes the trace fields of the event's
+// context.Context under the profiles opts select (OTel by default). The
+// context is the one given to Event.Ctx, or else the logger's, set with
 // Logger.With().Ctx or by Ctx. Install it once on the root logger:
 //
 //	logger := zerolog.New(os.Stdout).Hook(zerologbridge.NewHook())
-func NewHook(opts ...logbridge.Option) zerolog.Hook {
+func NewHook(opts ...logbridge.Option) *Hook {
 	b := logbridge.New(opts...)
-	h := &Hook{b: b, firstKey: `"` + b.Profiles()[0].TraceKey() + `":`}
+	h := &Hook{b: b}
 	if t := b.JSONTemplate(); jsonEncoding && t != nil && t.Max() <= maxRendered {
-		h.tmpl = t
+		h.tmpl, h.small = t, t.Max() <= smallRendered
 	}
 	return h
 }
@@ -50,24 +59,28 @@ func (h *Hook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
 		return
 	}
 	ctx := e.GetCtx()
-	if sc, ok := logbridge.FromContext(ctx); ok && (!sharesEvent(e) || !hasKey(encoded(e), h.firstKey)) {
-		if h.tmpl == nil {
+	if sc, ok := logbridge.FromContext(ctx); ok {
+		switch {
+		case h.tmpl == nil:
 			h.fields(e, h.b.SpanFields(sc))
-		} else if buf := eventBuf(e); buf != nil && len(*buf) > 0 {
-			// Straight into the line: zerolog's buffer holds the fields
-			// so far, from its opening brace.
-			b := *buf
-			if b[len(b)-1] != '{' {
-				b = append(b, ',')
-			}
-			*buf = h.tmpl.Append(b, sc)
-		} else {
-			h.renderRaw(e, sc)
+		case h.small:
+			var buf [smallRendered]byte
+			h.raw(e, buf[:0], sc)
+		default:
+			var buf [maxRendered]byte
+			h.raw(e, buf[:0], sc)
 		}
 	}
 	if h.b.HasBaggage() {
 		h.baggage(e, ctx)
 	}
+}
+
+// raw writes sc's fields with one Event.RawJSON call: the first key, and
+// as its value the first value followed by every later member, rendered
+// into buf (a buffer on the caller's stack that RawJSON copies).
+func (h *Hook) raw(e *zerolog.Event, buf []byte, sc trace.SpanContext) {
+	e.RawJSON(h.tmpl.Key(), h.tmpl.AppendValue(buf, sc))
 }
 
 // fields writes fs field by field.
@@ -81,15 +94,21 @@ func (h *Hook) fields(e *zerolog.Event, fs *logbridge.SpanFields) {
 	}
 }
 
-// baggage writes the configured baggage members that the line lacks.
+// baggage writes the configured baggage members that ctx carries.
 func (h *Hook) baggage(e *zerolog.Event, ctx context.Context) {
 	var arr [maxBaggage]logbridge.Field
-	var quoted [64]byte
-	shared := sharesEvent(e)
 	for _, f := range h.b.AppendBaggage(arr[:0], ctx) {
-		q := append(append(append(quoted[:0], '"'), f.Key...), '"', ':')
-		if !shared || !bytes.Contains(encoded(e), q) {
-			e.Str(f.Key, f.String)
-		}
+		e.Str(f.Key, f.String)
 	}
 }
+
+// jsonEncoding reports whether zerolog writes JSON (not CBOR, under its
+// binary_log build tag), found by writing one event to a buffer: only then
+// are fields rendered as ready JSON; otherwise they go through Event.Str
+// and Event.Bool.
+var jsonEncoding = func() bool {
+	var buf bytes.Buffer
+	l := zerolog.New(&buf)
+	l.Log().Send()
+	return bytes.HasPrefix(buf.Bytes(), []byte("{"))
+}()

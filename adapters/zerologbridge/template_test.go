@@ -33,7 +33,7 @@ func TestTemplateChoice(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHook(tt.opts...).(*Hook)
+			h := NewHook(tt.opts...)
 			if (h.tmpl != nil) != tt.compiles {
 				t.Fatalf("template used = %v, want %v", h.tmpl != nil, tt.compiles)
 			}
