@@ -35,7 +35,7 @@
 //
 // # Cost
 //
-// A Bridge encodes a span's fields once, in one allocation, and hands the same
+// The adapters encode a span's fields once, in one allocation, and hand the same
 // immutable strings to every later line of that span: the common path of an
 // adapter adds no allocation. The strings never alias pooled or reused memory,
 // so a core or handler that keeps them after the call stays correct.

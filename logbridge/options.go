@@ -1,34 +1,38 @@
 package logbridge
 
+import "github.com/traceline/traceline/internal/settings"
+
 // DefaultBaggageValueLimit is the longest baggage value, in bytes, that
 // WithBaggage copies into a line; longer values are cut at a UTF-8 boundary.
 const DefaultBaggageValueLimit = 256
 
-// Option configures a Bridge, and through it an adapter.
+// Option configures an adapter: which profiles it writes, the service name
+// and the baggage members. Options are made by the With functions of this
+// package.
 type Option interface {
-	apply(config) config
+	apply(*settings.Config)
 }
 
-type config struct {
-	profiles     []Profile
-	baggageKeys  []string
-	baggageLimit int
-	service      string
+type optionFunc func(*settings.Config)
+
+func (f optionFunc) apply(c *settings.Config) { f(c) }
+
+func init() {
+	settings.Resolve = func(opts any) settings.Config {
+		list, _ := opts.([]Option)
+		return newConfig(list)
+	}
 }
 
-type optionFunc func(config) config
-
-func (f optionFunc) apply(c config) config { return f(c) }
-
-func newConfig(opts []Option) config {
-	c := config{baggageLimit: DefaultBaggageValueLimit}
+func newConfig(opts []Option) settings.Config {
+	c := settings.Config{BaggageLimit: DefaultBaggageValueLimit}
 	for _, o := range opts {
 		if o != nil {
-			c = o.apply(c)
+			o.apply(&c)
 		}
 	}
-	if len(c.profiles) == 0 {
-		c.profiles = []Profile{OTel}
+	if len(c.Profiles) == 0 {
+		c.Profiles = []settings.Profile{otelProfile.s}
 	}
 	return c
 }
@@ -38,13 +42,12 @@ func newConfig(opts []Option) config {
 // migration); each key is written once. Without it, OTel is used. Zero
 // Profiles are ignored.
 func WithProfile(p ...Profile) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Config) {
 		for _, pr := range p {
 			if pr.valid() {
-				c.profiles = append(c.profiles[:len(c.profiles):len(c.profiles)], pr)
+				c.Profiles = append(c.Profiles[:len(c.Profiles):len(c.Profiles)], pr.s)
 			}
 		}
-		return c
 	})
 }
 
@@ -53,24 +56,22 @@ func WithProfile(p ...Profile) Option {
 // Baggage comes from the client, so values are written as plain strings and
 // cut to DefaultBaggageValueLimit bytes. Absent members write nothing.
 func WithBaggage(keys ...string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Config) {
 		for _, k := range keys {
 			if k != "" {
-				c.baggageKeys = append(c.baggageKeys[:len(c.baggageKeys):len(c.baggageKeys)], k)
+				c.BaggageKeys = append(c.BaggageKeys[:len(c.BaggageKeys):len(c.BaggageKeys)], k)
 			}
 		}
-		return c
 	})
 }
 
 // WithBaggageLimit returns an Option that sets the longest baggage value
 // copied into a line, in bytes (at least 1).
 func WithBaggageLimit(n int) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Config) {
 		if n > 0 {
-			c.baggageLimit = n
+			c.BaggageLimit = n
 		}
-		return c
 	})
 }
 
@@ -78,8 +79,7 @@ func WithBaggageLimit(n int) Option {
 // that carries a trace, under the profile's service key, so the correlator
 // can place a line even when it lacks a span id.
 func WithService(name string) Option {
-	return optionFunc(func(c config) config {
-		c.service = name
-		return c
+	return optionFunc(func(c *settings.Config) {
+		c.Service = name
 	})
 }

@@ -1,4 +1,4 @@
-package logbridge
+package bridge
 
 import (
 	"encoding/binary"

@@ -1,7 +1,8 @@
-package logbridge
+package bridge
 
 import (
 	"context"
+	"github.com/traceline/traceline/logbridge"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
@@ -26,7 +27,7 @@ func BenchmarkFromContext(b *testing.B) {
 	ctx := context.WithValue(trace.ContextWithSpanContext(context.Background(), benchSC), benchKey{}, 1)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		_, benchOK = FromContext(ctx)
+		_, benchOK = logbridge.FromContext(ctx)
 	}
 }
 

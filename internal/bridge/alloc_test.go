@@ -1,8 +1,9 @@
 //go:build !race
 
-package logbridge
+package bridge
 
 import (
+	"github.com/traceline/traceline/logbridge"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
@@ -17,9 +18,9 @@ func TestAllocs(t *testing.T) {
 		afterward float64 // every later line of the span
 	}{
 		{"OTel", New(), 1, 0},
-		{"OTel with service", New(WithService("svc")), 1, 0},
-		{"GCP", New(WithProfile(GCP("project"))), 1, 0},
-		{"Datadog", New(WithProfile(Datadog)), 1, 0},
+		{"OTel with service", New(logbridge.WithService("svc")), 1, 0},
+		{"GCP", New(logbridge.WithProfile(logbridge.GCP("project"))), 1, 0},
+		{"Datadog", New(logbridge.WithProfile(logbridge.Datadog)), 1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

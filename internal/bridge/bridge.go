@@ -1,4 +1,4 @@
-package logbridge
+package bridge
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/traceline/traceline/internal/settings"
+	"github.com/traceline/traceline/logbridge"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -15,7 +17,7 @@ import (
 // Bridge is the compiled form of a set of Options, shared by an adapter and
 // every logger derived from it. It is safe for concurrent use.
 type Bridge struct {
-	cfg      config
+	cfg      settings.Config
 	service  []Field // service-name fields, one per distinct key
 	keys     map[string]struct{}
 	idSize   int // bytes of encoded ids a span needs
@@ -33,10 +35,10 @@ type Bridge struct {
 const cacheSlots = 1024
 
 // New compiles opts into a Bridge. Adapters call it once at construction.
-func New(opts ...Option) *Bridge {
-	b := &Bridge{cfg: newConfig(opts), keys: map[string]struct{}{}}
-	for _, p := range b.cfg.profiles {
-		for _, k := range []string{p.traceKey, p.spanKey, p.flagsKey} {
+func New(opts ...logbridge.Option) *Bridge {
+	b := &Bridge{cfg: settings.Resolve(opts), keys: map[string]struct{}{}}
+	for _, p := range b.cfg.Profiles {
+		for _, k := range []string{p.TraceKey, p.SpanKey, p.FlagsKey} {
 			if k == "" {
 				continue
 			}
@@ -47,30 +49,30 @@ func New(opts ...Option) *Bridge {
 			b.idFields++
 		}
 		b.idSize += 32 + 20 + 2
-		if p.trace == traceGCP {
-			b.idSize += len("projects//traces/") + len(p.gcpProject)
+		if p.Trace == settings.TraceGCP {
+			b.idSize += len("projects//traces/") + len(p.GCPProject)
 		}
 	}
-	if b.cfg.service != "" {
-		for _, p := range b.cfg.profiles {
-			if _, dup := b.keys[p.serviceKey]; dup {
+	if b.cfg.Service != "" {
+		for _, p := range b.cfg.Profiles {
+			if _, dup := b.keys[p.ServiceKey]; dup {
 				continue
 			}
-			b.keys[p.serviceKey] = struct{}{}
-			b.service = append(b.service, Field{Key: p.serviceKey, String: b.cfg.service})
+			b.keys[p.ServiceKey] = struct{}{}
+			b.service = append(b.service, Field{Key: p.ServiceKey, String: b.cfg.Service})
 		}
 	}
-	kept := b.cfg.baggageKeys[:0:0]
-	for _, k := range b.cfg.baggageKeys {
+	kept := b.cfg.BaggageKeys[:0:0]
+	for _, k := range b.cfg.BaggageKeys {
 		if _, dup := b.keys[k]; !dup {
 			b.keys[k] = struct{}{}
 			kept = append(kept, k)
 		}
 	}
-	b.cfg.baggageKeys = kept
+	b.cfg.BaggageKeys = kept
 	b.plain = true
-	for _, p := range b.cfg.profiles {
-		for _, k := range []string{p.traceKey, p.spanKey, p.flagsKey, p.gcpProject} {
+	for _, p := range b.cfg.Profiles {
+		for _, k := range []string{p.TraceKey, p.SpanKey, p.FlagsKey, p.GCPProject} {
 			b.plain = b.plain && plainJSON(k)
 		}
 	}
@@ -95,7 +97,9 @@ func plainJSON(s string) bool {
 }
 
 // Profiles returns the profiles the Bridge writes, in order.
-func (b *Bridge) Profiles() []Profile { return append([]Profile(nil), b.cfg.profiles...) }
+func (b *Bridge) Profiles() []settings.Profile {
+	return append([]settings.Profile(nil), b.cfg.Profiles...)
+}
 
 // Owns reports whether key is one the Bridge writes (a trace, span, flags,
 // service or baggage key), so an adapter can drop a caller's field of the
@@ -106,7 +110,7 @@ func (b *Bridge) Owns(key string) bool {
 }
 
 // HasBaggage reports whether the Bridge copies any baggage members.
-func (b *Bridge) HasBaggage() bool { return len(b.cfg.baggageKeys) > 0 }
+func (b *Bridge) HasBaggage() bool { return len(b.cfg.BaggageKeys) > 0 }
 
 // SpanFields are the encoded fields of one span under a Bridge's profiles,
 // followed by the service fields. They are immutable and shared by every
@@ -159,7 +163,7 @@ func (f *SpanFields) SpanContext() trace.SpanContext {
 // false when ctx carries no valid span context. After a span's first line
 // it does not allocate.
 func (b *Bridge) Fields(ctx context.Context) (*SpanFields, bool) {
-	sc, ok := FromContext(ctx)
+	sc, ok := logbridge.FromContext(ctx)
 	if !ok {
 		return nil, false
 	}
@@ -211,33 +215,33 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 		f.Fields = append(f.Fields, Field{Key: key, String: unsafe.String(&data[start], len(data)-start)})
 		return data
 	}
-	for _, p := range b.cfg.profiles {
-		if !seen(p.traceKey) {
+	for _, p := range b.cfg.Profiles {
+		if !seen(p.TraceKey) {
 			start := len(buf)
-			if p.trace == traceGCP {
+			if p.Trace == settings.TraceGCP {
 				buf = append(buf, "projects/"...)
-				buf = append(buf, p.gcpProject...)
+				buf = append(buf, p.GCPProject...)
 				buf = append(buf, "/traces/"...)
 			}
 			buf = appendTraceHex(buf, &tid)
-			buf = add(p.traceKey, start, buf)
+			buf = add(p.TraceKey, start, buf)
 		}
-		if !seen(p.spanKey) {
+		if !seen(p.SpanKey) {
 			start := len(buf)
-			if p.span == spanDecimal {
+			if p.Span == settings.SpanDecimal {
 				buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
 			} else {
 				buf = appendSpanHex(buf, &sid)
 			}
-			buf = add(p.spanKey, start, buf)
+			buf = add(p.SpanKey, start, buf)
 		}
-		if p.flagsKey != "" && !seen(p.flagsKey) {
-			if p.flags == flagsBool {
-				f.Fields = append(f.Fields, Field{Key: p.flagsKey, Bool: flags.IsSampled(), Kind: BoolKind})
+		if p.FlagsKey != "" && !seen(p.FlagsKey) {
+			if p.Flags == settings.FlagsBool {
+				f.Fields = append(f.Fields, Field{Key: p.FlagsKey, Bool: flags.IsSampled(), Kind: BoolKind})
 			} else {
 				start := len(buf)
 				buf = append(buf, hexDigits[flags>>4], hexDigits[flags&0x0f])
-				buf = add(p.flagsKey, start, buf)
+				buf = add(p.FlagsKey, start, buf)
 			}
 		}
 	}
@@ -250,19 +254,19 @@ const hexDigits = "0123456789abcdef"
 // AppendBaggage appends a string Field for each configured baggage member
 // present in ctx, its value cut to the configured limit.
 func (b *Bridge) AppendBaggage(dst []Field, ctx context.Context) []Field {
-	if len(b.cfg.baggageKeys) == 0 || ctx == nil {
+	if len(b.cfg.BaggageKeys) == 0 || ctx == nil {
 		return dst
 	}
 	bag := baggage.FromContext(ctx)
 	if bag.Len() == 0 {
 		return dst
 	}
-	for _, k := range b.cfg.baggageKeys {
+	for _, k := range b.cfg.BaggageKeys {
 		m := bag.Member(k)
 		if m.Key() == "" {
 			continue
 		}
-		dst = append(dst, Field{Key: k, String: truncate(m.Value(), b.cfg.baggageLimit)})
+		dst = append(dst, Field{Key: k, String: truncate(m.Value(), b.cfg.BaggageLimit)})
 	}
 	return dst
 }

@@ -1,7 +1,8 @@
-package logbridge
+package bridge
 
 import (
 	"encoding/json"
+	"github.com/traceline/traceline/logbridge"
 	"math/rand"
 	"strings"
 	"testing"
@@ -13,23 +14,23 @@ import (
 // TestJSONTemplate renders random spans under every profile and checks the
 // JSON against SpanFields, member by member.
 func TestJSONTemplate(t *testing.T) {
-	every := WithProfile(OTel, ECS, Datadog, GCP("epro-prod"), GoZero)
+	every := logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro-prod"), logbridge.GoZero)
 	tests := []struct {
 		name     string
-		opts     []Option
+		opts     []logbridge.Option
 		compiles bool
 	}{
 		{"OTel", nil, true},
-		{"ECS", []Option{WithProfile(ECS)}, true},
-		{"Datadog", []Option{WithProfile(Datadog)}, true},
-		{"GCP", []Option{WithProfile(GCP(`odd"project\`))}, true},
-		{"GoZero", []Option{WithProfile(GoZero)}, true},
-		{"every profile and a service", []Option{every, WithService("questionnaire")}, true},
-		{"service needing escapes", []Option{WithService("q\"u\\e\x01")}, true},
-		{"service with invalid UTF-8", []Option{WithService("s\xb0v\xff\xfeé")}, true},
-		{"long service", []Option{every, WithService(strings.Repeat("s", 4096))}, true},
-		{"service that looks like flags", []Option{WithService("01")}, false},
-		{"service that looks like a span id", []Option{WithService("abcdef0123456789")}, false},
+		{"ECS", []logbridge.Option{logbridge.WithProfile(logbridge.ECS)}, true},
+		{"Datadog", []logbridge.Option{logbridge.WithProfile(logbridge.Datadog)}, true},
+		{"GCP", []logbridge.Option{logbridge.WithProfile(logbridge.GCP(`odd"project\`))}, true},
+		{"GoZero", []logbridge.Option{logbridge.WithProfile(logbridge.GoZero)}, true},
+		{"every profile and a service", []logbridge.Option{every, logbridge.WithService("questionnaire")}, true},
+		{"service needing escapes", []logbridge.Option{logbridge.WithService("q\"u\\e\x01")}, true},
+		{"service with invalid UTF-8", []logbridge.Option{logbridge.WithService("s\xb0v\xff\xfeé")}, true},
+		{"long service", []logbridge.Option{every, logbridge.WithService(strings.Repeat("s", 4096))}, true},
+		{"service that looks like flags", []logbridge.Option{logbridge.WithService("01")}, false},
+		{"service that looks like a span id", []logbridge.Option{logbridge.WithService("abcdef0123456789")}, false},
 	}
 	rng := rand.New(rand.NewSource(1))
 	for _, tt := range tests {

@@ -1,7 +1,8 @@
-package logbridge
+package bridge
 
 import (
 	"context"
+	"github.com/traceline/traceline/logbridge"
 	"strings"
 	"sync"
 	"testing"
@@ -36,34 +37,34 @@ func TestProfiles(t *testing.T) {
 	const tid, sid = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
 	tests := []struct {
 		name  string
-		opts  []Option
+		opts  []logbridge.Option
 		flags trace.TraceFlags
 		want  map[string]any
 	}{
-		{"default is OTel", nil, trace.FlagsSampled,
+		{"default is logbridge.OTel", nil, trace.FlagsSampled,
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01"}},
-		{"OTel unsampled", []Option{WithProfile(OTel)}, 0,
+		{"OTel unsampled", []logbridge.Option{logbridge.WithProfile(logbridge.OTel)}, 0,
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "00"}},
-		{"ECS", []Option{WithProfile(ECS)}, trace.FlagsSampled,
+		{"ECS", []logbridge.Option{logbridge.WithProfile(logbridge.ECS)}, trace.FlagsSampled,
 			map[string]any{"trace.id": tid, "span.id": sid}},
-		{"Datadog", []Option{WithProfile(Datadog)}, trace.FlagsSampled,
+		{"Datadog", []logbridge.Option{logbridge.WithProfile(logbridge.Datadog)}, trace.FlagsSampled,
 			map[string]any{"dd.trace_id": tid, "dd.span_id": "13235353014750950193"}},
-		{"GCP", []Option{WithProfile(GCP("epro-prod"))}, trace.FlagsSampled,
+		{"GCP", []logbridge.Option{logbridge.WithProfile(logbridge.GCP("epro-prod"))}, trace.FlagsSampled,
 			map[string]any{"logging.googleapis.com/trace": "projects/epro-prod/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": true}},
-		{"GCP long project unsampled", []Option{WithProfile(GCP(strings.Repeat("p", 40)))}, 0,
+		{"GCP long project unsampled", []logbridge.Option{logbridge.WithProfile(logbridge.GCP(strings.Repeat("p", 40)))}, 0,
 			map[string]any{"logging.googleapis.com/trace": "projects/" + strings.Repeat("p", 40) + "/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": false}},
-		{"GoZero", []Option{WithProfile(GoZero)}, trace.FlagsSampled,
+		{"GoZero", []logbridge.Option{logbridge.WithProfile(logbridge.GoZero)}, trace.FlagsSampled,
 			map[string]any{"trace": tid, "span": sid}},
-		{"several profiles, shared service key once", []Option{WithProfile(OTel, ECS, Datadog), WithService("questionnaire")}, trace.FlagsSampled,
+		{"several profiles, shared service key once", []logbridge.Option{logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog), logbridge.WithService("questionnaire")}, trace.FlagsSampled,
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "trace.id": tid, "span.id": sid,
 				"dd.trace_id": tid, "dd.span_id": "13235353014750950193", "service.name": "questionnaire", "dd.service": "questionnaire"}},
-		{"service OTel", []Option{WithService("gw")}, trace.FlagsSampled,
+		{"service logbridge.OTel", []logbridge.Option{logbridge.WithService("gw")}, trace.FlagsSampled,
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01", "service.name": "gw"}},
-		{"service GoZero", []Option{WithProfile(GoZero), WithService("gw")}, trace.FlagsSampled,
+		{"service logbridge.GoZero", []logbridge.Option{logbridge.WithProfile(logbridge.GoZero), logbridge.WithService("gw")}, trace.FlagsSampled,
 			map[string]any{"trace": tid, "span": sid, "service": "gw"}},
-		{"service GCP", []Option{WithProfile(GCP("p")), WithService("gw")}, trace.FlagsSampled,
+		{"service GCP", []logbridge.Option{logbridge.WithProfile(logbridge.GCP("p")), logbridge.WithService("gw")}, trace.FlagsSampled,
 			map[string]any{"logging.googleapis.com/trace": "projects/p/traces/" + tid, "logging.googleapis.com/spanId": sid, "logging.googleapis.com/trace_sampled": true, "serviceContext.service": "gw"}},
-		{"zero profile ignored", []Option{WithProfile(Profile{})}, trace.FlagsSampled,
+		{"zero profile ignored", []logbridge.Option{logbridge.WithProfile(logbridge.Profile{})}, trace.FlagsSampled,
 			map[string]any{"trace_id": tid, "span_id": sid, "trace_flags": "01"}},
 	}
 	for _, tt := range tests {
@@ -120,7 +121,7 @@ func TestFromContext(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			//nolint:staticcheck // a nil context is one of the cases under test
-			sc, ok := FromContext(tt.ctx)
+			sc, ok := logbridge.FromContext(tt.ctx)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
 			}
@@ -162,7 +163,7 @@ func TestCacheDistinguishesSpans(t *testing.T) {
 }
 
 func TestConcurrentSpans(t *testing.T) {
-	b := New(WithService("svc"))
+	b := New(logbridge.WithService("svc"))
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -190,14 +191,14 @@ func TestBaggage(t *testing.T) {
 	bag, _ := baggage.New(m1, m2, m3)
 	ctx := baggage.ContextWithBaggage(spanCtx(1), bag)
 
-	b := New(WithBaggage("trial_id", "note", "absent", "trace_id"))
+	b := New(logbridge.WithBaggage("trial_id", "note", "absent", "trace_id"))
 	got := fieldMap(b.AppendBaggage(nil, ctx))
 	if got["trial_id"] != "EPRO-2031" {
 		t.Errorf("trial_id = %v", got["trial_id"])
 	}
 	note, _ := got["note"].(string)
-	if len(note) > DefaultBaggageValueLimit || !strings.HasPrefix(long, note) || strings.ContainsRune(note, '\uFFFD') {
-		t.Errorf("note not cut cleanly to %d bytes: %d bytes", DefaultBaggageValueLimit, len(note))
+	if len(note) > logbridge.DefaultBaggageValueLimit || !strings.HasPrefix(long, note) || strings.ContainsRune(note, '\uFFFD') {
+		t.Errorf("note not cut cleanly to %d bytes: %d bytes", logbridge.DefaultBaggageValueLimit, len(note))
 	}
 	if _, ok := got["secret"]; ok {
 		t.Error("a member that was not asked for was copied")
@@ -208,19 +209,19 @@ func TestBaggage(t *testing.T) {
 	if _, ok := got["trace_id"]; ok {
 		t.Error("baggage may not overwrite a trace key")
 	}
-	if n := len(New(WithBaggage("trial_id")).AppendBaggage(nil, spanCtx(1))); n != 0 {
+	if n := len(New(logbridge.WithBaggage("trial_id")).AppendBaggage(nil, spanCtx(1))); n != 0 {
 		t.Errorf("no baggage in ctx gave %d fields", n)
 	}
-	if n := len(New(WithBaggage("trial_id"), WithBaggageLimit(3)).AppendBaggage(nil, ctx)); n != 1 {
+	if n := len(New(logbridge.WithBaggage("trial_id"), logbridge.WithBaggageLimit(3)).AppendBaggage(nil, ctx)); n != 1 {
 		t.Fatalf("limit: %d fields", n)
 	}
-	if v := New(WithBaggage("trial_id"), WithBaggageLimit(3)).AppendBaggage(nil, ctx)[0].String; v != "EPR" {
-		t.Errorf("WithBaggageLimit(3) = %q", v)
+	if v := New(logbridge.WithBaggage("trial_id"), logbridge.WithBaggageLimit(3)).AppendBaggage(nil, ctx)[0].String; v != "EPR" {
+		t.Errorf("logbridge.WithBaggageLimit(3) = %q", v)
 	}
 }
 
 func TestOwns(t *testing.T) {
-	b := New(WithProfile(ECS), WithService("s"), WithBaggage("trial_id"))
+	b := New(logbridge.WithProfile(logbridge.ECS), logbridge.WithService("s"), logbridge.WithBaggage("trial_id"))
 	for _, k := range []string{"trace.id", "span.id", "service.name", "trial_id"} {
 		if !b.Owns(k) {
 			t.Errorf("Owns(%q) = false", k)
@@ -231,50 +232,19 @@ func TestOwns(t *testing.T) {
 	}
 }
 
-func TestJaegerURL(t *testing.T) {
-	tests := []struct {
-		base string
-		tid  trace.TraceID
-		sid  trace.SpanID
-		want string
-	}{
-		{"http://jaeger:16686", testTraceID, testSpanID, "http://jaeger:16686/trace/0af7651916cd43dd8448eb211c80319c?uiFind=b7ad6b7169203331"},
-		{"http://jaeger:16686/", testTraceID, trace.SpanID{}, "http://jaeger:16686/trace/0af7651916cd43dd8448eb211c80319c"},
-		{"http://jaeger", trace.TraceID{}, testSpanID, ""},
-	}
-	for _, tt := range tests {
-		if got := JaegerURL(tt.base, tt.tid, tt.sid); got != tt.want {
-			t.Errorf("JaegerURL(%q) = %q, want %q", tt.base, got, tt.want)
-		}
-	}
-}
-
-func TestIsContext(t *testing.T) {
-	if _, ok := IsContext(context.Background()); !ok {
-		t.Error("Background is a context")
-	}
-	if _, ok := IsContext("ctx"); ok {
-		t.Error("a string is not a context")
-	}
-	var nilCtx context.Context
-	if _, ok := IsContext(nilCtx); ok {
-		t.Error("a nil interface is not a usable context")
-	}
-}
-
 func TestPlainJSON(t *testing.T) {
 	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}})
 	for _, tt := range []struct {
-		opts []Option
+		opts []logbridge.Option
 		want bool
 	}{
 		{nil, true},
-		{[]Option{WithProfile(OTel, ECS, Datadog, GCP("epro-prod"), GoZero), WithService("questionnaire")}, true},
-		{[]Option{WithService(`say "hi"`)}, false},
-		{[]Option{WithService(`a\b`)}, false},
-		{[]Option{WithService("é")}, false},
-		{[]Option{WithService("a<b")}, false},
-		{[]Option{WithProfile(GCP("line\nbreak"))}, false},
+		{[]logbridge.Option{logbridge.WithProfile(logbridge.OTel, logbridge.ECS, logbridge.Datadog, logbridge.GCP("epro-prod"), logbridge.GoZero), logbridge.WithService("questionnaire")}, true},
+		{[]logbridge.Option{logbridge.WithService(`say "hi"`)}, false},
+		{[]logbridge.Option{logbridge.WithService(`a\b`)}, false},
+		{[]logbridge.Option{logbridge.WithService("é")}, false},
+		{[]logbridge.Option{logbridge.WithService("a<b")}, false},
+		{[]logbridge.Option{logbridge.WithProfile(logbridge.GCP("line\nbreak"))}, false},
 	} {
 		if got := New(tt.opts...).SpanFields(sc).PlainJSON(); got != tt.want {
 			t.Errorf("%v: PlainJSON = %v, want %v", New(tt.opts...).SpanFields(sc).Fields, got, tt.want)
@@ -282,5 +252,17 @@ func TestPlainJSON(t *testing.T) {
 	}
 	if (&SpanFields{}).PlainJSON() {
 		t.Error("a SpanFields not made by a Bridge claims plain JSON")
+	}
+}
+
+// TestDefaultProfileCannotBeChanged pins that the default does not follow a
+// caller who reassigns logbridge.OTel: other adapters keep writing OTel keys.
+func TestDefaultProfileCannotBeChanged(t *testing.T) {
+	saved := logbridge.OTel
+	logbridge.OTel = logbridge.ECS
+	defer func() { logbridge.OTel = saved }()
+	f, ok := New().Fields(spanCtx(trace.FlagsSampled))
+	if !ok || f.Fields[0].Key != "trace_id" {
+		t.Fatalf("default profile followed the reassigned variable: %+v", f)
 	}
 }

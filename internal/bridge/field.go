@@ -1,4 +1,4 @@
-package logbridge
+package bridge
 
 // Kind says which value of a Field is set.
 type Kind uint8
