@@ -15,6 +15,7 @@ import (
 
 	"github.com/traceline/traceline/adapters/slogbridge"
 	"github.com/traceline/traceline/adapters/zerologbridge"
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -36,7 +37,7 @@ func TestFloorBursts(t *testing.T) {
 	rounds := burstRounds(t)
 	const perSpan = 5
 	hot := zerologSpans[7]
-	tmpl := logbridge.New().JSONTemplate()
+	tmpl := bridge.New().JSONTemplate()
 	sc := trace.SpanContextFromContext(hot)
 	rendered := tmpl.Append(nil, sc)
 	tid, sid := sc.TraceID(), sc.SpanID()

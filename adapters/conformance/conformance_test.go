@@ -21,6 +21,7 @@ import (
 	"github.com/traceline/traceline/adapters/slogbridge"
 	"github.com/traceline/traceline/adapters/zapbridge"
 	"github.com/traceline/traceline/adapters/zerologbridge"
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -138,7 +139,7 @@ func TestConformance(t *testing.T) {
 	for _, p := range profiles {
 		t.Run(p.name, func(t *testing.T) {
 			opts := []logbridge.Option{logbridge.WithProfile(p.profile), logbridge.WithService("questionnaire")}
-			owns := logbridge.New(opts...).Owns
+			owns := bridge.New(opts...).Owns
 			golden := filepath.Join("testdata", p.name+".json")
 			if *update {
 				got := traceKeys(t, adapters[0].log(ctx, opts), owns)

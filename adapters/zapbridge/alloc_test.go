@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -117,7 +118,7 @@ func TestAllocs(t *testing.T) {
 			// What the adapter adds is logbridge's encoding of the span:
 			// one allocation for the default profile, more when the ids of
 			// several profiles outgrow a span's inline buffers.
-			b := logbridge.New(tt.firstLine...)
+			b := bridge.New(tt.firstLine...)
 			encode := testing.AllocsPerRun(500, func() { b.Fields(fresh()) }) - ctxCost
 			if len(tt.firstLine) == 0 && encode != 1 {
 				t.Errorf("logbridge encodes a new span in %v allocations, want 1", encode)

@@ -6,23 +6,23 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/traceline/traceline/logbridge"
+	"github.com/traceline/traceline/internal/bridge"
 )
 
 // binding is what With bound to a core: the span and baggage of a context,
 // if one was given. A core's binding is copied by With and never changed
 // after.
 type binding struct {
-	bound bool                  // With was given a context
-	sc    trace.SpanContext     // its valid span context, when ok
-	ok    bool                  // it had a valid span
-	span  *logbridge.SpanFields // sc's encoded fields, when ok
-	bag   []zapcore.Field       // its baggage members, as string fields
+	bound bool               // With was given a context
+	sc    trace.SpanContext  // its valid span context, when ok
+	ok    bool               // it had a valid span
+	span  *bridge.SpanFields // sc's encoded fields, when ok
+	bag   []zapcore.Field    // its baggage members, as string fields
 }
 
 // bind binds ctx's span and baggage to d, a copy being made by With. A
 // context without a valid span does not unbind a span bound before.
-func (d *binding) bind(b *logbridge.Bridge, ctx context.Context) {
+func (d *binding) bind(b *bridge.Bridge, ctx context.Context) {
 	sc, ok := spanContextOf(ctx)
 	if !ok && d.bound {
 		return

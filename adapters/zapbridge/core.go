@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -20,7 +21,7 @@ var (
 // into every line it passes to the core it wraps. NewCore returns it.
 type Core struct {
 	next zapcore.Core
-	b    *logbridge.Bridge
+	b    *bridge.Bridge
 	keys []string // the keys of a span's fields
 	bind binding
 
@@ -43,7 +44,7 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) *Core {
 	if next == nil {
 		next = zapcore.NewNopCore()
 	}
-	b := logbridge.New(opts...)
+	b := bridge.New(opts...)
 	return &Core{next: next, b: b, keys: spanKeys(b)}
 }
 

@@ -8,7 +8,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/traceline/traceline/logbridge"
+	"github.com/traceline/traceline/internal/bridge"
 )
 
 // contextKey is the key of the field that Context returns. The bridge's
@@ -77,7 +77,7 @@ func spanOf(ctx context.Context) (span trace.Span) {
 
 // appendBaggage appends ctx's configured baggage members to dst as string
 // fields; a context whose Value panics has none.
-func appendBaggage(dst []zapcore.Field, b *logbridge.Bridge, ctx context.Context) (out []zapcore.Field) {
+func appendBaggage(dst []zapcore.Field, b *bridge.Bridge, ctx context.Context) (out []zapcore.Field) {
 	if !b.HasBaggage() {
 		return dst
 	}
@@ -86,7 +86,7 @@ func appendBaggage(dst []zapcore.Field, b *logbridge.Bridge, ctx context.Context
 			out = dst
 		}
 	}()
-	var arr [8]logbridge.Field
+	var arr [8]bridge.Field
 	for _, m := range b.AppendBaggage(arr[:0], ctx) {
 		dst = append(dst, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: m.String})
 	}
@@ -96,13 +96,13 @@ func appendBaggage(dst []zapcore.Field, b *logbridge.Bridge, ctx context.Context
 // spanFields writes a span's cached fields inline, at the top level of the
 // line. A *spanFields converts to an interface without allocating, and the
 // data it points to is immutable, so a core may keep the field.
-type spanFields logbridge.SpanFields
+type spanFields bridge.SpanFields
 
 // MarshalLogObject implements zapcore.ObjectMarshaler.
 func (f *spanFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	for i := range f.Fields {
 		x := &f.Fields[i]
-		if x.Kind == logbridge.BoolKind {
+		if x.Kind == bridge.BoolKind {
 			enc.AddBool(x.Key, x.Bool)
 		} else {
 			enc.AddString(x.Key, x.String)
@@ -112,13 +112,13 @@ func (f *spanFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 }
 
 // inline returns the single field that stands for a span's fields.
-func inline(sf *logbridge.SpanFields) zapcore.Field {
+func inline(sf *bridge.SpanFields) zapcore.Field {
 	return zapcore.Field{Type: zapcore.InlineMarshalerType, Interface: (*spanFields)(sf)}
 }
 
 // spanKeys returns the keys of the fields b writes for every span (trace,
 // span, flags, service), in order.
-func spanKeys(b *logbridge.Bridge) []string {
+func spanKeys(b *bridge.Bridge) []string {
 	sf := b.SpanFields(probeSpan)
 	keys := make([]string, len(sf.Fields))
 	for i := range sf.Fields {
@@ -138,7 +138,7 @@ var probeSpan = trace.NewSpanContext(trace.SpanContextConfig{
 // copiesBaggage reports whether b copies the baggage member key into lines.
 // The Bridge says so only for a context that holds the member: it is asked
 // with one. With calls it for the fields it is given, never a line.
-func copiesBaggage(b *logbridge.Bridge, key string) bool {
+func copiesBaggage(b *bridge.Bridge, key string) bool {
 	if !b.HasBaggage() {
 		return false
 	}

@@ -10,8 +10,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/internal/fuzzcase"
-	"github.com/traceline/traceline/logbridge"
 )
 
 // FuzzJSONCoreMatchesZap logs one call, chosen by the fuzzer (message, a
@@ -66,7 +66,7 @@ func FuzzJSONCoreMatchesZap(f *testing.F) {
 		}
 		// The bridge's fields as zap's encoder writes them: the span's,
 		// then the baggage members.
-		br := logbridge.New(opts...)
+		br := bridge.New(opts...)
 		members := []zapcore.Field{inline(br.SpanFields(trace.SpanContextFromContext(ctx)))}
 		members = appendBaggage(members, br, ctx)
 		x := string(appendZapMembers(nil, false, members))

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -19,11 +20,11 @@ var _ zapcore.Core = (*JSONCore)(nil)
 type JSONCore struct {
 	enab zapcore.LevelEnabler
 	out  zapcore.WriteSyncer
-	b    *logbridge.Bridge
+	b    *bridge.Bridge
 	keys []string // the keys of a span's fields
 	// tmpl renders a span's fields as JSON, byte for byte as zap's encoder
 	// writes them; nil when it would not (zap's encoder writes them then).
-	tmpl *logbridge.JSONTemplate
+	tmpl *bridge.JSONTemplate
 	end  []byte // what zap's encoder writes after the last field
 	bind binding
 
@@ -52,7 +53,7 @@ type JSONCore struct {
 // the span context, where zap's encoder would escape them byte by byte.
 // Baggage members are written as zap's fields, before the line's own.
 func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...logbridge.Option) *JSONCore {
-	b := logbridge.New(opts...)
+	b := bridge.New(opts...)
 	enc := zapcore.NewJSONEncoder(cfg)
 	end := []byte{'}'}
 	if !cfg.SkipLineEnding {
@@ -70,7 +71,7 @@ func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore
 // zapTemplate returns b's JSON template when it renders a span's fields as
 // zap's JSON encoder writes them (zap escapes some text differently from
 // the template), for a sampled and an unsampled span; nil otherwise.
-func zapTemplate(b *logbridge.Bridge) *logbridge.JSONTemplate {
+func zapTemplate(b *bridge.Bridge) *bridge.JSONTemplate {
 	t := b.JSONTemplate()
 	if t == nil {
 		return nil
@@ -199,7 +200,7 @@ func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Bu
 	}
 	buf, err := enc.EncodeEntry(ent, list)
 	if err == nil && (ok || len(bag) > 0 || len(c.heldBag) > 0) {
-		var span *logbridge.SpanFields
+		var span *bridge.SpanFields
 		if ok && c.tmpl == nil {
 			span = c.spanFields(sc, fromLine)
 		}
@@ -230,7 +231,7 @@ func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Bu
 
 // spanFields returns sc's encoded fields, the bound span's unless
 // fromLine.
-func (c *JSONCore) spanFields(sc trace.SpanContext, fromLine bool) *logbridge.SpanFields {
+func (c *JSONCore) spanFields(sc trace.SpanContext, fromLine bool) *bridge.SpanFields {
 	if fromLine {
 		return c.b.SpanFields(sc)
 	}
@@ -243,7 +244,7 @@ func (c *JSONCore) spanFields(sc trace.SpanContext, fromLine bool) *logbridge.Sp
 // when there is no template), then the baggage members bag, encoded by
 // zap's encoder; s is scratch space for those. It reports false, leaving
 // buf as it was, when buf does not end as zap's encoder ends a line.
-func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanContext, span *logbridge.SpanFields, bag []zapcore.Field, s *scratch) bool {
+func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanContext, span *bridge.SpanFields, bag []zapcore.Field, s *scratch) bool {
 	line := buf.Bytes()
 	if !bytes.HasSuffix(line, c.end) {
 		return false
@@ -263,7 +264,7 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 // insert renders the bridge's fields and the line's end into j and puts
 // them in place of the end of line, the bytes of buf (zap's buffer hands
 // them out to be changed).
-func (c *JSONCore) insert(buf *buffer.Buffer, line, j []byte, ok bool, sc *trace.SpanContext, span *logbridge.SpanFields, bag []zapcore.Field, s *scratch) {
+func (c *JSONCore) insert(buf *buffer.Buffer, line, j []byte, ok bool, sc *trace.SpanContext, span *bridge.SpanFields, bag []zapcore.Field, s *scratch) {
 	body := len(line) - len(c.end)
 	comma := body > 0 && line[body-1] != '{'
 	if ok && c.tmpl != nil {

@@ -11,13 +11,14 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
 // zapWithFields logs through zap's own JSON core, with the bridge's fields
 // for sc given as ordinary fields after the line's fields: the line that
 // NewJSONCore must write byte for byte.
-func zapWithFields(cfg zapcore.EncoderConfig, b *logbridge.Bridge, sc trace.SpanContext, log func(*zap.Logger, ...zap.Field)) string {
+func zapWithFields(cfg zapcore.EncoderConfig, b *bridge.Bridge, sc trace.SpanContext, log func(*zap.Logger, ...zap.Field)) string {
 	var buf bytes.Buffer
 	log(zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), zapcore.AddSync(&buf), zapcore.DebugLevel)), inline(b.SpanFields(sc)))
 	return buf.String()
@@ -89,7 +90,7 @@ func TestJSONCoreBytes(t *testing.T) {
 				if what != "no span" {
 					// zap's line, and the span's fields as zap's encoder
 					// writes them, inserted before its end.
-					x := string(appendZapMembers(nil, false, []zapcore.Field{inline(logbridge.New(opts...).SpanFields(sc))}))
+					x := string(appendZapMembers(nil, false, []zapcore.Field{inline(bridge.New(opts...).SpanFields(sc))}))
 					body := strings.TrimSuffix(want, end)
 					if !strings.HasSuffix(body, "{") {
 						x = "," + x
@@ -141,7 +142,7 @@ func TestJSONCoreUnexpectedEnd(t *testing.T) {
 	c := NewJSONCore(encoderConfig, zapcore.AddSync(&buf), zapcore.InfoLevel, opts...)
 	c.end = []byte("}\r\n")
 	zap.New(c).Info("m", zap.String("trace_id", "hand"), Context(ctx), zap.Int("n", 1))
-	want := zapWithFields(encoderConfig, logbridge.New(opts...), sc, func(l *zap.Logger, bridge ...zap.Field) {
+	want := zapWithFields(encoderConfig, bridge.New(opts...), sc, func(l *zap.Logger, bridge ...zap.Field) {
 		l.Info("m", append(bridge, zap.String("trial_id", "T-1"), zap.Int("n", 1))...)
 	})
 	if buf.String() != want {

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -27,10 +28,10 @@ const (
 // context.Context into the event. Make one with NewHook and install it
 // once, on the root logger, with Logger.Hook.
 type Hook struct {
-	b *logbridge.Bridge
+	b *bridge.Bridge
 	// tmpl renders the fields straight from the span context; nil when
 	// zerolog does not encode JSON or the fields cannot be rendered so.
-	tmpl  *logbridge.JSONTemplate
+	tmpl  *bridge.JSONTemplate
 	small bool // tmpl fits the small stack buffer
 }
 
@@ -43,7 +44,7 @@ var _ zerolog.Hook = (*Hook)(nil)
 //
 //	logger := zerolog.New(os.Stdout).Hook(zerologbridge.NewHook())
 func NewHook(opts ...logbridge.Option) *Hook {
-	b := logbridge.New(opts...)
+	b := bridge.New(opts...)
 	h := &Hook{b: b}
 	if t := b.JSONTemplate(); jsonEncoding && t != nil && t.Max() <= maxRendered {
 		h.tmpl, h.small = t, t.Max() <= smallRendered
@@ -84,9 +85,9 @@ func (h *Hook) raw(e *zerolog.Event, buf []byte, sc trace.SpanContext) {
 }
 
 // fields writes fs field by field.
-func (h *Hook) fields(e *zerolog.Event, fs *logbridge.SpanFields) {
+func (h *Hook) fields(e *zerolog.Event, fs *bridge.SpanFields) {
 	for _, f := range fs.Fields {
-		if f.Kind == logbridge.BoolKind {
+		if f.Kind == bridge.BoolKind {
 			e.Bool(f.Key, f.Bool)
 		} else {
 			e.Str(f.Key, f.String)
@@ -96,7 +97,7 @@ func (h *Hook) fields(e *zerolog.Event, fs *logbridge.SpanFields) {
 
 // baggage writes the configured baggage members that ctx carries.
 func (h *Hook) baggage(e *zerolog.Event, ctx context.Context) {
-	var arr [maxBaggage]logbridge.Field
+	var arr [maxBaggage]bridge.Field
 	for _, f := range h.b.AppendBaggage(arr[:0], ctx) {
 		e.Str(f.Key, f.String)
 	}

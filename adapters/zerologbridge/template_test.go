@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -37,7 +38,7 @@ func TestTemplateChoice(t *testing.T) {
 			if (h.tmpl != nil) != tt.compiles {
 				t.Fatalf("template used = %v, want %v", h.tmpl != nil, tt.compiles)
 			}
-			b := logbridge.New(tt.opts...)
+			b := bridge.New(tt.opts...)
 			for i := 0; i < 200; i++ {
 				var cfg trace.SpanContextConfig
 				rng.Read(cfg.TraceID[:])
@@ -58,7 +59,7 @@ func TestTemplateChoice(t *testing.T) {
 				delete(got, "message")
 				want := map[string]any{}
 				for _, f := range b.SpanFields(sc).Fields {
-					if f.Kind == logbridge.BoolKind {
+					if f.Kind == bridge.BoolKind {
 						want[f.Key] = f.Bool
 					} else {
 						want[f.Key] = f.String
