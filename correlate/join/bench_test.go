@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/join"
-	"github.com/traceline/traceline/correlate/join/jointest"
+	"github.com/traceline/traceline/correlate/internal/jointest"
 )
 
 // BenchmarkJoin joins the reference load: a 1,000-span trace with

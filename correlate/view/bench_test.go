@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/join"
-	"github.com/traceline/traceline/correlate/join/jointest"
+	"github.com/traceline/traceline/correlate/internal/jointest"
 	"github.com/traceline/traceline/correlate/view"
 )
 

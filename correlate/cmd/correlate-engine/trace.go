@@ -12,7 +12,7 @@ import (
 	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/lookup"
 	"github.com/traceline/traceline/correlate/traces"
-	"github.com/traceline/traceline/correlate/tracesrc"
+	"github.com/traceline/traceline/correlate/tracesource"
 	"github.com/traceline/traceline/correlate/view"
 )
 
@@ -190,16 +190,16 @@ func runTrace(ctx context.Context, e *env, o traceOptions, args []string) error 
 
 // newTraceSource returns the trace source the flags name, nil for none,
 // and its Close.
-func newTraceSource(o traceOptions) (tracesrc.Source, func() error, error) {
+func newTraceSource(o traceOptions) (tracesource.Source, func() error, error) {
 	switch {
 	case o.traceFile != "":
-		src, err := tracesrc.ReadFile(o.traceFile)
+		src, err := tracesource.ReadFile(o.traceFile)
 		if err != nil {
 			return nil, nil, err
 		}
 		return src, func() error { return nil }, nil
 	case o.jaeger != "":
-		src, err := tracesrc.NewJaeger(o.jaeger, tracesrc.WithTimeout(0, o.timeout))
+		src, err := tracesource.NewJaeger(o.jaeger, tracesource.WithTimeout(0, o.timeout))
 		if err != nil {
 			return nil, nil, err
 		}

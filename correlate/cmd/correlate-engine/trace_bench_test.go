@@ -19,7 +19,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/internal/jaegertest"
 	"github.com/traceline/traceline/correlate/join"
-	"github.com/traceline/traceline/correlate/join/jointest"
+	"github.com/traceline/traceline/correlate/internal/jointest"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/view"
 )

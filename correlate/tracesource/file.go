@@ -1,4 +1,4 @@
-package tracesrc
+package tracesource
 
 import (
 	"bufio"
@@ -31,19 +31,19 @@ var _ Source = (*File)(nil)
 func ReadFile(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("tracesrc: %w", err)
+		return nil, fmt.Errorf("tracesource: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("tracesrc: read %s: %w", path, err)
+		return nil, fmt.Errorf("tracesource: read %s: %w", path, err)
 	}
 	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("tracesrc: %s is larger than %d MiB", path, maxFileSize>>20)
+		return nil, fmt.Errorf("tracesource: %s is larger than %d MiB", path, maxFileSize>>20)
 	}
 	ts, err := Decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("tracesrc: %s: %w", path, err)
+		return nil, fmt.Errorf("tracesource: %s: %w", path, err)
 	}
 	return &File{path: path, traces: ts}, nil
 }

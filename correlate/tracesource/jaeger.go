@@ -1,4 +1,4 @@
-package tracesrc
+package tracesource
 
 import (
 	"context"
@@ -39,7 +39,7 @@ var _ Source = (*Jaeger)(nil)
 func NewJaeger(baseURL string, opts ...Option) (*Jaeger, error) {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("tracesrc: Jaeger URL %q: want http(s)://host:port", baseURL)
+		return nil, fmt.Errorf("tracesource: Jaeger URL %q: want http(s)://host:port", baseURL)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	j := &Jaeger{base: strings.TrimRight(u.String(), "/"), cfg: newConfig(opts)}

@@ -1,4 +1,4 @@
-package tracesrc
+package tracesource
 
 import (
 	"context"

@@ -1,14 +1,14 @@
-// Package tracesrc fetches traces for the correlator: from a running
+// Package tracesource fetches traces for the correlator: from a running
 // Jaeger's query service, or from a trace file for offline work. Every
 // source returns the span model of package traces, normalised the same way
 // whatever it read.
 //
-//	src, err := tracesrc.NewJaeger("http://localhost:16686")
+//	src, err := tracesource.NewJaeger("http://localhost:16686")
 //	if err != nil { … }
 //	defer src.Close()
-//	tr, err := src.Trace(ctx, "0af7651916cd43dd8448eb211c80319c", tracesrc.Window{Start: first, End: last})
+//	tr, err := src.Trace(ctx, "0af7651916cd43dd8448eb211c80319c", tracesource.Window{Start: first, End: last})
 //	switch {
-//	case errors.Is(err, tracesrc.ErrTraceNotFound): // Jaeger answered: no such trace (yet)
+//	case errors.Is(err, tracesource.ErrTraceNotFound): // Jaeger answered: no such trace (yet)
 //	case err != nil:                                // Jaeger down, slow, 5xx, garbage: err says which
 //	}
 //
@@ -65,4 +65,4 @@
 // (garbage, truncated JSON, unexpected status, no API), or context.Canceled.
 // The decoders (DecodeV3, DecodeClassic, DecodeOTLP, Decode) return errors
 // for malformed input and never panic; they are fuzzed.
-package tracesrc
+package tracesource
