@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/internal/jaegertest"
-	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/internal/jointest"
+	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/view"
 )
