@@ -177,9 +177,9 @@ func Open(dir string, o Options) (*Store, error) {
 		L0StopWritesThreshold:       40,
 		LBaseMaxBytes:               256 << 20,
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
-		FormatMajorVersion: storeFormat,
-		ReadOnly:           o.ReadOnly,
-		DisableTableStats:  o.ReadOnly, // a lookup process needs none
+		FormatMajorVersion:          storeFormat,
+		ReadOnly:                    o.ReadOnly,
+		DisableTableStats:           o.ReadOnly, // a lookup process needs none
 		// Nor a stat of every table at open (~180 after a bulk load of
 		// 10 M lines): a missing or cut table still fails the lookup that
 		// reads it.
