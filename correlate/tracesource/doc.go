@@ -14,19 +14,32 @@
 //
 // # Sources
 //
-//   - Jaeger: GET /api/v3/traces/{id}?raw_traces=true (OTLP JSON inside
-//     {"result": …}, nanosecond times); when that route answers a plain 404
-//     (a Jaeger without api/v3) it falls back, for the life of the source,
-//     to GET /api/traces/{id}?raw=true (classic Jaeger JSON, microsecond
-//     times). Raw: Jaeger's adjusters would otherwise shift spans for clock
-//     skew and rewrite duplicate span ids. The hint window, widened by
-//     WithHintMargin, becomes start_time/end_time (start/end on the classic
-//     API); when the trace is not found inside it, the lookup asks once more
-//     without it.
+//   - Jaeger: GET /api/v3/traces/{id}?rawTraces=true (OTLP JSON inside
+//     {"result": …}, nanosecond times; raw_traces=true for a Jaeger that
+//     reads only the snake_case parameters, see Parameters); when that
+//     route answers a plain 404 (a Jaeger without api/v3) it falls back,
+//     for the life of the source, to GET /api/traces/{id}?raw=true (classic
+//     Jaeger JSON, microsecond times). Raw: Jaeger's adjusters would
+//     otherwise shift spans for clock skew and rewrite duplicate span ids.
+//     The hint window, widened by WithHintMargin, becomes startTime/endTime
+//     (start/end on the classic API); when the trace is not found inside
+//     it, the lookup asks once more without it.
 //   - File (ReadFile): the Jaeger UI's "Download JSON" ({"data": [{traceID,
 //     spans, processes}]}), OTLP JSON (ExportTraceServiceRequest, one
 //     document or one per line), or a saved api/v3 answer; Decode sniffs the
 //     format.
+//
+// # Parameters
+//
+// Current Jaeger documents camelCase api/v3 parameters (rawTraces,
+// startTime, endTime); earlier releases read only raw_traces, start_time
+// and end_time and ignore the others. A source learns which form its Jaeger
+// reads from status codes, on the first answer, and keeps it: a 400 to the
+// camelCase lookup means snake_case; otherwise one more request, the
+// snake_case lookup carrying rawTraces=not-a-boolean, is refused (400) by
+// a Jaeger that reads camelCase and answered by one that ignores it (whose
+// answer is then the lookup's). The first lookup of a source thus costs one
+// request more; faults (no answer) decide nothing.
 //
 // # Normalisation
 //

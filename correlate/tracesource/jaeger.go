@@ -29,6 +29,7 @@ type Jaeger struct {
 	client    *http.Client
 	transport *http.Transport // owned; nil with WithHTTPClient
 	noV3      atomic.Bool     // api/v3 answered "no such route" once
+	v3Params  atomic.Int32    // a paramStyle: how this Jaeger spells api/v3's parameters
 }
 
 var _ Source = (*Jaeger)(nil)
@@ -141,29 +142,18 @@ func (l *lookup) withHint(ctx context.Context, a api, hint Window) (traces.Trace
 }
 
 func (l *lookup) fetch(ctx context.Context, a api, w Window) (traces.Trace, error) {
-	q := url.Values{}
-	var u string
-	switch a {
-	case apiV3:
-		u = l.j.base + "/api/v3/traces/" + l.id
-		q.Set("raw_traces", "true")
-		if !w.Start.IsZero() {
-			q.Set("start_time", w.Start.UTC().Format(time.RFC3339Nano))
-		}
-		if !w.End.IsZero() {
-			q.Set("end_time", w.End.UTC().Format(time.RFC3339Nano))
-		}
-	default:
-		u = l.j.base + "/api/traces/" + l.id
-		q.Set("raw", "true")
-		if !w.Start.IsZero() {
-			q.Set("start", strconv.FormatInt(w.Start.UnixMicro(), 10))
-		}
-		if !w.End.IsZero() {
-			q.Set("end", strconv.FormatInt(w.End.UnixMicro(), 10))
-		}
+	if a == apiV3 {
+		return l.fetchV3(ctx, w)
 	}
-	l.url = u + "?" + q.Encode()
+	q := url.Values{}
+	q.Set("raw", "true")
+	if !w.Start.IsZero() {
+		q.Set("start", strconv.FormatInt(w.Start.UnixMicro(), 10))
+	}
+	if !w.End.IsZero() {
+		q.Set("end", strconv.FormatInt(w.End.UnixMicro(), 10))
+	}
+	l.url = l.j.base + "/api/traces/" + l.id + "?" + q.Encode()
 	status, body, err := l.get(ctx)
 	if err != nil {
 		return traces.Trace{}, err

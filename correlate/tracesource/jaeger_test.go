@@ -69,7 +69,7 @@ func TestJaegerAnswers(t *testing.T) {
 		{
 			name:     "v3 found",
 			handlers: map[string]http.HandlerFunc{"/api/v3/traces/": answer(200, v3Doc)},
-			wantHits: 1,
+			wantHits: 2, // the lookup, then the parameter probe (params_test.go)
 		},
 		{
 			name:     "v3 route missing: classic fallback",
@@ -81,13 +81,13 @@ func TestJaegerAnswers(t *testing.T) {
 			handlers: map[string]http.HandlerFunc{"/api/v3/traces/": answer(404, v3NotFound), "/api/traces/": answer(200, classicDoc)},
 			wantErr:  []error{ErrTraceNotFound},
 			wantMsg:  []string{"has no trace " + tid},
-			wantHits: 1,
+			wantHits: 2, // the lookup, then the parameter probe (params_test.go)
 		},
 		{
 			name:     "v3 empty result is not found",
 			handlers: map[string]http.HandlerFunc{"/api/v3/traces/": answer(200, `{"result":{"resourceSpans":[]}}`)},
 			wantErr:  []error{ErrTraceNotFound},
-			wantHits: 1,
+			wantHits: 2, // the lookup, then the parameter probe (params_test.go)
 		},
 		{
 			name:     "classic not found",
@@ -121,14 +121,14 @@ func TestJaegerAnswers(t *testing.T) {
 			handlers: map[string]http.HandlerFunc{"/api/v3/traces/": answer(200, "<html><body>proxy login</body></html>")},
 			wantErr:  []error{ErrBadResponse},
 			wantMsg:  []string{"not Jaeger api/v3 JSON", `"<html><body>proxy login`},
-			wantHits: 1,
+			wantHits: 2, // the lookup, then the parameter probe (params_test.go)
 		},
 		{
 			name:     "truncated JSON",
 			handlers: map[string]http.HandlerFunc{"/api/v3/traces/": answer(200, v3Doc[:len(v3Doc)/2])},
 			wantErr:  []error{ErrBadResponse},
 			wantMsg:  []string{"unexpected end of JSON input"},
-			wantHits: 1,
+			wantHits: 2, // the lookup, then the parameter probe (params_test.go)
 		},
 		{
 			name:     "classic garbage",
@@ -151,7 +151,7 @@ func TestJaegerAnswers(t *testing.T) {
 			handlers: map[string]http.HandlerFunc{"/api/v3/traces/": answer(400, `{"error":{"httpCode":400,"message":"malformed parameter start_time"}}`)},
 			wantErr:  []error{ErrBadResponse},
 			wantMsg:  []string{"HTTP 400", "malformed parameter start_time"},
-			wantHits: 1,
+			wantHits: 2, // camelCase, then snake_case
 		},
 	}
 	for _, tt := range tests {
@@ -204,8 +204,8 @@ func TestJaegerRetryRecovers(t *testing.T) {
 	if _, err := j.Trace(t.Context(), tid, Window{}); err != nil {
 		t.Fatal(err)
 	}
-	if n.Load() != 3 {
-		t.Errorf("attempts = %d, want 3", n.Load())
+	if n.Load() != 4 { // three attempts, then the parameter probe
+		t.Errorf("requests = %d, want 4", n.Load())
 	}
 }
 
@@ -321,8 +321,11 @@ func TestJaegerHint(t *testing.T) {
 	if _, err := j.Trace(t.Context(), tid, hint); err != nil {
 		t.Fatal(err)
 	}
+	// This fake ignores the camelCase parameters: the probe (second
+	// request) finds that out and its snake_case answer is the lookup's.
 	want := []string{
-		"end_time=2026-11-24T12%3A01%3A01.123456789Z&raw_traces=true&start_time=2026-11-24T11%3A59%3A00.123456789Z",
+		"endTime=2026-11-24T12%3A01%3A01.123456789Z&rawTraces=true&startTime=2026-11-24T11%3A59%3A00.123456789Z",
+		"end_time=2026-11-24T12%3A01%3A01.123456789Z&rawTraces=not-a-boolean&raw_traces=true&start_time=2026-11-24T11%3A59%3A00.123456789Z",
 		"raw_traces=true",
 	}
 	mu.Lock()

@@ -3,8 +3,10 @@ package tracesource
 import (
 	"context"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,5 +167,67 @@ func TestRealJaegerStopped(t *testing.T) {
 	traceID, _ = sendTrace(t, j)
 	if _, err := src.Trace(t.Context(), traceID, Window{}); err != nil {
 		t.Fatalf("after restart: %v", err)
+	}
+}
+
+// recorder is an http.RoundTripper that records the query of every
+// request it sends.
+type recorder struct {
+	mu      sync.Mutex
+	queries []string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.queries = append(r.queries, req.URL.RawQuery)
+	r.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q := r.queries
+	r.queries = nil
+	return q
+}
+
+// TestRealJaegerParameterStyle asks the pinned Jaeger (v1.75.0, which reads
+// only the snake_case api/v3 parameters) in camelCase first: the probe
+// finds the camelCase ones ignored, its snake_case answer is the exact raw
+// trace, and later lookups, with and without a time window, go out in
+// snake_case alone.
+func TestRealJaegerParameterStyle(t *testing.T) {
+	j := jaegertest.Start(t)
+	traceID, want := sendTrace(t, j)
+	rec := &recorder{}
+	src, err := NewJaeger(j.QueryURL, WithAPI(APIv3), WithHintMargin(0), WithHTTPClient(&http.Client{Transport: rec}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	check := func(hint Window) {
+		t.Helper()
+		tr, err := src.Trace(t.Context(), traceID, hint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, exp := comparable(tr.Spans, time.Nanosecond), comparable(want, time.Nanosecond); !reflect.DeepEqual(got, exp) {
+			t.Errorf("spans:\n got %+v\nwant %+v", got, exp)
+		}
+	}
+	check(Window{})
+	first := rec.take()
+	if len(first) != 2 || first[0] != "rawTraces=true" || first[1] != "rawTraces=not-a-boolean&raw_traces=true" {
+		t.Errorf("first lookup's queries = %q, want the camelCase lookup, then the probe", first)
+	}
+	if got := paramStyle(src.v3Params.Load()); got != paramsSnake {
+		t.Fatalf("style = %d, want snake_case for Jaeger v1.75.0", got)
+	}
+	hint := Window{Start: want[0].Start.Add(-time.Second), End: want[0].End().Add(time.Second)}
+	check(hint)
+	later := rec.take()
+	if len(later) != 1 || !strings.Contains(later[0], "start_time=") || !strings.Contains(later[0], "raw_traces=true") || strings.Contains(later[0], "Time=") {
+		t.Errorf("later lookup's queries = %q, want one snake_case lookup with its window", later)
 	}
 }
