@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/traceline/traceline/adapters/slogbridge"
 	"github.com/traceline/traceline/correlate/server"
@@ -66,7 +67,21 @@ its last checkpoint.`,
 		Example: `  correlate serve --data /var/lib/correlate --logs '/var/log/app/*.log' --jaeger http://127.0.0.1:16686
   correlate serve --config /etc/correlate.yaml`,
 	}
-	fs := cmd.Flags()
+	o.addFlags(cmd.Flags())
+	cmd.MarkFlagDirname("data")
+	cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.RunE = runE(func(ctx context.Context, args []string) error {
+		cfg, err := o.config(e, args)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, e, cfg)
+	})
+	return cmd
+}
+
+// addFlags declares serve's flags on fs.
+func (o *serveOptions) addFlags(fs *pflag.FlagSet) {
 	f := &o.flags
 	fs.StringVar(&o.configFile, "config", "", "YAML configuration `FILE`")
 	fs.StringVar(&f.Data, "data", "", "the index `DIR` (default $CORRELATE_DATA)")
@@ -87,16 +102,6 @@ its last checkpoint.`,
 	fs.StringVar(&f.ClickHouseCluster, "clickhouse-cluster", "", "the remote_servers cluster that lists the shards")
 	fs.StringVar(&f.ClickHouseDatabase, "clickhouse-database", "", "ClickHouse database (default traceline)")
 	o.set = fs.Changed
-	cmd.MarkFlagDirname("data")
-	cmd.MarkFlagFilename("config", "yaml", "yml")
-	cmd.RunE = runE(func(ctx context.Context, args []string) error {
-		cfg, err := o.config(e, args)
-		if err != nil {
-			return err
-		}
-		return serve(ctx, e, cfg)
-	})
-	return cmd
 }
 
 // config resolves the service's configuration: flags, then CORRELATE_*

@@ -12,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/traceline/traceline/correlate/server"
 )
 
 func TestServeUsage(t *testing.T) {
@@ -138,3 +142,49 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// TestServeConfig: flags win over CORRELATE_* variables, which win over
+// the defaults; repeated flags keep every value, commas included.
+func TestServeConfig(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		check func(t *testing.T, cfg server.Config)
+	}{
+		{"repeated flags", nil, []string{"--data", "d", "--logs", "a.log", "--logs=b,c.log", "--redact-key", "email", "--redact-key", "ssn",
+			"--clickhouse", "http://a:8123", "--clickhouse", "http://b:8123", "--clickhouse-cluster", "c"}, func(t *testing.T, cfg server.Config) {
+			if strings.Join(cfg.Logs, "|") != "a.log|b,c.log" || strings.Join(cfg.Redact.Keys, "|") != "email|ssn" ||
+				strings.Join(cfg.ClickHouse, "|") != "http://a:8123|http://b:8123" {
+				t.Errorf("logs %q, redact keys %q, clickhouse %q", cfg.Logs, cfg.Redact.Keys, cfg.ClickHouse)
+			}
+		}},
+		{"flag over environment", map[string]string{"CORRELATE_DATA": "env", "CORRELATE_RETENTION": "72h"}, []string{"--data", "flag", "--retention", "30d"},
+			func(t *testing.T, cfg server.Config) {
+				if cfg.Data != "flag" || cfg.Retention != 30*24*time.Hour {
+					t.Errorf("data %q, retention %v; want the flags'", cfg.Data, cfg.Retention)
+				}
+			}},
+		{"environment over default", map[string]string{"CORRELATE_DATA": "env", "CORRELATE_RETENTION": "72h"}, nil,
+			func(t *testing.T, cfg server.Config) {
+				if cfg.Data != "env" || cfg.Retention != 3*24*time.Hour || cfg.Listen != server.DefaultConfig().Listen {
+					t.Errorf("data %q, retention %v, listen %q", cfg.Data, cfg.Retention, cfg.Listen)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var o serveOptions
+			fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+			o.addFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := o.config(&Env{Getenv: func(k string) string { return tt.env[k] }}, fs.Args())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, cfg)
+		})
+	}
+}
