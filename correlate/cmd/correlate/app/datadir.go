@@ -22,7 +22,7 @@ type lookupFlags struct {
 // add declares --data and --server on fs.
 func (l *lookupFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&l.data, "data", "", "the index `DIR` (default $CORRELATE_DATA)")
-	fs.StringVar(&l.server, "server", "", "ask the running `correlate serve` at this `URL` instead of opening DIR (default $CORRELATE_SERVER)")
+	fs.StringVar(&l.server, "server", "", "ask the running service (correlate serve) at this `URL` instead of opening DIR (default $CORRELATE_SERVER)")
 }
 
 // resolve fills what the flags leave empty from $CORRELATE_DATA and

@@ -26,6 +26,14 @@ func TestLookupsAskTheRunningService(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 2 || !strings.Contains(strings.SplitN(r.stdout, "\n", 2)[0], `"msg":"first"`) {
 		t.Errorf("logs through the service: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	for _, r := range []cliRun{
+		runCmd("", nil, "logs", "--server", url, cliTrace),
+		runCmd("", map[string]string{"CORRELATE_SERVER": url}, "logs", cliTrace),
+	} {
+		if r.code != 0 || strings.Count(r.stdout, "\n") != 2 {
+			t.Errorf("logs --server (or CORRELATE_SERVER), no data folder: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	}
 	r = runCmd("", nil, "logs", "--data", data, "--raw", cliTrace)
 	if r.code != 0 || !strings.Contains(r.stdout, `"raw":`) {
 		t.Errorf("logs --raw through the service: exit %d\n%s%s", r.code, r.stdout, r.stderr)
