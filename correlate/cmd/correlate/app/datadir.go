@@ -90,14 +90,6 @@ func openReader(e *Env, l lookupFlags) (store.Reader, func() error, error) {
 	return st, st.Close, nil
 }
 
-// where names the index a lookup read, for messages.
-func (l lookupFlags) where() string {
-	if l.server != "" {
-		return "the service at " + l.server
-	}
-	return l.data
-}
-
 // traceIDArg normalises a trace id given on the command line (see
 // store.ParseTraceID); a bad id is a usage error.
 func traceIDArg(s string) ([]store.TraceID, error) {

@@ -71,8 +71,10 @@ func (o *logsOptions) run(ctx context.Context, e *Env, args []string) error {
 	defer closeFn()
 	recs, err := r.Logs(ctx, ids...)
 	switch {
+	case errors.Is(err, store.ErrEmpty) && o.index.server != "":
+		return fmt.Errorf("the service at %s has indexed nothing yet", o.index.server)
 	case errors.Is(err, store.ErrEmpty):
-		return fmt.Errorf("the index in %s is empty: run `correlate index --data %s PATH...` first", o.index.where(), o.index.where())
+		return fmt.Errorf("the index in %s is empty: run `correlate index --data %s PATH...` first", o.index.data, o.index.data)
 	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("no such trace in the index: %s%s", args[0], indexHint(ctx, r))
 	case err != nil:
