@@ -53,11 +53,9 @@ release-check:
 test-race:
 	@set -e; for m in $(RACE_MODULES); do echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
-# The correlator's command, at bin/correlate: a small launcher that answers
-# `correlate logs` from the index's tables itself and hands every other
-# command to bin/correlate-engine beside it (both are needed).
+# The correlator's command, at bin/correlate: one binary with every command.
 correlate:
-	mkdir -p $(BIN) && cd correlate && $(GO) build -o $(BIN)/correlate ./cmd/correlate && $(GO) build -o $(BIN)/correlate-engine ./cmd/correlate-engine
+	mkdir -p $(BIN) && cd correlate && $(GO) build -o $(BIN)/correlate ./cmd/correlate
 
 # Benchmarks written up in docs/BENCHMARKS.md. Run them on a quiet machine.
 bench: bench-adapters bench-correlate
@@ -72,7 +70,7 @@ bench-corpus: ripgrep hyperfine
 bench-correlate:
 	cd correlate && GOMAXPROCS=1 $(GO) test ./parse -run '^$$' -bench . -benchmem -count 3
 	cd correlate && $(GO) test -run '^$$' -bench . -benchmem ./join ./view
-	cd correlate && CORRELATE_BENCH=1 CORRELATE_BENCH_RUNS=30 $(GO) test -count=1 -run TraceLatency -v ./cmd/correlate-engine/
+	cd correlate && CORRELATE_BENCH=1 CORRELATE_BENCH_RUNS=30 $(GO) test -count=1 -run TraceLatency -v ./cmd/correlate/app/
 	cd correlate && CORRELATE_MEASURE=1 $(GO) test -count=1 -run TestMeasureBigTrace -v ./server
 
 # The demo needs only Jaeger (built from the module proxy); it builds the

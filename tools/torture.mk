@@ -1,5 +1,5 @@
 # tools/torture.mk — `make torture`: the long reliability run of the
-# correlator (correlate/torture, docs/RELIABILITY.md).
+# correlator (correlate/internal/torture, docs/RELIABILITY.md).
 #
 # Included by the top-level Makefile; not a dependency of `make test`, whose
 # `go test ./...` already runs the short version (~5 kills, 20k lines).
@@ -15,4 +15,4 @@ GO           ?= go
 
 .PHONY: torture
 torture:
-	cd $(TORTURE_ROOT)/correlate && TORTURE=long $(GO) test -count=1 -timeout 20m -run 'TestTorture|TestLoad|TestJaegerFaults' -v ./torture
+	cd $(TORTURE_ROOT)/correlate && TORTURE=long $(GO) test -count=1 -timeout 20m -run 'TestTorture|TestLoad|TestJaegerFaults' -v ./internal/torture

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceline/traceline/correlate/internal/jointest"
 	"github.com/traceline/traceline/correlate/join"
-	"github.com/traceline/traceline/correlate/join/jointest"
 )
 
 // BenchmarkJoin joins the reference load: a 1,000-span trace with

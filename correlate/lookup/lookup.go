@@ -14,7 +14,7 @@ import (
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/traces"
-	"github.com/traceline/traceline/correlate/tracesrc"
+	"github.com/traceline/traceline/correlate/tracesource"
 )
 
 // Logs is what a lookup needs of the index.
@@ -39,7 +39,7 @@ type Result struct {
 	// store.ErrNotFound, store.ErrEmpty, or the index's own failure.
 	LogErr error
 	// SourceErr is the trace source's answer when it gave no trace:
-	// tracesrc.ErrTraceNotFound, or a fault (Jaeger down, slow, garbage).
+	// tracesource.ErrTraceNotFound, or a fault (Jaeger down, slow, garbage).
 	SourceErr error
 }
 
@@ -70,7 +70,7 @@ func (r *Result) Waiting() int {
 
 // Trace looks up one trace. logs or src may be nil (no index, no trace
 // source); the result then says so through LogErr or an empty trace.
-func Trace(ctx context.Context, logs Logs, src tracesrc.Source, ids []store.TraceID, o Options) *Result {
+func Trace(ctx context.Context, logs Logs, src tracesource.Source, ids []store.TraceID, o Options) *Result {
 	r := &Result{}
 	if logs == nil {
 		r.LogErr = errors.New("no index given")
@@ -84,9 +84,11 @@ func Trace(ctx context.Context, logs Logs, src tracesrc.Source, ids []store.Trac
 
 // Again asks the trace source once more and joins again, keeping the lines
 // already read: for spans that were not yet exported.
-func (r *Result) Again(ctx context.Context, src tracesrc.Source, o Options) { r.refetch(ctx, src, o) }
+func (r *Result) Again(ctx context.Context, src tracesource.Source, o Options) {
+	r.refetch(ctx, src, o)
+}
 
-func (r *Result) refetch(ctx context.Context, src tracesrc.Source, o Options) {
+func (r *Result) refetch(ctx context.Context, src tracesource.Source, o Options) {
 	var tr traces.Trace
 	tr, r.SourceErr = Fetch(ctx, src, r.TraceID, Window(r.Records), o.Timeout)
 	var opts []join.Option
@@ -113,8 +115,8 @@ func ID(ids []store.TraceID, recs []parse.Record) string {
 }
 
 // Window is the time range of the records, the trace source's search hint.
-func Window(recs []parse.Record) tracesrc.Window {
-	var w tracesrc.Window
+func Window(recs []parse.Record) tracesource.Window {
+	var w tracesource.Window
 	for i := range recs {
 		t := recs[i].Time
 		if t.IsZero() {
@@ -131,9 +133,9 @@ func Window(recs []parse.Record) tracesrc.Window {
 }
 
 // Fetch asks src for the trace; a nil src gives an empty trace. The source
-// bounds its own lookup (tracesrc.WithTimeout); timeout plus a grace period
+// bounds its own lookup (tracesource.WithTimeout); timeout plus a grace period
 // is a backstop for any other Source.
-func Fetch(ctx context.Context, src tracesrc.Source, id string, hint tracesrc.Window, timeout time.Duration) (traces.Trace, error) {
+func Fetch(ctx context.Context, src tracesource.Source, id string, hint tracesource.Window, timeout time.Duration) (traces.Trace, error) {
 	if src == nil {
 		return traces.Trace{TraceID: id}, nil
 	}
@@ -151,7 +153,7 @@ func Fetch(ctx context.Context, src tracesrc.Source, id string, hint tracesrc.Wi
 
 // Fault is err unless it only says the source has no such trace.
 func Fault(err error) error {
-	if err == nil || errors.Is(err, tracesrc.ErrTraceNotFound) {
+	if err == nil || errors.Is(err, tracesource.ErrTraceNotFound) {
 		return nil
 	}
 	return err

@@ -18,17 +18,17 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/traceline/traceline/correlate/internal/browsertest"
-	"github.com/traceline/traceline/correlate/join/jointest"
+	"github.com/traceline/traceline/correlate/internal/jointest"
 	"github.com/traceline/traceline/correlate/traces"
-	"github.com/traceline/traceline/correlate/tracesrc"
+	"github.com/traceline/traceline/correlate/tracesource"
 )
 
 // fixedSource answers one trace, as a Jaeger that has it would.
 type fixedSource struct{ tr traces.Trace }
 
-func (f fixedSource) Trace(_ context.Context, id string, _ tracesrc.Window) (traces.Trace, error) {
+func (f fixedSource) Trace(_ context.Context, id string, _ tracesource.Window) (traces.Trace, error) {
 	if id != f.tr.TraceID {
-		return traces.Trace{}, tracesrc.ErrTraceNotFound
+		return traces.Trace{}, tracesource.ErrTraceNotFound
 	}
 	return f.tr, nil
 }

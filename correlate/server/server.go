@@ -57,7 +57,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceline/traceline/correlate/store"
-	"github.com/traceline/traceline/correlate/tracesrc"
+	"github.com/traceline/traceline/correlate/tracesource"
 )
 
 // Server is a running `correlate serve`.
@@ -67,8 +67,8 @@ type Server struct {
 	log     *slog.Logger
 	red     *redactor
 	guard   *guard
-	src     tracesrc.Source // nil without --jaeger
-	jaeger  *tracesrc.Jaeger
+	src     tracesource.Source // nil without --jaeger
+	jaeger  *tracesource.Jaeger
 	metrics *metrics
 	admit   *admission
 	tracer  trace.TracerProvider
@@ -98,7 +98,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: st, log: log, red: red, metrics: newMetrics(), admit: newAdmission(cfg.IngestYield)}
 	if cfg.Jaeger != "" {
-		j, err := tracesrc.NewJaeger(cfg.Jaeger)
+		j, err := tracesource.NewJaeger(cfg.Jaeger)
 		if err != nil {
 			return nil, fmt.Errorf("--jaeger: %w", err)
 		}

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceline/traceline/correlate/internal/jointest"
 	"github.com/traceline/traceline/correlate/join"
-	"github.com/traceline/traceline/correlate/join/jointest"
 	"github.com/traceline/traceline/correlate/view"
 )
 

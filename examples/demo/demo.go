@@ -180,11 +180,6 @@ func (d *Demo) start(ctx context.Context) (*correlator, error) {
 	if err := build(ctx, filepath.Join(c.Root, "correlate"), corrBin, "./cmd/correlate"); err != nil {
 		return nil, err
 	}
-	// The launcher hands every command but a plain lookup to the engine
-	// beside it.
-	if err := build(ctx, filepath.Join(c.Root, "correlate"), corrBin+"-engine", "./cmd/correlate-engine"); err != nil {
-		return nil, err
-	}
 	d.res.Correlate = corrBin
 
 	ports, err := freePorts(4 + len(Services) + 1)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-correlate.sh ENTRIES WORKDIR — the correlator benchmark of issue 4:
+# bench-correlate.sh ENTRIES WORKDIR — the correlator benchmark:
 # generate ENTRIES log entries (loggen), then measure parse throughput,
 # index throughput, index size, peak RSS, in-process lookup latency,
 # `correlate logs` as a whole process, and grep -F / rg -F on the same files.
@@ -11,7 +11,6 @@ mod=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$W"
 cd "$mod"
 go build -o "$W/correlate" ./cmd/correlate
-go build -o "$W/correlate-engine" ./cmd/correlate-engine
 go build -o "$W/loggen" ./cmd/loggen
 cd "$W"
 if [ ! -f truth.tsv ]; then
@@ -38,8 +37,7 @@ shuf -n 20 --random-source=<(yes) truth.tsv | cut -f1 > ids.txt
 # t CMD...: CMD's wall time in µs, as a whole process (fork, exec, run, wait).
 # With hyperfine, the median of 3 runs started without a shell (each after
 # dropping the page cache when COLD=1); otherwise one run timed by bash's
-# clock, which adds a fork of bash (~2.5 ms here). Timing with two `date`
-# processes, as the first sessions did, added ~7 ms to every figure.
+# clock, which adds a fork of bash (~2.5 ms here).
 t() {
   if command -v hyperfine >/dev/null; then
     local prep=()
@@ -56,7 +54,6 @@ t() {
 lookup() {
   case $1 in
     logs) t ./correlate logs --data idx "$2" ;;
-    engine) t ./correlate-engine logs --data idx "$2" ;;
     grep) t grep -rF "$2" logs ;;
     rg) if command -v rg >/dev/null; then t rg -F "$2" logs; fi ;;
   esac
@@ -64,7 +61,7 @@ lookup() {
 # measure IDS SUFFIX COLD AWK: each tool over the ids in file IDS into TOOL.SUFFIXus,
 # dropping the page cache before each run when COLD is "cold", summarised by AWK
 measure() {
-  for tool in logs engine grep rg; do
+  for tool in logs grep rg; do
     out="$tool$2us"
     : > "$out"
     while read -r id; do
@@ -79,8 +76,7 @@ measure() {
 mkdir -p hello && printf 'package main\n\nfunc main() { println("hi") }\n' > hello/main.go
 [ -f hello/go.mod ] || printf 'module hello\n\ngo 1.21\n' > hello/go.mod
 (cd hello && go build -o ../hello-go .)
-# `correlate logs` must answer from the tables, without the engine
-CORRELATE_ENGINE=/nonexistent ./correlate logs --data idx "$(head -1 ids.txt)" > /dev/null || { echo "correlate logs needed the engine" >&2; exit 1; }
+./correlate logs --data idx "$(head -1 ids.txt)" > /dev/null || { echo "correlate logs failed" >&2; exit 1; }
 echo "floor: /bin/true $(t /bin/true) µs; Go hello world $(t ./hello-go) µs; correlate --help $(t ./correlate --help) µs (median of 3)"
 measure ids.txt . warm '{a[NR]=$1} END {printf "%-6s p50 %.1f ms  p90 %.1f ms  max %.1f ms (20 ids, whole process, warm cache)\n", tool, a[int(NR*0.5)+1]/1000, a[int(NR*0.9)]/1000, a[NR]/1000}'
 # the same on a cold page cache (5 ids, caches dropped before each run), where the machine allows it
@@ -89,4 +85,12 @@ if sync && echo 1 > /proc/sys/vm/drop_caches 2>/dev/null; then
   measure ids5.txt .cold. cold '{a[NR]=$1} END {printf "%-6s p50 %.1f ms  max %.1f ms (5 ids, whole process, cold cache)\n", tool, a[int(NR*0.5)+1]/1000, a[NR]/1000}'
 else
   echo "cold cache: skipped (cannot write /proc/sys/vm/drop_caches)"
+fi
+# one id, every tool in the same hyperfine run (warm cache), and the start-up of `correlate --help`
+if command -v hyperfine >/dev/null; then
+  id=$(head -1 ids.txt)
+  cmds=("./correlate logs --data idx $id" "grep -rF $id logs")
+  if command -v rg >/dev/null; then cmds+=("rg -F $id logs"); fi
+  hyperfine -N -i -w 3 -r 20 --style basic --export-markdown compare.md "${cmds[@]}" "./correlate --help" > /dev/null 2>&1
+  cat compare.md
 fi

@@ -33,21 +33,12 @@
 // checkpoints. The spill files take about as much disk as the log lines,
 // in the data folder, until the load ends.
 //
-// # Lookups without Pebble
+// # Format
 //
-// `correlate logs` runs in a process that does not link Pebble (its start
-// alone costs ~15 ms here; see cmd/correlate and internal/quicklogs). For
-// it, a new store is created at Pebble's last format whose tables are
-// row-based (LevelDB's block layout, table format v4), which
-// internal/sstread reads, and every writer, when it closes, flushes its
-// memtable and leaves storefmt.TablesFile: the live tables, each with its
-// level, key range and largest sequence number, and the folder's state
-// they hold for (the MANIFEST's marker and size, each write-ahead log's
-// size). Any later writable open renames the marker, any change to the
-// tables grows the MANIFEST and any write grows a log, so a stale list is
-// seen at once and the lookup asks the engine instead. A store created at
-// a newer (columnar) format by an earlier release keeps it; its lookups
-// take the engine's path.
+// A new store is created at Pebble's newest format (pebble.FormatNewest);
+// a writable open ratchets an older store up to it, as Pebble migrates its
+// own folders, and a read-only open leaves the folder unchanged. Pebble
+// reads its tables itself: nothing else depends on their layout.
 //
 // # Concurrency
 //

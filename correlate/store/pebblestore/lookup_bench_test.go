@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceline/traceline/correlate/internal/quicklogs"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
 )
@@ -77,10 +76,6 @@ func TestLookupLatency(t *testing.T) {
 			name, len(ids), lines, lat[500], lat[900], lat[990], lat[999])
 	}
 	measure("lookups", func(q []store.TraceID) ([]parse.Record, error) { return st.Logs(ctx, q...) })
-	// What `correlate logs` does in its process: the tables read without
-	// Pebble, each lookup from scratch (no table open, nothing cached but
-	// the page cache).
-	measure("quicklogs lookups", func(q []store.TraceID) ([]parse.Record, error) { return quicklogs.Logs(dir, q) })
 }
 
 func itoa(n int) string {

@@ -177,16 +177,9 @@ func Open(dir string, o Options) (*Store, error) {
 		L0StopWritesThreshold:       40,
 		LBaseMaxBytes:               256 << 20,
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
-		// Row-based tables (Pebble's table format v4, LevelDB's block
-		// layout), not the columnar blocks of later formats: `correlate
-		// logs` reads them itself (internal/sstread) in a process that
-		// does not link Pebble, whose start alone costs ~10 ms. A store
-		// created at a newer format keeps it (Pebble never goes back); its
-		// lookups take the engine's path. See docs/BENCHMARKS.md for size
-		// and speed against the columnar format.
-		FormatMajorVersion: storeFormat,
-		ReadOnly:           o.ReadOnly,
-		DisableTableStats:  o.ReadOnly, // a lookup process needs none
+		FormatMajorVersion:          storeFormat,
+		ReadOnly:                    o.ReadOnly,
+		DisableTableStats:           o.ReadOnly, // a lookup process needs none
 		// Nor a stat of every table at open (~180 after a bulk load of
 		// 10 M lines): a missing or cut table still fails the lookup that
 		// reads it.
@@ -232,11 +225,6 @@ func Open(dir string, o Options) (*Store, error) {
 	health := &diskHealth{}
 	po.EventListener = health.listener()
 	po.EnsureDefaults()
-	if !o.ReadOnly {
-		// A writer changes what the list of tables says; it writes a new
-		// one when it closes.
-		os.Remove(filepath.Join(dir, storefmt.TablesFile))
-	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		if isLockErr(err) {
@@ -358,74 +346,14 @@ func (s *Store) Close() error {
 	if s.opts.ReadOnly {
 		return s.db.Close()
 	}
-	// Everything into tables, so that a lookup process can read them
-	// without Pebble (TablesFile); with the write-ahead log on, the flush
-	// also makes what it holds durable.
+	// Everything into tables: with the write-ahead log on, the flush
+	// also makes what it holds durable, and the next open has no log to
+	// replay.
 	if err := s.db.Flush(); err != nil {
 		s.db.Close()
 		return err
 	}
-	if err := s.db.Close(); err != nil {
-		return err
-	}
-	if list := listTables(s.dir, s.po); list != nil {
-		writeTableList(s.dir, list)
-	}
-	return nil
-}
-
-// listTables lists the tables of the closed store in dir, through a
-// read-only open (which changes nothing in the folder and runs no
-// compaction), with the folder's state they belong to; nil when that
-// fails or something changed the folder meanwhile.
-func listTables(dir string, po *pebble.Options) *storefmt.TableList {
-	before, err := storefmt.ReadState(dir)
-	if err != nil {
-		return nil // not a folder Pebble laid out as expected
-	}
-	ro := po.Clone()
-	ro.ReadOnly, ro.DisableTableStats, ro.DisableConsistencyCheck = true, true, true
-	ro.EventListener = nil
-	ro.Cache = nil
-	db, err := pebble.Open(dir, ro)
-	if err != nil {
-		return nil
-	}
-	levels, err := db.SSTables()
-	if err := errors.Join(err, db.Close()); err != nil {
-		return nil
-	}
-	after, err := storefmt.ReadState(dir)
-	if err != nil || !after.Equal(before) {
-		return nil
-	}
-	list := &storefmt.TableList{State: after}
-	for lvl, ts := range levels {
-		for _, t := range ts {
-			list.Tables = append(list.Tables, storefmt.Table{
-				Level:    lvl,
-				File:     fmt.Sprintf("%s.sst", t.BackingSSTNum),
-				Smallest: slices.Clone(t.Smallest.UserKey),
-				Largest:  slices.Clone(t.Largest.UserKey),
-				Virtual:  t.Virtual,
-				Seq:      uint64(t.LargestSeqNum),
-			})
-		}
-	}
-	return list
-}
-
-// writeTableList replaces dir's TablesFile with list, atomically. It is
-// a hint: failing to write it only makes lookups take Pebble's path.
-func writeTableList(dir string, list *storefmt.TableList) {
-	tmp := filepath.Join(dir, storefmt.TablesFile+".tmp")
-	if err := os.WriteFile(tmp, list.Marshal(), 0o644); err != nil {
-		os.Remove(tmp)
-		return
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, storefmt.TablesFile)); err != nil {
-		os.Remove(tmp)
-	}
+	return s.db.Close()
 }
 
 // Flush writes the memtable to disk (for size measurements).
@@ -903,6 +831,8 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 	return n, ctx.Err()
 }
 
-// storeFormat is the format a new store is created at: the newest whose
-// tables are row-based (sstable.TableFormatPebblev4).
-const storeFormat = pebble.FormatFlushableIngestExcises
+// storeFormat is the format a new store is created at: the newest Pebble
+// knows. A writable open ratchets a store made at an older format up to it
+// (Pebble's own migration, never back down); a read-only open leaves the
+// folder as it is.
+const storeFormat = pebble.FormatNewest

@@ -1,8 +1,6 @@
 // Package storefmt is the embedded store's layout on disk: its keys and
 // the codec of an entry's value.
 //
-// It is a package of its own, without Pebble, so that a lookup process
-// can read the store's tables itself (see internal/quicklogs) and start in
-// a few milliseconds, while the engine (package pebblestore) writes and
-// reads the same keys and values through Pebble.
+// It is a package of its own, without Pebble: the keys and the codec are
+// the format, package pebblestore the engine that writes and reads them.
 package storefmt

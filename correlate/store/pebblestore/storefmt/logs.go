@@ -10,8 +10,7 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 )
 
-// PrefixScanner reads the store's keys: the engine through Pebble, a
-// lookup process from the tables themselves.
+// PrefixScanner reads the store's keys (package pebblestore's iterator).
 type PrefixScanner interface {
 	// ScanPrefix calls fn for every key that starts with p, in key order;
 	// k and v are valid only during the call.
