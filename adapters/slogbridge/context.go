@@ -7,13 +7,21 @@ import (
 	"github.com/traceline/traceline/logbridge"
 )
 
+// asContext returns v as a non-nil context.Context. A context given as an
+// attribute is turned into trace fields and never printed: its String shows
+// the whole chain of values it carries.
+func asContext(v any) (context.Context, bool) {
+	ctx, ok := v.(context.Context)
+	return ctx, ok && ctx != nil
+}
+
 // holdsContext reports whether v is a context.Context or a group that holds
 // one at any depth. LogValuers are not resolved: their LogValue may be
 // costly or panic, and the next handler resolves them.
 func holdsContext(v slog.Value) bool {
 	switch v.Kind() {
 	case slog.KindAny:
-		_, ok := logbridge.IsContext(v.Any())
+		_, ok := asContext(v.Any())
 		return ok
 	case slog.KindGroup:
 		for _, a := range v.Group() {
@@ -25,26 +33,12 @@ func holdsContext(v slog.Value) bool {
 	return false
 }
 
-// recordHoldsContext reports whether one of r's attributes holds a context
-// (see holdsContext). r is a pointer: a Record is ~300 bytes, and this runs
-// on every line.
-func recordHoldsContext(r *slog.Record) bool {
-	found := false
-	if r.NumAttrs() > 0 {
-		r.Attrs(func(a slog.Attr) bool {
-			found = holdsContext(a.Value)
-			return !found
-		})
-	}
-	return found
-}
-
 // spanContext returns the first context in v (depth first) that carries a
 // valid span context, or nil.
 func spanContext(v slog.Value) context.Context {
 	switch v.Kind() {
 	case slog.KindAny:
-		if ctx, ok := logbridge.IsContext(v.Any()); ok {
+		if ctx, ok := asContext(v.Any()); ok {
 			if _, valid := logbridge.FromContext(ctx); valid {
 				return ctx
 			}
@@ -59,36 +53,9 @@ func spanContext(v slog.Value) context.Context {
 	return nil
 }
 
-// withoutContext returns a without the contexts it holds, and false when
-// nothing is left of it: a context is never printed, since its String shows
-// the whole chain of values it carries.
-func withoutContext(a slog.Attr) (slog.Attr, bool) {
-	switch a.Value.Kind() {
-	case slog.KindAny:
-		_, isCtx := logbridge.IsContext(a.Value.Any())
-		return a, !isCtx
-	case slog.KindGroup:
-		if !holdsContext(a.Value) {
-			return a, true
-		}
-		members := a.Value.Group()
-		kept := make([]slog.Attr, 0, len(members))
-		for _, m := range members {
-			if m, keep := withoutContext(m); keep {
-				kept = append(kept, m)
-			}
-		}
-		if len(kept) == 0 {
-			return slog.Attr{}, false
-		}
-		return slog.Attr{Key: a.Key, Value: slog.GroupValue(kept...)}, true
-	}
-	return a, true
-}
-
-// splitContexts returns attrs without the contexts they hold (see
-// withoutContext), and the last of those contexts that carries a valid
-// span, or nil: what With("ctx", ctx) gives a handler.
+// splitContexts returns attrs without the contexts they hold (see clean),
+// and the last of those contexts that carries a valid span, or nil: what
+// With("ctx", ctx) gives a handler.
 func splitContexts(attrs []slog.Attr) ([]slog.Attr, context.Context) {
 	var ctx context.Context
 	kept := make([]slog.Attr, 0, len(attrs))
@@ -96,7 +63,7 @@ func splitContexts(attrs []slog.Attr) ([]slog.Attr, context.Context) {
 		if c := spanContext(a.Value); c != nil {
 			ctx = c
 		}
-		if a, keep := withoutContext(a); keep {
+		if a, keep := clean(a, nil); keep {
 			kept = append(kept, a)
 		}
 	}

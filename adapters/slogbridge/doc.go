@@ -27,8 +27,18 @@
 //	logger.With("ctx", ctx)                   not written; its span is used when neither of the above has one
 //	a context nested in a group               removed from the group; an emptied group is dropped
 //	WithGroup("g")                            the caller's attributes go under g; trace fields stay top-level
+//	caller's top-level attribute under a key  dropped when the line carries our field of that key
+//	  of ours (trace_id, span_id, …)          (ours win: each key once); written as given otherwise
+//	the same key inside a named group         written as given: g.trace_id is not trace_id
 //	disabled level                            Handle is not called: nothing is read from the context
 //	LogValuer, Stringer                       passed on unresolved: the next handler resolves them
+//
+// A caller's attribute is top-level when it is the record's or added by
+// With before any WithGroup; the members of a group with an empty key are
+// inlined (slog's rule). A group named like a field of ours, from WithGroup
+// or slog.Group, is dropped whole on a line that carries that field. The
+// trace, span, flags and service fields are carried on a line with a valid
+// span, a baggage member whenever the context holds it.
 //
 // # Records are not shared
 //

@@ -16,6 +16,10 @@ type Handler struct {
 	// ctx is a context given as an attribute to With; it supplies the trace
 	// when a record's own context has none.
 	ctx context.Context
+	// pre are top-level attributes added with With from the first one that
+	// holds a key the bridge may write: whether that key is kept depends on
+	// each line's span, so they are not passed on to next.
+	pre []slog.Attr
 	// groups are the groups opened by WithGroup, outermost first. They are
 	// not passed on to next, so that the trace fields stay top-level; the
 	// caller's attributes are nested into them at Handle.
@@ -34,16 +38,13 @@ var _ slog.Handler = (*Handler)(nil)
 // maxInline is how many baggage members Handle reads without allocating.
 const maxInline = 16
 
-// slogInline is how many attributes a slog.Record holds without allocating.
-const slogInline = 5
-
-// NewHandler returns a slog.Handler that writes the trace fields of each
+// NewHandler returns a Handler that writes the trace fields of each
 // record's context (the ctx of InfoContext, Log and LogAttrs) top-level,
 // under the profiles opts select (OTel by default), and passes the record
 // to next. Wrap the handler a service already uses:
 //
 //	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(os.Stdout, nil)))
-func NewHandler(next slog.Handler, opts ...logbridge.Option) slog.Handler {
+func NewHandler(next slog.Handler, opts ...logbridge.Option) *Handler {
 	return &Handler{next: next, b: logbridge.New(opts...)}
 }
 
@@ -56,91 +57,80 @@ func (h *Handler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle adds the trace fields to a copy of r and passes it to next. r and
 // its attributes are never modified.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	// A context among the record's attributes is dropped, and supplies the
-	// trace when ctx has none (slog.Info("...", "ctx", ctx)).
-	ctxAttr := recordHoldsContext(&r)
+	// The span comes from ctx, else from a context among the record's
+	// attributes (slog.Info("...", "ctx", ctx)), else from one given to
+	// With; the baggage from the same context.
 	src := ctx
 	fs, ok := h.b.Fields(ctx)
-	if !ok && ctxAttr {
-		r.Attrs(func(a slog.Attr) bool {
-			if c := spanContext(a.Value); c != nil {
-				src = c
-				return false
-			}
-			return true
-		})
-		fs, ok = h.b.Fields(src)
-	}
+	fromCall := ok
 	if !ok && h.ctx != nil {
 		if fs, ok = h.b.Fields(h.ctx); ok {
 			src = h.ctx
 		}
 	}
+	var arr [2 * maxInline]slog.Attr
+	var keyArr [2 * maxInline]string
+	ours, keys := h.appendOurs(arr[:0], keyArr[:0], fs, ok, src)
 
-	if len(h.groups) == 0 && !ctxAttr {
-		if !ok && !h.b.HasBaggage() {
+	top := keys
+	if len(h.groups) > 0 {
+		top = nil // the record's attributes are nested
+	}
+	ctxAttr, clash := scanRecord(&r, top)
+	if ctxAttr && !fromCall {
+		var c context.Context
+		r.Attrs(func(a slog.Attr) bool {
+			c = spanContext(a.Value)
+			return c == nil
+		})
+		if c != nil {
+			fs, _ = h.b.Fields(c)
+			ours, keys = h.appendOurs(arr[:0], keyArr[:0], fs, true, c)
+		}
+	}
+
+	if len(h.groups) == 0 && len(h.pre) == 0 && !ctxAttr && !clash {
+		if len(ours) == 0 {
 			return h.next.Handle(ctx, r)
 		}
 		// Clone keeps our additions out of the array the caller's record
-		// shares with r; up to five attributes stay in the record itself.
+		// shares with r; up to five attributes stay in the record itself,
+		// past them slog allocates once for the rest.
 		r = r.Clone()
-		var fields []logbridge.Field
-		if ok {
-			fields = fs.Fields
-		}
-		var bag []logbridge.Field
-		if h.b.HasBaggage() {
-			var arr [maxInline]logbridge.Field
-			bag = h.b.AppendBaggage(arr[:0], src)
-		}
-		if n := len(fields) + len(bag); r.NumAttrs()+n <= slogInline {
-			// Into the record's own array, in one call: AddAttrs copies
-			// from arr, which stays on the stack.
-			var arr [slogInline]slog.Attr
-			as := arr[:0]
-			for _, f := range fields {
-				as = append(as, attr(f))
-			}
-			for _, f := range bag {
-				as = append(as, attr(f))
-			}
-			r.AddAttrs(as...)
-		} else {
-			// Past the record's array slog allocates once for the rest.
-			var arr [2 * maxInline]slog.Attr
-			as := arr[:0]
-			for _, f := range fields {
-				as = append(as, attr(f))
-			}
-			for _, f := range bag {
-				as = append(as, attr(f))
-			}
-			r.AddAttrs(as...)
-		}
+		r.AddAttrs(ours...)
 		return h.next.Handle(ctx, r)
 	}
-	var arr [2 * maxInline]slog.Attr
-	trace := arr[:0]
+	return h.next.Handle(ctx, h.rebuild(r, ours, keys))
+}
+
+// appendOurs appends the fields of ours a line carries, as attributes and
+// as keys: the span's fields when ok, then the baggage members of src.
+func (h *Handler) appendOurs(as []slog.Attr, keys []string, fs *logbridge.SpanFields, ok bool, src context.Context) ([]slog.Attr, []string) {
 	if ok {
 		for _, f := range fs.Fields {
-			trace = append(trace, attr(f))
+			as, keys = append(as, attr(f)), append(keys, f.Key)
 		}
 	}
 	if h.b.HasBaggage() {
 		var bag [maxInline]logbridge.Field
 		for _, f := range h.b.AppendBaggage(bag[:0], src) {
-			trace = append(trace, attr(f))
+			as, keys = append(as, attr(f)), append(keys, f.Key)
 		}
 	}
-	return h.next.Handle(ctx, h.rebuild(r, trace))
+	return as, keys
 }
 
-// rebuild returns a new record with r's attributes, contexts removed,
+// rebuild returns a new record with the held-back With attributes and r's
+// attributes, contexts and top-level keys of ours removed, the latter
 // nested in the open groups, followed by the top-level trace attributes.
-func (h *Handler) rebuild(r slog.Record, trace []slog.Attr) slog.Record {
+func (h *Handler) rebuild(r slog.Record, ours []slog.Attr, keys []string) slog.Record {
 	attrs := make([]slog.Attr, 0, r.NumAttrs())
+	recordKeys := keys
+	if len(h.groups) > 0 {
+		recordKeys = nil
+	}
 	r.Attrs(func(a slog.Attr) bool {
-		if a, keep := withoutContext(a); keep {
+		if a, keep := clean(a, recordKeys); keep {
 			attrs = append(attrs, a)
 		}
 		return true
@@ -151,15 +141,24 @@ func (h *Handler) rebuild(r slog.Record, trace []slog.Attr) slog.Record {
 		inner = append(append(inner, g.attrs...), attrs...)
 		attrs = []slog.Attr{{Key: g.name, Value: slog.GroupValue(inner...)}}
 	}
+	if len(h.groups) > 0 && clashes(attrs[0], keys) {
+		attrs = nil // the outermost group is named like a field of ours
+	}
 	nr := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	for _, a := range h.pre {
+		if a, keep := clean(a, keys); keep {
+			nr.AddAttrs(a)
+		}
+	}
 	nr.AddAttrs(attrs...)
-	nr.AddAttrs(trace...)
+	nr.AddAttrs(ours...)
 	return nr
 }
 
-// WithAttrs returns a Handler whose records carry attrs, inside the groups
-// opened so far. A context among attrs is not written: it supplies the trace
-// for records whose own context has none (logger.With("ctx", ctx)).
+// WithAttrs returns a copy of h whose records carry attrs, inside the
+// groups opened so far. A context among attrs is not written: it supplies
+// the trace for records whose own context has none (logger.With("ctx",
+// ctx)).
 func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if len(attrs) == 0 {
 		return h
@@ -169,9 +168,14 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if c != nil {
 		h2.ctx = c
 	}
+	if len(kept) == 0 {
+		return &h2
+	}
 	if len(h.groups) == 0 {
-		if len(kept) > 0 {
+		if len(h.pre) == 0 && !mayClash(kept, h.b) {
 			h2.next = h.next.WithAttrs(kept)
+		} else {
+			h2.pre = append(h.pre[:len(h.pre):len(h.pre)], kept...)
 		}
 		return &h2
 	}
@@ -181,8 +185,8 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &h2
 }
 
-// WithGroup returns a Handler that nests the attributes added after it, and
-// those of each record, under name. The trace fields stay top-level.
+// WithGroup returns a copy of h that nests the attributes added after it,
+// and those of each record, under name. The trace fields stay top-level.
 func (h *Handler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h

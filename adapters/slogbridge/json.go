@@ -12,24 +12,25 @@ import (
 	"github.com/traceline/traceline/logbridge"
 )
 
-// NewJSONHandler returns a handler that writes what
+// NewJSONHandler returns a JSONHandler that writes what
 // slogbridge.NewHandler(slog.NewJSONHandler(w, opts), bopts...) writes, the
 // same JSON object on each line with the trace fields last and top-level,
 // at a fraction of the cost: slog's JSONHandler formats the line, and the
 // span's fields are written into it before its closing brace from a
-// template (logbridge.JSONTemplate) whose keys and quotes are ready JSON,
-// instead of joining the record as attributes escaped byte by byte. No
-// span is encoded ahead, so no line allocates, a span's first included.
+// template whose keys and quotes are ready JSON, instead of joining the
+// record as attributes escaped byte by byte. No span is encoded ahead, so
+// no line allocates, a span's first included.
 //
 //	logger := slog.New(slogbridge.NewJSONHandler(os.Stdout, nil))
 //
 // The shortcut formats each line under one of a few locks, as many as
 // GOMAXPROCS (at most 8): a Handle that finds them all taken by lines
 // being formatted through the same handler (or handlers derived from it
-// with With or WithGroup), or a record that carries a context among its
-// attributes, takes the ordinary path of NewHandler instead, with the same
-// result, rather than wait. So does every record when bopts configure
-// baggage, or when a key or the service name needs escaping in JSON.
+// with With or WithGroup) takes the ordinary path of NewHandler instead,
+// with the same result, rather than wait. So does a record that carries a
+// context among its attributes or a top-level attribute under one of the
+// trace keys, and every record when bopts configure baggage or when a key
+// or the service name needs escaping in JSON.
 //
 // With a ReplaceAttr in opts, the trace fields are offered to it as they
 // are to every attribute (top-level: no groups), once per line. A line
@@ -38,20 +39,20 @@ import (
 // it again. A span's first line then allocates once (its fields, encoded
 // for ReplaceAttr). w is written by one line at a time either way, in one
 // Write per line.
-func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.Option) slog.Handler {
+func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.Option) *JSONHandler {
 	b := logbridge.New(bopts...)
 	tmpl := b.JSONTemplate()
 	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() {
-		return &Handler{next: slog.NewJSONHandler(w, opts), b: b}
+		return &JSONHandler{slow: &Handler{next: slog.NewJSONHandler(w, opts), b: b}, b: b, slowOnly: true}
 	}
 	// The splicers' JSONHandlers and slow's each lock only their own
 	// writes: out keeps them apart.
 	out := &lockedWriter{w: w}
 	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
 	n := min(runtime.GOMAXPROCS(0), maxSplicers)
-	h := &spliceHandler{sps: make([]*splicer, n), fast: make([]slog.Handler, n), slow: slow}
+	h := &JSONHandler{sps: make([]*splicer, n), fast: make([]slog.Handler, n), slow: slow, b: b, keys: tmpl.Keys()}
 	if opts != nil && opts.ReplaceAttr != nil {
-		h.replace, h.b = opts.ReplaceAttr, b
+		h.replace = opts.ReplaceAttr
 	}
 	for i := range h.sps {
 		sp := &splicer{out: out, tmpl: tmpl}
@@ -64,11 +65,15 @@ func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.O
 // maxSplicers caps the number of lines a NewJSONHandler formats at once.
 const maxSplicers = 8
 
-// spliceHandler is NewJSONHandler's handler. Each of its splicers has a
-// JSONHandler of its own writing into it, and every handler derived with
-// With or WithGroup derives from each of those (on first use) what slow
-// derives from its own: the same attributes and groups either way.
-type spliceHandler struct {
+// JSONHandler is a slog.Handler that writes JSON lines with the trace
+// fields of each record's context, as a Handler over slog's JSONHandler
+// does, faster. Make one with NewJSONHandler.
+type JSONHandler struct {
+	// Each splicer has a JSONHandler of its own writing into it, and every
+	// handler derived with With or WithGroup derives from each of those (on
+	// first use) what slow derives from its own: the same attributes and
+	// groups either way.
+
 	// ctx is a context given as an attribute to With; it supplies the
 	// trace when a record's own context has none.
 	ctx context.Context
@@ -79,18 +84,27 @@ type spliceHandler struct {
 	// derived from parent's by op. It is only read and written under
 	// sps[i].mu, as are the parent's.
 	fast   []slog.Handler
-	parent *spliceHandler
+	parent *JSONHandler
 	op     func(slog.Handler) slog.Handler
-	slow   slog.Handler // *Handler over slog's JSONHandler, writing to sps[*].out
-	// replace is the options' ReplaceAttr, b the bridge whose fields it is
-	// offered; nil without one.
+	slow   *Handler // over slog's JSONHandler, writing to sps[*].out
+	b      *logbridge.Bridge
+	keys   []string // the keys the splicers write
+	// slowOnly: every record takes slow, as the bridge's fields cannot be
+	// spliced, or With added a top-level attribute under a key of ours.
+	slowOnly bool
+	// grouped: a group is open, so the record's attributes are not
+	// top-level.
+	grouped bool
+	// replace is the options' ReplaceAttr, offered the span's fields; nil
+	// without one.
 	replace func(groups []string, a slog.Attr) slog.Attr
-	b       *logbridge.Bridge
 }
+
+var _ slog.Handler = (*JSONHandler)(nil)
 
 // fastFor returns the fast handler of splicer i, deriving it on first use.
 // The caller holds sps[i].mu.
-func (h *spliceHandler) fastFor(i int) slog.Handler {
+func (h *JSONHandler) fastFor(i int) slog.Handler {
 	if h.fast[i] == nil {
 		f := h.parent.fastFor(i)
 		if h.op != nil {
@@ -102,20 +116,28 @@ func (h *spliceHandler) fastFor(i int) slog.Handler {
 }
 
 // Enabled reports whether records at level are written.
-func (h *spliceHandler) Enabled(ctx context.Context, level slog.Level) bool {
+func (h *JSONHandler) Enabled(ctx context.Context, level slog.Level) bool {
 	return h.slow.Enabled(ctx, level)
 }
 
 // Handle writes r with the trace fields of ctx (or of the context given to
 // With).
-func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
-	if recordHoldsContext(&r) {
-		// The context must not be printed, and may hold the trace.
+func (h *JSONHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.slowOnly {
 		return h.slow.Handle(ctx, r)
 	}
 	sc, ok := logbridge.FromContext(ctx)
 	if !ok && h.ctx != nil {
 		sc, ok = logbridge.FromContext(h.ctx)
+	}
+	var top []string
+	if ok && !h.grouped {
+		top = h.keys
+	}
+	if ctxAttr, clash := scanRecord(&r, top); ctxAttr || clash {
+		// A context must not be printed, and may hold the trace; a
+		// caller's attribute under a key of ours is dropped.
+		return h.slow.Handle(ctx, r)
 	}
 	if ok && h.replace != nil && !h.keepsFields(sc) {
 		return h.slow.Handle(ctx, r)
@@ -139,7 +161,7 @@ func (h *spliceHandler) Handle(ctx context.Context, r slog.Record) error {
 // keepsFields offers the span's fields to the options' ReplaceAttr and
 // reports whether it returns each as it is, so that the template may write
 // them.
-func (h *spliceHandler) keepsFields(sc trace.SpanContext) bool {
+func (h *JSONHandler) keepsFields(sc trace.SpanContext) bool {
 	for _, f := range h.b.SpanFields(sc).Fields {
 		a := attr(f)
 		if !h.replace(nil, a).Equal(a) {
@@ -149,10 +171,10 @@ func (h *spliceHandler) keepsFields(sc trace.SpanContext) bool {
 	return true
 }
 
-// WithAttrs returns a handler whose records carry attrs. A context among
+// WithAttrs returns a copy of h whose records carry attrs. A context among
 // attrs is not written: it supplies the trace for records whose own context
 // has none.
-func (h *spliceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+func (h *JSONHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if len(attrs) == 0 {
 		return h
 	}
@@ -161,28 +183,37 @@ func (h *spliceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if c != nil {
 		h2.ctx = c
 	}
-	h2.slow = h.slow.WithAttrs(attrs) // keeps its own account of the context
+	h2.slow = h.slow.WithAttrs(attrs).(*Handler) // keeps its own account of the context
+	if !h.grouped && mayClash(kept, h.b) {
+		h2.slowOnly = true
+	}
 	if len(kept) > 0 {
 		h2.op = func(f slog.Handler) slog.Handler { return f.WithAttrs(kept) }
 	}
 	return h2
 }
 
-// WithGroup returns a handler that nests later attributes under name; the
-// trace fields stay top-level.
-func (h *spliceHandler) WithGroup(name string) slog.Handler {
+// WithGroup returns a copy of h that nests later attributes under name;
+// the trace fields stay top-level.
+func (h *JSONHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
 	h2 := h.derive()
-	h2.slow = h.slow.WithGroup(name)
+	h2.slow = h.slow.WithGroup(name).(*Handler)
+	if !h.grouped && h.b.Owns(name) {
+		h2.slowOnly = true
+	}
+	h2.grouped = true
 	h2.op = func(f slog.Handler) slog.Handler { return f.WithGroup(name) }
 	return h2
 }
 
 // derive returns a child of h with no attributes or groups of its own yet.
-func (h *spliceHandler) derive() *spliceHandler {
-	return &spliceHandler{ctx: h.ctx, sps: h.sps, fast: make([]slog.Handler, len(h.sps)), parent: h, slow: h.slow, replace: h.replace, b: h.b}
+func (h *JSONHandler) derive() *JSONHandler {
+	h2 := *h
+	h2.fast, h2.parent, h2.op = make([]slog.Handler, len(h.sps)), h, nil
+	return &h2
 }
 
 // splicer is the writer of the fast JSONHandler. The JSONHandler writes

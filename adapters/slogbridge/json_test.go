@@ -59,7 +59,11 @@ func TestJSONHandlerMatchesHandler(t *testing.T) {
 		{"record's context over With's", nil, []handlerOps{with("ctx", sampled)}, child, []any{"n", 1}, true},
 		{"context among the record's attributes", nil, []handlerOps{group("g")}, nil, []any{"ctx", sampled, "n", 1}, true},
 		{"context nested in a group attribute", nil, nil, nil, []any{slog.Group("req", "ctx", sampled, "id", 7)}, true},
-		{"caller's own trace_id kept", nil, nil, sampled, []any{"trace_id", "mine"}, true},
+		{"caller's own trace_id dropped", nil, nil, sampled, []any{"trace_id", "mine"}, true},
+		{"caller's own trace_id kept without a span", nil, nil, context.Background(), []any{"trace_id", "mine"}, true},
+		{"caller's own trace_id in a group kept", nil, []handlerOps{group("g")}, sampled, []any{"trace_id", "mine"}, true},
+		{"caller's own trace_id in With dropped", nil, []handlerOps{with("trace_id", "mine", "n", 1)}, sampled, []any{"span_id", "mine"}, true},
+		{"caller's own trace_id in With kept without a span", nil, []handlerOps{with("trace_id", "mine"), group("g")}, nil, []any{"n", 1}, true},
 		{"empty group name", nil, []handlerOps{group("")}, sampled, []any{"n", 1}, true},
 		{"escapes in the message and attributes", nil, nil, sampled, []any{"text", "a \"quoted\"\n<b>&\x00 é \xff"}, true},
 	}
@@ -70,19 +74,18 @@ func TestJSONHandlerMatchesHandler(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(busy+"/"+tt.name, func(t *testing.T) {
 				var want, got bytes.Buffer
-				wh := NewHandler(slog.NewJSONHandler(&want, nil), tt.opts...)
-				gh := NewJSONHandler(&got, nil, tt.opts...)
-				root, fast := gh.(*spliceHandler)
-				if fast != tt.fast {
+				root := NewJSONHandler(&got, nil, tt.opts...)
+				var wh, gh slog.Handler = NewHandler(slog.NewJSONHandler(&want, nil), tt.opts...), root
+				if fast := !root.slowOnly; fast != tt.fast {
 					t.Fatalf("spliced path %v, want %v", fast, tt.fast)
 				}
 				for _, op := range tt.ops {
 					wh, gh = op(wh), op(gh)
 				}
 				var held []*splicer
-				if fast && busy == "first" {
+				if tt.fast && busy == "first" {
 					held = root.sps[:1]
-				} else if fast && busy == "all" {
+				} else if tt.fast && busy == "all" {
 					held = root.sps
 				}
 				for _, sp := range held {
@@ -314,7 +317,7 @@ func TestJSONHandlerWriteError(t *testing.T) {
 // whole, and its buffer is not kept.
 func TestJSONHandlerLongLine(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewJSONHandler(&buf, nil).(*spliceHandler)
+	h := NewJSONHandler(&buf, nil)
 	ctx := spanCtx(context.Background(), testSpanID, trace.FlagsSampled)
 	long := strings.Repeat("x", 3*maxKeptLine)
 	for _, msg := range []string{"short", long, "short again"} {
