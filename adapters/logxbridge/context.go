@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 	"github.com/zeromicro/go-zero/core/logx"
 	"google.golang.org/grpc"
@@ -38,7 +39,7 @@ func (e *Enricher) Context(ctx context.Context) context.Context {
 	for _, f := range sf.Fields {
 		switch e.lf.role(f.Key) {
 		case roleFlags:
-			if f.Kind == logbridge.BoolKind {
+			if f.Kind == bridge.BoolKind {
 				fields = append(fields, logx.Field(f.Key, f.Bool))
 			} else {
 				fields = append(fields, logx.Field(f.Key, f.String))
@@ -48,7 +49,7 @@ func (e *Enricher) Context(ctx context.Context) context.Context {
 		}
 	}
 	if e.lf.b.HasBaggage() {
-		var bag [4]logbridge.Field
+		var bag [4]bridge.Field
 		for _, f := range e.lf.b.AppendBaggage(bag[:0], ctx) {
 			fields = append(fields, logx.Field(f.Key, f.String))
 		}

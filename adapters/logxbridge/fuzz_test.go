@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 	"github.com/zeromicro/go-zero/core/logx"
 )
@@ -62,14 +63,14 @@ func FuzzWriterRewrite(f *testing.F) {
 		for _, fl := range out {
 			seen[fl.Key]++
 		}
-		b := logbridge.New(opts...)
+		b := bridge.New(opts...)
 		for k, n := range seen {
 			if n > 1 && b.Owns(k) && countKey(saved, k) <= 1 {
 				t.Errorf("key %q written %d times:\nin  %v\nout %v", k, n, saved, out)
 			}
 		}
 		for _, p := range b.Profiles() {
-			for _, k := range []string{p.TraceKey(), p.SpanKey()} {
+			for _, k := range []string{p.TraceKey, p.SpanKey} {
 				for _, fl := range out {
 					if fl.Key == k && countKey(saved, k) == 0 {
 						if s, ok := fl.Value.(string); ok && strings.Trim(s, "0") == "" {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 	"github.com/zeromicro/go-zero/core/logx"
 	"go.opentelemetry.io/otel/trace"
@@ -29,7 +30,7 @@ type keyRole struct {
 // lineFields is the compiled form of a Bridge for logx lines: which keys
 // it reads and replaces, and the encoded fields of recent spans.
 type lineFields struct {
-	b     *logbridge.Bridge
+	b     *bridge.Bridge
 	keys  []keyRole      // a few keys: a linear scan beats a map here
 	flags []string       // the profiles' sampling keys
 	ctx   bool           // entries carry a context (routing writers)
@@ -53,7 +54,7 @@ type spanEntry struct {
 }
 
 func newLineFields(opts []logbridge.Option) *lineFields {
-	lf := &lineFields{b: logbridge.New(opts...)}
+	lf := &lineFields{b: bridge.New(opts...)}
 	add := func(k string, r role) {
 		if k == "" || lf.role(k) != roleNone {
 			return
@@ -67,11 +68,11 @@ func newLineFields(opts []logbridge.Option) *lineFields {
 		add(p.SpanKey(), roleSpan)
 	}
 	for _, p := range lf.b.Profiles() {
-		add(p.TraceKey(), roleTrace)
-		add(p.SpanKey(), roleSpan)
-		add(p.FlagsKey(), roleFlags)
-		if p.FlagsKey() != "" {
-			lf.flags = append(lf.flags, p.FlagsKey())
+		add(p.TraceKey, roleTrace)
+		add(p.SpanKey, roleSpan)
+		add(p.FlagsKey, roleFlags)
+		if p.FlagsKey != "" {
+			lf.flags = append(lf.flags, p.FlagsKey)
 		}
 	}
 	// The service fields are the ones a span's fields carry beyond its ids
@@ -79,7 +80,7 @@ func newLineFields(opts []logbridge.Option) *lineFields {
 	probe := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}})
 	for _, p := range lf.b.Profiles() {
 		for _, f := range lf.b.SpanFields(probe).Fields {
-			if f.Key == p.ServiceKey() {
+			if f.Key == p.ServiceKey {
 				add(f.Key, roleService)
 			}
 		}
@@ -187,8 +188,8 @@ func (lf *lineFields) entry(ids *lineIDs, sc trace.SpanContext) *spanEntry {
 // value boxes a field's value for logx, reusing an interface that already
 // holds the same string (the line's own hex ids, the flags, the service
 // name) so that a span's first line allocates little.
-func (lf *lineFields) value(ids *lineIDs, f logbridge.Field) any {
-	if f.Kind == logbridge.BoolKind {
+func (lf *lineFields) value(ids *lineIDs, f bridge.Field) any {
+	if f.Kind == bridge.BoolKind {
 		return f.Bool
 	}
 	if s, ok := ids.traceVal.(string); ok && s == f.String {

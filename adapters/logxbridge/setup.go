@@ -4,6 +4,7 @@ import (
 	"os"
 	"reflect"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 	"github.com/zeromicro/go-zero/core/logx"
 )
@@ -23,10 +24,10 @@ func SetFieldKeys(c *logx.LogConf, opts ...logbridge.Option) bool {
 		return false
 	}
 	var traceKey, spanKey string
-	for _, p := range logbridge.New(opts...).Profiles() {
-		switch p.Name() {
+	for _, p := range bridge.New(opts...).Profiles() {
+		switch p.Name {
 		case logbridge.OTel.Name(), logbridge.ECS.Name(), logbridge.GoZero.Name():
-			traceKey, spanKey = p.TraceKey(), p.SpanKey()
+			traceKey, spanKey = p.TraceKey, p.SpanKey
 		}
 		if traceKey != "" {
 			break

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -12,7 +13,7 @@ import (
 // NewHandler.
 type Handler struct {
 	next slog.Handler // with every attribute added before the first group
-	b    *logbridge.Bridge
+	b    *bridge.Bridge
 	// ctx is a context given as an attribute to With; it supplies the trace
 	// when a record's own context has none.
 	ctx context.Context
@@ -45,7 +46,7 @@ const maxInline = 16
 //
 //	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(os.Stdout, nil)))
 func NewHandler(next slog.Handler, opts ...logbridge.Option) *Handler {
-	return &Handler{next: next, b: logbridge.New(opts...)}
+	return &Handler{next: next, b: bridge.New(opts...)}
 }
 
 // Enabled reports whether next handles records at level. Nothing is read
@@ -105,14 +106,14 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 
 // appendOurs appends the fields of ours a line carries, as attributes and
 // as keys: the span's fields when ok, then the baggage members of src.
-func (h *Handler) appendOurs(as []slog.Attr, keys []string, fs *logbridge.SpanFields, ok bool, src context.Context) ([]slog.Attr, []string) {
+func (h *Handler) appendOurs(as []slog.Attr, keys []string, fs *bridge.SpanFields, ok bool, src context.Context) ([]slog.Attr, []string) {
 	if ok {
 		for _, f := range fs.Fields {
 			as, keys = append(as, attr(f)), append(keys, f.Key)
 		}
 	}
 	if h.b.HasBaggage() {
-		var bag [maxInline]logbridge.Field
+		var bag [maxInline]bridge.Field
 		for _, f := range h.b.AppendBaggage(bag[:0], src) {
 			as, keys = append(as, attr(f)), append(keys, f.Key)
 		}
@@ -196,8 +197,8 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	return &h2
 }
 
-func attr(f logbridge.Field) slog.Attr {
-	if f.Kind == logbridge.BoolKind {
+func attr(f bridge.Field) slog.Attr {
+	if f.Kind == bridge.BoolKind {
 		return slog.Bool(f.Key, f.Bool)
 	}
 	return slog.String(f.Key, f.String)

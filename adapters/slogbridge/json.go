@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -40,7 +41,7 @@ import (
 // for ReplaceAttr). w is written by one line at a time either way, in one
 // Write per line.
 func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.Option) *JSONHandler {
-	b := logbridge.New(bopts...)
+	b := bridge.New(bopts...)
 	tmpl := b.JSONTemplate()
 	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() {
 		return &JSONHandler{slow: &Handler{next: slog.NewJSONHandler(w, opts), b: b}, b: b, slowOnly: true}
@@ -87,7 +88,7 @@ type JSONHandler struct {
 	parent *JSONHandler
 	op     func(slog.Handler) slog.Handler
 	slow   *Handler // over slog's JSONHandler, writing to sps[*].out
-	b      *logbridge.Bridge
+	b      *bridge.Bridge
 	keys   []string // the keys the splicers write
 	// slowOnly: every record takes slow, as the bridge's fields cannot be
 	// spliced, or With added a top-level attribute under a key of ours.
@@ -224,7 +225,7 @@ type splicer struct {
 	mu   sync.Mutex
 	sc   trace.SpanContext // the span of the line being written
 	buf  []byte            // the spliced line; used under mu
-	tmpl *logbridge.JSONTemplate
+	tmpl *bridge.JSONTemplate
 	out  *lockedWriter
 }
 

@@ -3,7 +3,7 @@ package slogbridge
 import (
 	"log/slog"
 
-	"github.com/traceline/traceline/logbridge"
+	"github.com/traceline/traceline/internal/bridge"
 )
 
 // The handlers write each of their keys once. A caller's attribute lands
@@ -53,7 +53,7 @@ func clashes(a slog.Attr, ours []string) bool {
 
 // mayClash reports whether one of attrs, written top-level, holds a key
 // that b may write on some line.
-func mayClash(attrs []slog.Attr, b *logbridge.Bridge) bool {
+func mayClash(attrs []slog.Attr, b *bridge.Bridge) bool {
 	for _, a := range attrs {
 		if a.Key == "" && a.Value.Kind() == slog.KindGroup {
 			if mayClash(a.Value.Group(), b) {
