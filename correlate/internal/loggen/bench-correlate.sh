@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-correlate.sh ENTRIES WORKDIR — the correlator benchmark of issue 4:
+# bench-correlate.sh ENTRIES WORKDIR — the correlator's corpus benchmark (docs/BENCHMARKS.md):
 # generate ENTRIES log entries (loggen), then measure parse throughput,
 # index throughput, index size, peak RSS, in-process lookup latency,
 # `correlate logs` as a whole process, and grep -F / rg -F on the same files.
@@ -39,7 +39,7 @@ shuf -n 20 --random-source=<(yes) truth.tsv | cut -f1 > ids.txt
 # With hyperfine, the median of 3 runs started without a shell (each after
 # dropping the page cache when COLD=1); otherwise one run timed by bash's
 # clock, which adds a fork of bash (~2.5 ms here). Timing with two `date`
-# processes, as the first sessions did, added ~7 ms to every figure.
+# processes instead would add ~7 ms to every figure.
 t() {
   if command -v hyperfine >/dev/null; then
     local prep=()
