@@ -158,9 +158,8 @@ func partialGzip(t *testing.T, name, mode string, restart, lag bool, cut int) bo
 }
 
 // A .gz being written is empty until its first buffer is flushed. Opened
-// then and read a moment later, it must be read as gzip: it was once
-// taken for text, and its compressed bytes indexed as lines (the torture
-// test's rare "extra untraced entries" in a compressed file).
+// then and read a moment later, it must be read as gzip, not taken for
+// text whose compressed bytes are indexed as lines.
 func TestGzipFlushedAfterOpen(t *testing.T) {
 	dir := t.TempDir()
 	var plain bytes.Buffer

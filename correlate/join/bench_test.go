@@ -8,7 +8,7 @@ import (
 	"github.com/traceline/traceline/correlate/join"
 )
 
-// BenchmarkJoin joins the reference load: a 1,000-span trace with
+// BenchmarkJoin joins the reference load: a 1,000-span trace with
 // 10,000 log records.
 func BenchmarkJoin(b *testing.B) {
 	tr, recs := jointest.Synthetic(1000, 10000, 1)

@@ -2,7 +2,7 @@
 // service, caller, trace id, span id and trace flags, plus the raw entry.
 // It reads what real Go services print — zap, zerolog, go-zero logx,
 // log/slog and logrus, in JSON and in their text encoders — under every
-// trace-field profile of DESIGN.md, inside Kubernetes CRI and Docker
+// trace-field profile of logbridge, inside Kubernetes CRI and Docker
 // json-file wrappers, with stack traces folded into the entry above them.
 //
 // # Use
@@ -18,7 +18,8 @@
 // Pushed entries (one logical entry each) go through ParseLine. Every
 // entry becomes a Record, traced or not. Records never alias the caller's
 // buffers; each costs one allocation (one string backs all its fields).
-// Record.AppendJSON writes the JSONL object of DESIGN.md.
+// Record.AppendJSON writes the JSONL object of `correlate parse` and
+// `correlate logs`.
 //
 // # Formats
 //

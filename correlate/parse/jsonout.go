@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// AppendJSON appends r as the JSONL object fixed by DESIGN.md (without a
-// trailing newline):
+// AppendJSON appends r, without a trailing newline, as the JSONL object
+// that `correlate parse` and `correlate logs` print (these keys are fixed):
 //
 //	{"file":…,"line":12,"trace_id":…,"span_id":…,"time":"<RFC3339Nano or empty>","level":…,"msg":…,"service":…}
 //

@@ -1,7 +1,7 @@
 // Package store defines what the correlator keeps of the log lines it reads
 // and the small interfaces through which ingest writes them and lookups,
 // joins and views read them back. A backend (store/pebblestore, the
-// embedded default; a ClickHouse store later) implements them.
+// embedded default; store/chstore, ClickHouse) implements them.
 //
 // # What is kept
 //

@@ -10,8 +10,8 @@ import (
 	"github.com/traceline/traceline/correlate/view"
 )
 
-// BenchmarkJoinRender is the target: join a 1,000-span trace with
-// 10,000 log lines and render it, ≤ 100 ms.
+// BenchmarkJoinRender joins a 1,000-span trace with 10,000 log lines and
+// renders it (the goal: ≤ 100 ms).
 func BenchmarkJoinRender(b *testing.B) {
 	tr, recs := jointest.Synthetic(1000, 10000, 1)
 	now := func() time.Time { return jointest.Start.Add(time.Hour) }

@@ -14,7 +14,7 @@
 //     Each span's log lines follow it, with their offset from the trace's
 //     start, level and message; inferred, ambiguous and skewed lines say so.
 //     Orphans are listed last with their reason.
-//   - JSON: the contract of DESIGN.md, `correlate trace --format json` and
+//   - JSON: the fixed object of `correlate trace --format json` and
 //     `/api/v1/traces/{id}`:
 //     {"trace_id","spans":[{"span_id","parent_span_id","service","name",
 //     "start","duration_ms","error","logs":[line+"match"]}],

@@ -9,8 +9,9 @@ import (
 	"github.com/traceline/traceline/correlate/parse"
 )
 
-// JSON writes j as the JSON object of DESIGN.md, followed by a newline. It
-// streams: memory stays flat however many lines the trace has.
+// JSON writes j as the JSON object described in the package doc, followed
+// by a newline. It streams: memory stays flat however many lines the trace
+// has.
 func JSON(w io.Writer, j *join.Trace) error {
 	e := jsonEncoder{w: w, buf: make([]byte, 0, 64<<10)}
 	e.encode(j)
@@ -19,7 +20,8 @@ func JSON(w io.Writer, j *join.Trace) error {
 	return e.err
 }
 
-// AppendJSON appends j as the JSON object of DESIGN.md (no newline).
+// AppendJSON appends j as the JSON object described in the package doc
+// (no newline).
 func AppendJSON(dst []byte, j *join.Trace) []byte {
 	e := jsonEncoder{buf: dst}
 	e.encode(j)

@@ -102,7 +102,7 @@ func TestViewsGolden(t *testing.T) {
 	}
 }
 
-// TestJSONContract checks the keys DESIGN.md fixes, independent of the
+// TestJSONContract checks the keys the JSON contract fixes, independent of the
 // golden file.
 func TestJSONContract(t *testing.T) {
 	tests := []struct {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-correlate.sh ENTRIES WORKDIR — the correlator benchmark:
+# bench-correlate.sh ENTRIES WORKDIR — the correlator's corpus benchmark (docs/BENCHMARKS.md):
 # generate ENTRIES log entries (loggen), then measure parse throughput,
 # index throughput, index size, peak RSS, in-process lookup latency,
 # `correlate logs` as a whole process, and grep -F / rg -F on the same files.

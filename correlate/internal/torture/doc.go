@@ -27,8 +27,8 @@
 //     creates a new app.log;
 //   - copytruncate: app.log is copied to app.log.N and truncated. Lines
 //     written between the copy and the truncate would be lost by any
-//     reader; the writer writes nothing to that file in between, as the
-//     issue allows, so the ground truth stays exact;
+//     reader; the writer writes nothing to that file in between, so
+//     the ground truth stays exact;
 //   - either of the above followed by gzip of app.log.N into app.log.N.gz
 //     (written in place, as gzip does, then the plain file removed).
 //
