@@ -12,6 +12,8 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"gopkg.in/yaml.v3"
+
+	"github.com/traceline/traceline/correlate/redact"
 )
 
 // Config is everything `correlate serve` needs. Flags, CORRELATE_*
@@ -56,11 +58,9 @@ type Config struct {
 	TracerProvider trace.TracerProvider `yaml:"-"`
 }
 
-// RedactConfig masks patient data at ingest, before anything is stored.
-type RedactConfig struct {
-	Keys     []string `yaml:"keys"`     // field names whose values are masked (case-insensitive), e.g. patient_name
-	Patterns []string `yaml:"patterns"` // regular expressions whose matches are masked anywhere in the line
-}
+// RedactConfig masks patient data at ingest, before anything is stored
+// (see package redact).
+type RedactConfig = redact.Config
 
 // DefaultConfig returns the configuration `correlate serve` starts from.
 func DefaultConfig() Config {
@@ -116,7 +116,7 @@ func (c Config) Validate() error {
 	if c.PollInterval <= 0 {
 		return fmt.Errorf("poll interval must be positive, got %s", c.PollInterval)
 	}
-	if _, err := newRedactor(c.Redact); err != nil {
+	if err := c.Redact.Validate(); err != nil {
 		return err
 	}
 	return nil

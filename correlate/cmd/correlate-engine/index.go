@@ -12,6 +12,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/ingest"
 	"github.com/traceline/traceline/correlate/internal/progress"
+	"github.com/traceline/traceline/correlate/redact"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
 
@@ -43,6 +44,9 @@ an interrupted run is read again by the next one. --compact=false writes
 through Pebble's memtable instead (each batch durable at once, a larger index,
 slower).
 
+--redact-key and --redact-pattern mask private values before anything is
+stored, as they do for serve.
+
 On a terminal a progress bar shows on stderr; otherwise one summary line.
 
 Examples:
@@ -58,6 +62,8 @@ Examples:
 			host := fs.String("host", "", "host `NAME` mixed into file fingerprints (default: this host's name)")
 			quiet := fs.Bool("quiet", false, "print nothing but errors")
 			compact := fs.Bool("compact", true, "write the index in one pass when the reading is done: smaller, faster, lookups touch one file")
+			var red redact.Config
+			red.RegisterFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				start := time.Now()
 				if e.Getenv("GOMEMLIMIT") == "" {
@@ -78,6 +84,9 @@ Examples:
 				pcfg, err := pc.config()
 				if err != nil {
 					return err
+				}
+				if pcfg.Redact, err = red.EntryFunc(); err != nil {
+					return usagef("%v", err)
 				}
 				st, err := openStore(dir, false, storeOptions{Compression: *compression, Untraced: *untraced, DisableWAL: true, BulkLoad: *compact})
 				if err != nil {

@@ -194,7 +194,7 @@ func Open(dir string, o Options) (*Store, error) {
 		Logger:                  quietLogger{},
 		// Without disk-health checks: Pebble leaks their goroutine when
 		// Open fails (a locked folder).
-		FS: vfs.Default,
+		FS: privateFS{vfs.Default},
 	}
 	// Opening replays the MANIFEST's edits: keep it short, so that a
 	// lookup process opens the store in a millisecond or two.
@@ -233,6 +233,9 @@ func Open(dir string, o Options) (*Store, error) {
 	po.EventListener = health.listener()
 	po.EnsureDefaults()
 	if !o.ReadOnly {
+		if err := makePrivate(dir); err != nil {
+			return nil, fmt.Errorf("pebblestore: %s: %w", dir, err)
+		}
 		// A writer changes what the list of tables says; it writes a new
 		// one when it closes.
 		os.Remove(filepath.Join(dir, storefmt.TablesFile))
@@ -419,7 +422,7 @@ func listTables(dir string, po *pebble.Options) *storefmt.TableList {
 // a hint: failing to write it only makes lookups take Pebble's path.
 func writeTableList(dir string, list *storefmt.TableList) {
 	tmp := filepath.Join(dir, storefmt.TablesFile+".tmp")
-	if err := os.WriteFile(tmp, list.Marshal(), 0o644); err != nil {
+	if err := os.WriteFile(tmp, list.Marshal(), fileMode); err != nil {
 		os.Remove(tmp)
 		return
 	}
