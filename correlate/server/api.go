@@ -28,7 +28,7 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, after, ok := pageParams(w, r)
+	limit, after, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}
@@ -139,7 +139,7 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, after, ok := pageParams(w, r)
+	limit, after, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}
@@ -195,22 +195,22 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	bw.Flush()
 }
 
-// MaxPageLines is the most lines one answer of the trace endpoints holds
-// (?limit=); the rest comes page by page, through "next".
-const MaxPageLines = store.DefaultPageLines
-
-// pageParams reads ?limit= (default and most MaxPageLines) and ?cursor=
-// (a "next" of an earlier answer); it answers 400 itself on bad ones.
-func pageParams(w http.ResponseWriter, r *http.Request) (int, store.Cursor, bool) {
+// pageParams reads ?limit= (default and most Config.PageLines) and
+// ?cursor= (a "next" of an earlier answer); it answers 400 itself on bad
+// ones.
+func (s *Server) pageParams(w http.ResponseWriter, r *http.Request) (int, store.Cursor, bool) {
 	q := r.URL.Query()
-	limit := MaxPageLines
+	limit := s.cfg.PageLines
+	if limit <= 0 {
+		limit = store.DefaultPageLines
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			writeError(w, http.StatusBadRequest, "limit: want a positive number of lines")
 			return 0, store.Cursor{}, false
 		}
-		limit = min(n, MaxPageLines)
+		limit = min(n, limit)
 	}
 	after, err := store.ParseCursor(q.Get("cursor"))
 	if err != nil {

@@ -157,7 +157,7 @@ func TestPagedLookupsStayBounded(t *testing.T) {
 					return
 				}
 				pages.Add(1)
-				if len(body.Logs) > body.Limit || body.Limit != MaxPageLines {
+				if len(body.Logs) > body.Limit || body.Limit != store.DefaultPageLines {
 					errs <- fmt.Errorf("a page of %d lines, limit %d", len(body.Logs), body.Limit)
 					return
 				}
@@ -203,7 +203,7 @@ func TestPagedLookupsStayBounded(t *testing.T) {
 			}
 			err = json.NewDecoder(resp.Body).Decode(&body)
 			resp.Body.Close()
-			if err != nil || len(body.Orphans) != MaxPageLines || body.Next == "" {
+			if err != nil || len(body.Orphans) != store.DefaultPageLines || body.Next == "" {
 				errs <- fmt.Errorf("joined: %d lines, next %q, %v", len(body.Orphans), body.Next, err)
 			}
 		}()

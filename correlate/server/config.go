@@ -41,6 +41,10 @@ type Config struct {
 	// while trace lookups are in flight before it goes ahead anyway, so
 	// lookups stay fast under full ingest. Zero or negative: it never waits.
 	IngestYield time.Duration `yaml:"ingest_yield"`
+	// PageLines is the most lines of a trace one answer holds (the
+	// trace endpoints' default and largest ?limit=); the rest comes page
+	// by page. Zero means store.DefaultPageLines.
+	PageLines int `yaml:"page_lines"`
 
 	// ClickHouse, when set, keeps the index in ClickHouse instead of the
 	// embedded store: one HTTP URL per shard, in remote_servers order.
@@ -112,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.Retention < 0 || c.RetentionBytes < 0 || c.ExportDelay < 0 {
 		return errors.New("retention, retention bytes and export delay cannot be negative")
+	}
+	if c.PageLines < 0 {
+		return fmt.Errorf("page lines cannot be negative, got %d", c.PageLines)
 	}
 	if c.PollInterval <= 0 {
 		return fmt.Errorf("poll interval must be positive, got %s", c.PollInterval)
