@@ -56,6 +56,7 @@ type traceOptions struct {
 	format, viewName, color string
 	skew, exportDelay       time.Duration
 	wait, timeout           time.Duration
+	limit                   int
 }
 
 func traceFlags(fs *flag.FlagSet) runFunc {
@@ -70,6 +71,7 @@ func traceFlags(fs *flag.FlagSet) runFunc {
 	fs.DurationVar(&o.exportDelay, "export-delay", join.DefaultExportDelay, "lines younger than this whose span is missing are \"not yet exported\"")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to this long for spans not yet exported, asking again each second")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the trace lookup, retries included")
+	fs.IntVar(&o.limit, "limit", 0, "join only the oldest `N` lines of the trace (0: all)")
 	return func(ctx context.Context, e *env, args []string) error {
 		o.data = *data
 		if o.data == "" {
@@ -116,7 +118,7 @@ func runTrace(ctx context.Context, e *env, o traceOptions, args []string) error 
 	}
 	defer closeSrc()
 
-	lo := lookup.Options{Skew: o.skew, ExportDelay: o.exportDelay, Timeout: o.timeout}
+	lo := lookup.Options{Skew: o.skew, ExportDelay: o.exportDelay, Timeout: o.timeout, Limit: o.limit}
 	res := lookup.Trace(ctx, logs, src, ids, lo)
 	if logs != nil && res.IndexFailed() {
 		return fmt.Errorf("reading the index: %w", res.LogErr)
