@@ -220,4 +220,27 @@ func TestPagedLookupsStayBounded(t *testing.T) {
 	if p[0] > softLimit {
 		t.Errorf("peak heap %d MiB over the soft limit %d MiB", p[0]>>20, softLimit>>20)
 	}
+	if os.Getenv("CORRELATE_MEASURE") == "" {
+		return
+	}
+	// For comparison: eight reads of the whole trace at once, as a lookup
+	// read it before lookups were paged.
+	ids, _ := store.ParseTraceID(bigTrace)
+	stop = make(chan struct{})
+	peak = peakHeap(stop)
+	start = time.Now()
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			recs, err := st.Logs(context.Background(), ids...)
+			if err != nil || len(recs) != n {
+				t.Errorf("whole trace: %d lines, %v", len(recs), err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	p = <-peak
+	t.Logf("whole-trace reads (unpaged), 8 at once: %s; peak Go heap %d MiB, peak live heap %d MiB", time.Since(start).Round(time.Millisecond), p[0]>>20, p[1]>>20)
 }
