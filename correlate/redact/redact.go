@@ -282,8 +282,9 @@ func isKeyByte(c byte) bool {
 		c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// compositeEnd finds the bracket closing the one at i (strings skipped);
-// an unclosed one runs to the end of the line.
+// compositeEnd finds the bracket closing the one at i (strings skipped,
+// lines crossed: a pretty-printed value spans lines); an unclosed one
+// runs to the end of its line.
 func compositeEnd(b []byte, i int) int {
 	depth := 0
 	inStr := false
@@ -305,11 +306,9 @@ func compositeEnd(b []byte, i int) int {
 			if depth == 0 {
 				return j + 1
 			}
-		case c == '\n' && depth > 0 && j > i:
-			// keep scanning: a pretty-printed value spans lines
 		}
 	}
-	if k := bytes.IndexByte(b[i:], '\n'); k >= 0 && inStr {
+	if k := bytes.IndexByte(b[i:], '\n'); k >= 0 {
 		return i + k
 	}
 	return len(b)

@@ -19,10 +19,13 @@ import (
 	"github.com/traceline/traceline/correlate/view"
 )
 
-// joinedTrace is GET /api/v1/traces/{traceID}: the JSON of `correlate trace
-// --format json`, plus "jaeger_ui" (base of the "open in Jaeger" links),
-// "jaeger_url" (this trace there) and "notes" (what a person should know:
-// the trace source failed, spans are not exported yet…).
+// joinedTrace is GET /api/v1/traces/{traceID}[?limit=N&cursor=C]: the
+// JSON of `correlate trace --format json` for one page of the trace's
+// lines (all its spans, the page's lines under them), plus "jaeger_ui"
+// (base of the "open in Jaeger" links), "jaeger_url" (this trace there),
+// "notes" (what a person should know: the trace source failed, spans are
+// not exported yet…), "limit" (the page size) and "next" (the cursor of
+// the next page, "" after the last).
 func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	ids, ok := traceIDs(w, r)
 	if !ok {
