@@ -48,20 +48,51 @@ func because(err error) error {
 // Logs returns the records of the traces ids stand for, in time order, as
 // the engine's Store.Logs would.
 func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
-	b, err := os.ReadFile(filepath.Join(dir, storefmt.TablesFile))
+	r, buckets, err := open(dir)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := storefmt.Logs(r, buckets, ids)
 	if err != nil {
 		return nil, because(err)
+	}
+	return recs, nil
+}
+
+// LogsPage returns a page of those records, as the engine's
+// Store.LogsPage would (see store.Pager): the tables are read from the
+// cursor on, a page's worth of keys at a time.
+func LogsPage(dir string, ids []store.TraceID, after store.Cursor, limit int) (store.Page, error) {
+	if limit <= 0 {
+		limit = store.DefaultPageLines
+	}
+	r, buckets, err := open(dir)
+	if err != nil {
+		return store.Page{}, err
+	}
+	pg, err := storefmt.LogsPage(r, buckets, ids, after, limit)
+	if err != nil {
+		return store.Page{}, because(err)
+	}
+	return pg, nil
+}
+
+// open reads the list of tables and the time buckets they hold.
+func open(dir string) (*reader, []uint32, error) {
+	b, err := os.ReadFile(filepath.Join(dir, storefmt.TablesFile))
+	if err != nil {
+		return nil, nil, because(err)
 	}
 	list, err := storefmt.ParseTableList(b)
 	if err != nil {
-		return nil, because(err)
+		return nil, nil, because(err)
 	}
 	st, err := storefmt.ReadState(dir)
 	if err != nil {
-		return nil, because(err)
+		return nil, nil, because(err)
 	}
 	if !st.Equal(list.State) {
-		return nil, fallback("the list of tables is stale")
+		return nil, nil, fallback("the list of tables is stale")
 	}
 	// Newest tables first, as Pebble reads them: lower levels, then
 	// (level 0) larger sequence numbers. Of a user key in several
@@ -78,16 +109,12 @@ func Logs(dir string, ids []store.TraceID) ([]parse.Record, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, because(err)
+		return nil, nil, because(err)
 	}
 	if len(buckets) == 0 {
-		return nil, fallback("the index is empty")
+		return nil, nil, fallback("the index is empty")
 	}
-	recs, err := storefmt.Logs(r, buckets, ids)
-	if err != nil {
-		return nil, because(err)
-	}
-	return recs, nil
+	return r, buckets, nil
 }
 
 // reader scans keys across the listed tables.
@@ -110,7 +137,17 @@ type kv struct {
 // sets are read: a winning deletion, or a range deletion or range key
 // anywhere in the range, sends the lookup to the engine.
 func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
-	hi := storefmt.PrefixEnd(p)
+	return r.ScanRange(p, storefmt.PrefixEnd(p), 0, fn)
+}
+
+// errEnough ends one table's part of a ScanRange.
+var errEnough = errors.New("quicklogs: enough keys of this table")
+
+// ScanRange reads the keys in [p, hi) as ScanPrefix does, at most max
+// (when positive) of each table: of the merge, the first max distinct
+// keys are then exact (a table holds each key once, so every table's keys
+// up to the max-th distinct key are among its first max).
+func (r *reader) ScanRange(p, hi []byte, max int, fn func(k, v []byte) error) error {
 	var all []kv
 	for i := range r.list.Tables {
 		lt := &r.list.Tables[i]
@@ -127,13 +164,16 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 		if err != nil {
 			return err
 		}
-		rank := i
+		rank, n := i, 0
 		err = t.Scan(p, hi, func(k []byte, seq uint64, kind uint8, v []byte) error {
 			all = append(all, kv{slices.Clone(k), slices.Clone(v), rank, seq, kind})
+			if n++; max > 0 && n >= max {
+				return errEnough
+			}
 			return nil
 		})
 		t.Close()
-		if err != nil {
+		if err != nil && err != errEnough {
 			return err
 		}
 	}
@@ -150,6 +190,9 @@ func (r *reader) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 			return err
 		}
 		if err := fn(all[i].k, all[i].v); err != nil {
+			if errors.Is(err, storefmt.ErrStop) {
+				return nil
+			}
 			return err
 		}
 	}

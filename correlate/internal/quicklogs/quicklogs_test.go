@@ -107,6 +107,11 @@ func compare(t *testing.T, data string, ids []string) (answered int) {
 			if got := render(recs); !bytes.Equal(got, want) {
 				t.Fatalf("%s: quicklogs and the engine differ\nquicklogs:\n%s\nengine:\n%s", s, got, want)
 			}
+			for _, limit := range []int{1, 3} {
+				if got := render(pagedLogs(t, data, id, limit)); !bytes.Equal(got, want) {
+					t.Fatalf("%s: pages of %d and the engine differ\npages:\n%s\nengine:\n%s", s, limit, got, want)
+				}
+			}
 		case errors.Is(err, ErrFallback):
 			if werr == nil && !errors.Is(err, ErrFallback) {
 				t.Fatalf("%s: %v", s, err)
@@ -116,6 +121,27 @@ func compare(t *testing.T, data string, ids []string) (answered int) {
 		}
 	}
 	return answered
+}
+
+// pagedLogs reads every page of LogsPage.
+func pagedLogs(t *testing.T, data string, ids []store.TraceID, limit int) []parse.Record {
+	t.Helper()
+	var recs []parse.Record
+	var after store.Cursor
+	for {
+		pg, err := LogsPage(data, ids, after, limit)
+		if err != nil {
+			t.Fatalf("page after %q: %v", after, err)
+		}
+		if len(pg.Records) > limit {
+			t.Fatalf("a page of %d, limit %d", len(pg.Records), limit)
+		}
+		recs = append(recs, pg.Records...)
+		if !pg.More {
+			return recs
+		}
+		after = pg.Next
+	}
 }
 
 var t0 = time.Date(2026, 3, 1, 23, 59, 40, 0, time.UTC) // the corpus spans midnight: two buckets
