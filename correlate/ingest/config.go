@@ -38,10 +38,6 @@ type Config struct {
 	// rotated file and its compressed copy) are read by one worker, in
 	// turn.
 	Workers int
-	// Redact, when set, rewrites each physical line before it is parsed
-	// (masking patient data, say), so what it removes never reaches the
-	// store. Offsets and line numbers stay those of the file.
-	Redact func(line []byte) []byte
 	// Trace, when set, is told every decision about a file: opened at a
 	// checkpoint, re-attached under another name, found truncated,
 	// closed. It is for finding out why a file was read as it was.
@@ -128,12 +124,4 @@ func (s *Stats) clone() Stats {
 		c.Skipped[k] = v
 	}
 	return c
-}
-
-// redact applies Redact, if any.
-func (c *Config) redact(line []byte) []byte {
-	if c.Redact == nil {
-		return line
-	}
-	return c.Redact(line)
 }

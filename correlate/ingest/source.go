@@ -166,7 +166,7 @@ func (t *tailer) read(s *source) (bool, error) {
 					break
 				}
 				s.longTail = keepTail(s.longTail, chunk[:i])
-				s.recs = s.asm.AddCut(s.recs, t.cfg.redact(s.long), s.longTail, s.longOff, s.longLine)
+				s.recs = s.asm.AddCut(s.recs, s.long, s.longTail, s.longOff, s.longLine)
 				s.skipping = false
 				s.long = s.long[:0]
 				s.pos += int64(i + 1)
@@ -186,7 +186,7 @@ func (t *tailer) read(s *source) (bool, error) {
 				}
 				break
 			}
-			s.recs = s.asm.Add(s.recs, t.cfg.redact(chunk[:i]), s.pos, s.line)
+			s.recs = s.asm.Add(s.recs, chunk[:i], s.pos, s.line)
 			s.pos += int64(i + 1)
 			s.bstart += i + 1
 			s.line++

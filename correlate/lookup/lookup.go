@@ -28,6 +28,12 @@ type Options struct {
 	Skew        time.Duration // join.WithSkewTolerance; 0 for the default
 	ExportDelay time.Duration // join.WithExportDelay; 0 for the default
 	Timeout     time.Duration // backstop on the trace source (it bounds itself too); 0 for none
+	// Limit, when positive, reads one page of at most Limit lines,
+	// starting after After (store.ReadPage), and joins it with the
+	// trace's spans; Result.Next and More say where the next page
+	// starts. Zero reads every line.
+	Limit int
+	After store.Cursor
 }
 
 // Result is a joined trace and what went wrong on the way.
@@ -38,6 +44,10 @@ type Result struct {
 	// LogErr is why there are no lines: nil, or an error wrapping
 	// store.ErrNotFound, store.ErrEmpty, or the index's own failure.
 	LogErr error
+	// Next is the cursor of the next page of lines; More says there is
+	// one (Options.Limit).
+	Next store.Cursor
+	More bool
 	// SourceErr is the trace source's answer when it gave no trace:
 	// tracesource.ErrTraceNotFound, or a fault (Jaeger down, slow, garbage).
 	SourceErr error
@@ -74,6 +84,10 @@ func Trace(ctx context.Context, logs Logs, src tracesource.Source, ids []store.T
 	r := &Result{}
 	if logs == nil {
 		r.LogErr = errors.New("no index given")
+	} else if o.Limit > 0 {
+		var pg store.Page
+		pg, r.LogErr = store.ReadPage(ctx, logs, ids, o.After, o.Limit)
+		r.Records, r.Next, r.More = pg.Records, pg.Next, pg.More
 	} else {
 		r.Records, r.LogErr = logs.Logs(ctx, ids...)
 	}

@@ -304,6 +304,9 @@ func (a *Assembler) emit(dst []Record) []Record {
 	if len(pd.raw) > pd.headLen { // trailing blank continuation lines say nothing
 		pd.raw = append(pd.raw[:pd.headLen], trimRightSpace(pd.raw[pd.headLen:])...)
 	}
+	if a.cfg.Redact != nil {
+		a.redact()
+	}
 	dst = append(dst, Record{File: a.file, Line: pd.lineNo, Offset: pd.offset})
 	r := &dst[len(dst)-1]
 	a.p.parseEntry(r, pd.raw, pd.headLen, &a.cfg, a.pathService, pd.t, pd.prec, pd.problems)
@@ -318,6 +321,24 @@ func (a *Assembler) emit(dst []Record) []Record {
 	a.stats.Records++
 	a.stats.Add(r.Problems)
 	return dst
+}
+
+// redact applies Config.Redact to the pending entry, keeping headLen on
+// the end of its first line.
+func (a *Assembler) redact() {
+	pd := &a.pend
+	single := pd.headLen == len(pd.raw)
+	out := a.cfg.Redact(pd.raw)
+	if len(out) == len(pd.raw) && (len(out) == 0 || &out[0] == &pd.raw[0]) {
+		return
+	}
+	pd.raw = append(pd.raw[:0], out...)
+	pd.headLen = len(pd.raw)
+	if !single {
+		if i := bytes.IndexByte(pd.raw, '\n'); i >= 0 {
+			pd.headLen = i
+		}
+	}
 }
 
 // Flush completes whatever is pending (end of input, or an idle timeout in

@@ -18,6 +18,13 @@ type Config struct {
 	// joined, continuation lines folded). Longer entries are cut there and
 	// marked ProblemTooLong. Default DefaultMaxLineBytes.
 	MaxLineBytes int
+	// Redact, when set, rewrites each entry before it is parsed: after
+	// container wrappers are removed and partial lines joined, with its
+	// continuation lines folded in. What it masks (see package redact)
+	// never reaches the Record, so neither Raw nor any field read from it
+	// holds it. It must not keep entry. Offsets and line numbers stay
+	// those of the file.
+	Redact func(entry []byte) []byte
 }
 
 // PathService maps files to a service. Pattern is a path.Match glob when it

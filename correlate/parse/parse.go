@@ -56,6 +56,9 @@ var parserPool = sync.Pool{New: func() any { return new(parser) }}
 // ProblemBinary: the caller should count and drop it. rec does not alias
 // line.
 func ParseLine(line []byte, rec *Record, cfg *Config) {
+	if cfg != nil && cfg.Redact != nil {
+		line = cfg.Redact(line)
+	}
 	p := parserPool.Get().(*parser)
 	var ps string
 	if rec.File != "" {

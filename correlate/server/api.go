@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,21 +19,33 @@ import (
 	"github.com/traceline/traceline/correlate/view"
 )
 
-// joinedTrace is GET /api/v1/traces/{traceID}: the JSON of `correlate trace
-// --format json`, plus "jaeger_ui" (base of the "open in Jaeger" links),
-// "jaeger_url" (this trace there) and "notes" (what a person should know:
-// the trace source failed, spans are not exported yet…).
+// joinedTrace is GET /api/v1/traces/{traceID}[?limit=N&cursor=C]: the
+// JSON of `correlate trace --format json` for one page of the trace's
+// lines (all its spans, the page's lines under them), plus "jaeger_ui"
+// (base of the "open in Jaeger" links), "jaeger_url" (this trace there),
+// "notes" (what a person should know: the trace source failed, spans are
+// not exported yet…), "limit" (the page size) and "next" (the cursor of
+// the next page, "" after the last).
 func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	ids, ok := traceIDs(w, r)
 	if !ok {
 		return
 	}
-	defer s.admit.lookup()()
+	limit, after, ok := s.pageParams(w, r)
+	if !ok {
+		return
+	}
+	release := s.admit.lookup()
 	start := time.Now()
-	res := lookup.Trace(r.Context(), s.store, s.src, ids, lookup.Options{ExportDelay: s.cfg.ExportDelay})
+	res := lookup.Trace(r.Context(), s.store, s.src, ids, lookup.Options{ExportDelay: s.cfg.ExportDelay, Limit: limit, After: after})
 	s.metrics.lookup.Observe(time.Since(start).Seconds())
+	release()
 	if res.Fault() != nil {
 		s.metrics.jaegerErrors.Inc()
+	}
+	if errors.Is(res.LogErr, store.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "cursor: "+res.LogErr.Error())
+		return
 	}
 	if res.IndexFailed() {
 		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+res.LogErr.Error())
@@ -54,7 +67,7 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	if n := res.Waiting(); n > 0 {
 		notes = append(notes, plural(n, "line waits", "lines wait")+" for spans not yet exported: reload in a few seconds.")
 	}
-	if len(res.Records) == 0 {
+	if len(res.Records) == 0 && res.LogErr != nil {
 		notes = append(notes, "No log line of this trace is in the index: "+res.LogErr.Error()+".")
 	}
 	buf := getBody()
@@ -64,6 +77,8 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 		"jaeger_ui":  s.jaegerUI(),
 		"jaeger_url": links.Jaeger(s.jaegerUI(), res.TraceID, ""),
 		"notes":      notes,
+		"limit":      limit,
+		"next":       next(res.More, res.Next),
 	})
 	*buf = body
 	writeBody(w, body)
@@ -118,18 +133,28 @@ func (s *Server) jaegerUI() string {
 	return s.cfg.Jaeger
 }
 
-// traceLogs is GET /api/v1/traces/{traceID}/logs: the trace's lines in time
-// order, the objects of `correlate logs`.
+// traceLogs is GET /api/v1/traces/{traceID}/logs[?limit=N&cursor=C]: a
+// page of the trace's lines in time order, the objects of `correlate
+// logs`, under "logs"; "next" is the cursor of the next page ("" after
+// the last) and "limit" the page size.
 func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	ids, ok := traceIDs(w, r)
 	if !ok {
 		return
 	}
-	defer s.admit.lookup()()
+	limit, after, ok := s.pageParams(w, r)
+	if !ok {
+		return
+	}
+	release := s.admit.lookup()
 	start := time.Now()
-	recs, err := s.store.Logs(r.Context(), ids...)
+	pg, err := store.ReadPage(r.Context(), s.store, ids, after, limit)
 	s.metrics.lookup.Observe(time.Since(start).Seconds())
+	release()
 	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		writeError(w, http.StatusBadRequest, "cursor: "+err.Error())
+		return
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty):
 		writeError(w, http.StatusNotFound, notFound(ids, err))
 		return
@@ -137,26 +162,73 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "reading the index failed: "+err.Error())
 		return
 	}
-	pooled := getBody()
-	defer putBody(pooled)
-	buf := append((*pooled)[:0], `{"trace_id":`...)
-	tid, _ := json.Marshal(lookup.ID(ids, recs))
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// Streamed: the page is never in memory twice.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	buf := make([]byte, 0, 4096)
+	buf = append(buf, `{"trace_id":`...)
+	tid, _ := json.Marshal(lookup.ID(ids, pg.Records))
 	buf = append(buf, tid...)
 	buf = append(buf, `,"logs":[`...)
 	raw := r.URL.Query().Get("raw") == "1"
-	for i := range recs {
+	for i := range pg.Records {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
 		if raw {
-			buf = recs[i].AppendJSONRaw(buf)
+			buf = pg.Records[i].AppendJSONRaw(buf)
 		} else {
-			buf = recs[i].AppendJSON(buf)
+			buf = pg.Records[i].AppendJSON(buf)
 		}
+		if _, err := bw.Write(buf); err != nil {
+			return
+		}
+		buf = buf[:0]
+		pg.Records[i] = parse.Record{} // written: let it go
 	}
-	buf = append(buf, "]}\n"...)
-	*pooled = buf
-	writeBody(w, buf)
+	buf = append(buf, `],"limit":`...)
+	buf = strconv.AppendInt(buf, int64(limit), 10)
+	buf = append(buf, `,"next":`...)
+	nb, _ := json.Marshal(next(pg.More, pg.Next))
+	buf = append(buf, nb...)
+	buf = append(buf, "}\n"...)
+	bw.Write(buf)
+	bw.Flush()
+}
+
+// pageParams reads ?limit= (default and most Config.PageLines) and
+// ?cursor= (a "next" of an earlier answer); it answers 400 itself on bad
+// ones.
+func (s *Server) pageParams(w http.ResponseWriter, r *http.Request) (int, store.Cursor, bool) {
+	q := r.URL.Query()
+	limit := s.cfg.PageLines
+	if limit <= 0 {
+		limit = store.DefaultPageLines
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "limit: want a positive number of lines")
+			return 0, store.Cursor{}, false
+		}
+		limit = min(n, limit)
+	}
+	after, err := store.ParseCursor(q.Get("cursor"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "cursor: "+err.Error())
+		return 0, store.Cursor{}, false
+	}
+	return limit, after, true
+}
+
+// next is the "next" of an answer: the next page's cursor, "" after the last.
+func next(more bool, c store.Cursor) string {
+	if !more {
+		return ""
+	}
+	return c.String()
 }
 
 // findRequest is the body of POST /api/v1/find.

@@ -12,6 +12,8 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"gopkg.in/yaml.v3"
+
+	"github.com/traceline/traceline/correlate/redact"
 )
 
 // Config is everything `correlate serve` needs. Flags, CORRELATE_*
@@ -39,6 +41,10 @@ type Config struct {
 	// while trace lookups are in flight before it goes ahead anyway, so
 	// lookups stay fast under full ingest. Zero or negative: it never waits.
 	IngestYield time.Duration `yaml:"ingest_yield"`
+	// PageLines is the most lines of a trace one answer holds (the
+	// trace endpoints' default and largest ?limit=); the rest comes page
+	// by page. Zero means store.DefaultPageLines.
+	PageLines int `yaml:"page_lines"`
 
 	// ClickHouse, when set, keeps the index in ClickHouse instead of the
 	// embedded store: one HTTP URL per shard, in remote_servers order.
@@ -56,11 +62,9 @@ type Config struct {
 	TracerProvider trace.TracerProvider `yaml:"-"`
 }
 
-// RedactConfig masks patient data at ingest, before anything is stored.
-type RedactConfig struct {
-	Keys     []string `yaml:"keys"`     // field names whose values are masked (case-insensitive), e.g. patient_name
-	Patterns []string `yaml:"patterns"` // regular expressions whose matches are masked anywhere in the line
-}
+// RedactConfig masks patient data at ingest, before anything is stored
+// (see package redact).
+type RedactConfig = redact.Config
 
 // DefaultConfig returns the configuration `correlate serve` starts from.
 func DefaultConfig() Config {
@@ -113,10 +117,13 @@ func (c Config) Validate() error {
 	if c.Retention < 0 || c.RetentionBytes < 0 || c.ExportDelay < 0 {
 		return errors.New("retention, retention bytes and export delay cannot be negative")
 	}
+	if c.PageLines < 0 {
+		return fmt.Errorf("page lines cannot be negative, got %d", c.PageLines)
+	}
 	if c.PollInterval <= 0 {
 		return fmt.Errorf("poll interval must be positive, got %s", c.PollInterval)
 	}
-	if _, err := newRedactor(c.Redact); err != nil {
+	if err := c.Redact.Validate(); err != nil {
 		return err
 	}
 	return nil

@@ -73,6 +73,9 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := &parse.Config{}
+	if s.red != nil {
+		cfg.Redact = s.red.Entry
+	}
 	keys := contentKeys{}
 	var entries []store.Entry
 	sc := bufio.NewScanner(r.Body)
@@ -84,12 +87,11 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		line = s.red.Line(line)
 		var rec parse.Record
 		parse.ParseLine(line, &rec, cfg)
 		rec.File = "push:" + source
 		rec.Line = lineNo
-		rec.Offset = keys.next(line)
+		rec.Offset = keys.next([]byte(rec.Raw)) // redacted: no key derives from a masked value
 		entries = append(entries, store.Entry{Record: rec, At: entryTime(rec.Time)})
 	}
 	if err := sc.Err(); err != nil {
@@ -176,10 +178,9 @@ func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
 		service := attrString(rl.GetResource().GetAttributes(), "service.name")
 		for _, sl := range rl.GetScopeLogs() {
 			for _, lr := range sl.GetLogRecords() {
+				s.red.LogRecord(lr)
 				rec := otlpRecord(lr, service)
 				raw := []byte(rec.Raw)
-				raw = s.red.Line(raw)
-				rec.Raw = string(raw)
 				source := "otlp/" + service
 				rec.File = "push:" + source
 				rec.Offset = keys.next([]byte(source), raw)

@@ -42,8 +42,8 @@ func (s *Server) background(ctx context.Context) {
 		cfg.Exclude = []string{s.cfg.Data}
 		cfg.PollInterval = s.cfg.PollInterval
 		cfg.Progress = s.metrics.followed
-		if !s.red.empty() {
-			cfg.Redact = s.red.Line
+		if s.red != nil {
+			cfg.Parse.Redact = s.red.Entry
 		}
 		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }}
 		if f, err := ingest.NewFollower(w, cfg); err != nil {

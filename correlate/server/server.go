@@ -56,6 +56,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceline/traceline/correlate/redact"
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/tracesource"
 )
@@ -65,7 +66,7 @@ type Server struct {
 	cfg     Config
 	store   store.Store
 	log     *slog.Logger
-	red     *redactor
+	red     *redact.Redactor // nil: nothing to mask
 	guard   *guard
 	src     tracesource.Source // nil without --jaeger
 	jaeger  *tracesource.Jaeger
@@ -92,7 +93,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	red, err := newRedactor(cfg.Redact)
+	red, err := redact.New(cfg.Redact)
 	if err != nil {
 		return nil, err
 	}

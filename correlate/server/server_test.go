@@ -19,6 +19,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceline/traceline/correlate/redact"
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
@@ -164,7 +165,7 @@ func TestPushRedacts(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("got %d (%v)", len(recs), err)
 	}
-	if strings.Contains(recs[0].Raw, "Jane") || !strings.Contains(recs[0].Raw, redactedValue) {
+	if strings.Contains(recs[0].Raw, "Jane") || !strings.Contains(recs[0].Raw, redact.Mask) {
 		t.Errorf("patient name reached the index: %s", recs[0].Raw)
 	}
 }
@@ -204,7 +205,7 @@ func TestFollowedFilesAreRedacted(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("got %d (%v)", len(recs), err)
 	}
-	if strings.Contains(recs[0].Raw, "Jane") || !strings.Contains(recs[0].Raw, redactedValue) || recs[0].Line != 1 {
+	if strings.Contains(recs[0].Raw, "Jane") || !strings.Contains(recs[0].Raw, redact.Mask) || recs[0].Line != 1 {
 		t.Errorf("patient name reached the index from a followed file: %+v", recs[0])
 	}
 }

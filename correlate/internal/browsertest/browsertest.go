@@ -42,9 +42,16 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		}
 		t.Skip("Chromium is not installed: run `make chromium` (apt-get install chromium) to run the browser tests")
 	}
+	// Not t.TempDir: Chromium's helpers may still write into the profile
+	// for a moment after the browser is gone, and t.TempDir's one
+	// RemoveAll then fails the test.
+	profile, err := os.MkdirTemp("", "browsertest-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -62,6 +69,13 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	t.Cleanup(func() {
 		cancelTab()
 		cancelAlloc()
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove the browser profile %s", profile)
 	})
 	// Start the browser now, without a deadline (a deadline on the first
 	// run would bound the browser's life), so a failure to launch is

@@ -120,13 +120,26 @@
     main.replaceChildren(el("p", { text: "Loading trace " + id + "…" }));
     const t0 = performance.now();
     const tr = await api("/api/v1/traces/" + encodeURIComponent(id));
-    renderTrace(main, tr);
+    renderTrace(main, tr, id);
     document.title = "trace " + tr.trace_id.slice(0, 8) + " — correlate";
     document.body.setAttribute("data-rendered-ms", String(Math.round(performance.now() - t0)));
     document.body.setAttribute("data-ready", "trace");
   }
 
-  function renderTrace(main, tr) {
+  // morePage adds the next page of lines (the answer of ?cursor=) to the
+  // trace shown: each span's lines to its span, the rest to the orphans.
+  function morePage(tr, page) {
+    const byId = new Map((tr.spans || []).map(s => [s.span_id, s]));
+    for (const s of page.spans || []) {
+      const have = byId.get(s.span_id);
+      if (have) have.logs = (have.logs || []).concat(s.logs || []);
+      else { (tr.spans = tr.spans || []).push(s); byId.set(s.span_id, s); }
+    }
+    tr.orphans = (tr.orphans || []).concat(page.orphans || []);
+    tr.next = page.next;
+  }
+
+  function renderTrace(main, tr, id) {
     const spans = tr.spans || [];
     const orphans = tr.orphans || [];
     let minStart = Infinity, maxEnd = -Infinity, nLogs = orphans.length;
@@ -211,6 +224,26 @@
       const ul = el("ul", { class: "logs" });
       for (const l of orphans) ul.appendChild(logRow(l, true));
       frag.appendChild(el("section", { class: "orphans", id: "orphans" }, el("h2", { text: "Lines without a span in this trace (" + orphans.length + ")" }), ul));
+    }
+
+    // A trace's lines come a page at a time: more on demand.
+    if (tr.next) {
+      const btn = el("button", { type: "button", id: "load-more", text: "Load more lines" });
+      btn.addEventListener("click", async () => {
+        btn.disabled = true;
+        btn.textContent = "Loading…";
+        try {
+          const page = await api("/api/v1/traces/" + encodeURIComponent(id) + "?cursor=" + encodeURIComponent(tr.next));
+          morePage(tr, page);
+          renderTrace(main, tr, id);
+          document.body.setAttribute("data-pages", String(Number(document.body.getAttribute("data-pages") || "1") + 1));
+        } catch (e) {
+          showError(e.message);
+          btn.disabled = false;
+          btn.textContent = "Load more lines";
+        }
+      });
+      frag.appendChild(el("p", { class: "more" }, el("span", { class: "meta", text: nLogs + " lines shown; the trace has more. " }), btn));
     }
 
     // The merged view is built on first use: 10,000 lines twice would double the first render.

@@ -297,6 +297,94 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 	return recs, nil
 }
 
+// LogsPage returns a page of the entries carrying one of ids (see
+// store.Pager): each shard answers at most limit+1 rows after the
+// cursor, in key order.
+func (s *Store) LogsPage(ctx context.Context, ids []store.TraceID, after store.Cursor, limit int) (store.Page, error) {
+	if limit <= 0 {
+		limit = store.DefaultPageLines
+	}
+	at, file, off, hasCur := after.Key()
+	if !after.IsZero() && !hasCur {
+		return store.Page{}, store.ErrBadCursor
+	}
+	n := uint64(len(s.shards))
+	conds := make([][]string, n)
+	for _, id := range ids {
+		k := id.Lo % n
+		conds[k] = append(conds[k], "("+idCond(id)+")")
+	}
+	where := ""
+	if hasCur {
+		sec, ns := strconv.FormatUint(at>>32, 10), strconv.FormatUint(at&0xffffffff, 10)
+		f, o := strconv.FormatUint(file, 10), strconv.FormatInt(int64(off), 10)
+		where = " AND (toUInt32(at) > " + sec + " OR toUInt32(at) = " + sec + " AND (at_ns > " + ns + " OR at_ns = " + ns +
+			" AND (file > " + f + " OR file = " + f + " AND offset > " + o + ")))"
+	}
+	need := limit + 1
+	var rows []row
+	var bound *row // the first of the shards' last rows, when one had more
+	for k, cs := range conds {
+		if len(cs) == 0 {
+			continue
+		}
+		if err := s.ensure(ctx, s.shards[k]); err != nil {
+			return store.Page{}, err
+		}
+		q := "SELECT " + tracedCols + " FROM " + s.table(tEntries) + " WHERE (" + strings.Join(cs, " OR ") + ")" + where +
+			" ORDER BY at, at_ns, file, offset LIMIT " + strconv.Itoa(need) + " FORMAT TabSeparated"
+		got := 0 // rows read, duplicates included: what LIMIT counts
+		err := s.streamCount(ctx, s.shards[k], q, func(r *row) bool {
+			rows = append(rows, *r)
+			return true
+		}, &got)
+		if err != nil {
+			return store.Page{}, fmt.Errorf("chstore: logs of %s: %w", idsString(ids), err)
+		}
+		if got == need {
+			// The shard has more rows after its last: nothing past that
+			// row may be in this page, or the next page would miss some.
+			if l := &rows[len(rows)-1]; bound == nil || l.less(bound) {
+				b := *l
+				bound = &b
+			}
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].less(&rows[j]) })
+	var pg store.Page
+	var last *row
+	for i := range rows {
+		if i > 0 && rows[i].sameKey(&rows[i-1]) {
+			continue // a retried write, not yet merged away
+		}
+		if len(pg.Records) == limit || bound != nil && bound.less(&rows[i]) {
+			pg.More = true
+			break
+		}
+		pg.Records = append(pg.Records, rows[i].e.Record)
+		last = &rows[i]
+	}
+	if bound != nil {
+		pg.More = true
+	}
+	if last != nil {
+		pg.Next = store.KeyCursor(uint64(last.sec)<<32|uint64(last.ns), last.file, last.off)
+	}
+	if len(pg.Records) == 0 && after.IsZero() {
+		empty, err := s.empty(ctx)
+		if err != nil {
+			return store.Page{}, err
+		}
+		if empty {
+			return store.Page{}, fmt.Errorf("%s: %w", s.cfg.Database, store.ErrEmpty)
+		}
+		return store.Page{}, fmt.Errorf("%s: %w", idsString(ids), store.ErrNotFound)
+	}
+	return pg, nil
+}
+
+var _ store.Pager = (*Store)(nil)
+
 func idsString(ids []store.TraceID) string {
 	var b []string
 	for _, id := range ids {
@@ -327,6 +415,12 @@ func (s *Store) empty(ctx context.Context) (bool, error) {
 // fn for each, skipping rows that repeat the previous row's key (the
 // query orders by that key, so duplicates are adjacent).
 func (s *Store) stream(ctx context.Context, sh *shard, q string, fn func(r *row) bool) error {
+	return s.streamCount(ctx, sh, q, fn, nil)
+}
+
+// streamCount is stream that also counts the rows read, duplicates
+// included, into *read.
+func (s *Store) streamCount(ctx context.Context, sh *shard, q string, fn func(r *row) bool, read *int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rc, err := sh.do(ctx, q, nil)
@@ -343,6 +437,9 @@ func (s *Store) stream(ctx context.Context, sh *shard, q string, fn func(r *row)
 			return nil
 		} else if err != nil {
 			return &ShardError{Shard: sh.idx, URL: sh.base, Retryable: true, Err: err}
+		}
+		if read != nil {
+			*read++
 		}
 		if !first && cur.sameKey(&prev) {
 			continue

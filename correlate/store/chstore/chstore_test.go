@@ -122,6 +122,27 @@ func conformance(t *testing.T, c *clickhousetest.Servers, db string) {
 			if got := msgs(recs); strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
+			for _, limit := range []int{1, 3} {
+				var paged []parse.Record
+				var after store.Cursor
+				for {
+					pg, err := s.LogsPage(ctx, ids, after, limit)
+					if !errors.Is(err, tt.err) {
+						t.Fatalf("page: err = %v, want %v", err, tt.err)
+					}
+					if len(pg.Records) > limit {
+						t.Fatalf("a page of %d, limit %d", len(pg.Records), limit)
+					}
+					paged = append(paged, pg.Records...)
+					if !pg.More {
+						break
+					}
+					after = pg.Next
+				}
+				if got := msgs(paged); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+					t.Fatalf("pages of %d: got %q, want %q", limit, got, tt.want)
+				}
+			}
 		})
 	}
 	t.Run("record round trip", func(t *testing.T) {

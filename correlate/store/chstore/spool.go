@@ -44,7 +44,7 @@ type spoolBatch struct {
 const spoolExt = ".batch"
 
 func openSpool(dir string, limit int64) (*spool, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("chstore: spool: %w", err)
 	}
 	sp := &spool{dir: dir, limit: limit, sizes: map[uint64]int64{}, cps: map[uint64]store.Checkpoint{}}
@@ -123,7 +123,7 @@ func (sp *spool) add(entries []store.Entry, cp store.Checkpoint) error {
 
 // writeBatch writes b to a new file at path, synced, and returns its size.
 func writeBatch(path string, b spoolBatch) (int64, error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // log lines: private
 	if err != nil {
 		return 0, fmt.Errorf("chstore: spool: %w", err)
 	}
@@ -277,7 +277,7 @@ func (s *Store) drain() {
 		case errors.Is(err, ErrUnavailable) || ctx.Err() != nil:
 		default:
 			rej := filepath.Join(s.spool.dir, "rejected")
-			os.MkdirAll(rej, 0o755)
+			os.MkdirAll(rej, 0o700)
 			os.Rename(s.spool.path(seq), filepath.Join(rej, filepath.Base(s.spool.path(seq))))
 			s.spool.remove(seq)
 			continue

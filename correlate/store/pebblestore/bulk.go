@@ -284,7 +284,7 @@ func (s *Store) scatter(ep *epoch, r *bulkRun) error {
 		sf := ep.spills[p]
 		if sf == nil {
 			path := filepath.Join(s.dir, fmt.Sprintf("bulk-%06d-%02d.spill", ep.seq, p))
-			f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o644)
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, fileMode)
 			if err != nil {
 				return fmt.Errorf("pebblestore: bulk load: %w", err)
 			}
@@ -556,7 +556,7 @@ func (s *Store) writeTables(prefix string, kv *kvSorter, table func(k []byte) ui
 				return paths, err
 			}
 			path := filepath.Join(s.dir, fmt.Sprintf("%s-%d.sst", prefix, len(paths)))
-			f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
+			f, err := s.po.FS.Create(path, vfs.WriteCategoryUnspecified)
 			if err != nil {
 				return paths, err
 			}

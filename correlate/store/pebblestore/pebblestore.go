@@ -187,7 +187,7 @@ func Open(dir string, o Options) (*Store, error) {
 		Logger:                  quietLogger{},
 		// Without disk-health checks: Pebble leaks their goroutine when
 		// Open fails (a locked folder).
-		FS: vfs.Default,
+		FS: privateFS{vfs.Default},
 	}
 	// Opening replays the MANIFEST's edits: keep it short, so that a
 	// lookup process opens the store in a millisecond or two.
@@ -225,6 +225,11 @@ func Open(dir string, o Options) (*Store, error) {
 	health := &diskHealth{}
 	po.EventListener = health.listener()
 	po.EnsureDefaults()
+	if !o.ReadOnly {
+		if err := makePrivate(dir); err != nil {
+			return nil, fmt.Errorf("pebblestore: %s: %w", dir, err)
+		}
+	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		if isLockErr(err) {
@@ -638,6 +643,47 @@ func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record,
 	}
 	defer it.Close()
 	return storefmt.Logs(iterScanner{it}, buckets, ids)
+}
+
+// LogsPage returns a page of the entries carrying one of ids (see
+// store.Pager): the iterator reads on from the cursor and stops at the
+// page's end.
+func (s *Store) LogsPage(ctx context.Context, ids []store.TraceID, after store.Cursor, limit int) (store.Page, error) {
+	if limit <= 0 {
+		limit = store.DefaultPageLines
+	}
+	if err := s.ingestRun(); err != nil {
+		return store.Page{}, err
+	}
+	buckets := s.sortedBuckets()
+	if len(buckets) == 0 {
+		return store.Page{}, fmt.Errorf("%s: %w", s.dir, store.ErrEmpty)
+	}
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
+	if err != nil {
+		return store.Page{}, err
+	}
+	defer it.Close()
+	return storefmt.LogsPage(iterScanner{it}, buckets, ids, after, limit)
+}
+
+var _ store.Pager = (*Store)(nil)
+
+// ScanRange reads the keys in [lo, hi) until fn says stop.
+func (x iterScanner) ScanRange(lo, hi []byte, _ int, fn func(k, v []byte) error) error {
+	for ok := x.it.SeekGE(lo); ok && (hi == nil || bytes.Compare(x.it.Key(), hi) < 0); ok = x.it.Next() {
+		v, err := x.it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		if err := fn(x.it.Key(), v); err != nil {
+			if errors.Is(err, storefmt.ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return x.it.Error()
 }
 
 // iterScanner reads a prefix's keys through a Pebble iterator.

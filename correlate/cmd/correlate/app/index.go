@@ -14,6 +14,7 @@ import (
 	"github.com/traceline/traceline/correlate/ingest"
 	"github.com/traceline/traceline/correlate/internal/progress"
 	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/redact"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
 
@@ -28,6 +29,7 @@ type indexOptions struct {
 	retention                   time.Duration
 	compression, untraced, host string
 	quiet, compact              bool
+	redact                      redact.Config
 }
 
 func newIndexCommand(e *Env) *cobra.Command {
@@ -53,6 +55,9 @@ an interrupted run is read again by the next one. --compact=false writes
 through Pebble's memtable instead (each batch durable at once, a larger index,
 slower).
 
+--redact-key and --redact-pattern mask private values before anything is
+stored, as they do for serve.
+
 On a terminal a progress bar shows on stderr; otherwise one summary line.`,
 		Example: `  correlate index --data ~/.cache/correlate ./logs
   correlate index '/var/log/pods/*/*/*.log*' --data /var/lib/correlate --retention 7d`,
@@ -66,6 +71,8 @@ On a terminal a progress bar shows on stderr; otherwise one summary line.`,
 	fs.StringVar(&o.host, "host", "", "host `NAME` mixed into file fingerprints (default: this host's name)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&o.compact, "compact", true, "write the index in one pass when the reading is done: smaller, faster, lookups touch one file")
+	fs.Var(redact.List{Dst: &o.redact.Keys}, redact.KeyFlag, redact.KeyUsage)
+	fs.Var(redact.List{Dst: &o.redact.Patterns}, redact.PatternFlag, redact.PatternUsage)
 	cmd.MarkFlagDirname("data")
 	cmd.RegisterFlagCompletionFunc("compression", cobra.FixedCompletions([]string{"zstd", "snappy", "minlz", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("untraced", cobra.FixedCompletions([]string{"compact", "full", "none"}, cobra.ShellCompDirectiveNoFileComp))
@@ -84,7 +91,13 @@ func (o *indexOptions) validate(e *Env, args []string) (string, parse.Config, er
 		return "", parse.Config{}, usagef("give at least one PATH to index")
 	}
 	pcfg, err := o.pc.config()
-	return dir, pcfg, err
+	if err != nil {
+		return "", parse.Config{}, err
+	}
+	if pcfg.Redact, err = o.redact.EntryFunc(); err != nil {
+		return "", parse.Config{}, usagef("%v", err)
+	}
+	return dir, pcfg, nil
 }
 
 // run indexes the files args name.

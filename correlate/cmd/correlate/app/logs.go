@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 type logsOptions struct {
 	index lookupFlags
 	raw   bool
+	limit int
 }
 
 func newLogsCommand(e *Env) *cobra.Command {
@@ -35,12 +37,16 @@ as 16 hex digits or as a decimal number (Datadog, B3): a 64-bit id finds
 every trace whose low 64 bits it is, and a 128-bit id also finds lines that
 logged only its low 64 bits.
 
+The lines are read and printed a page at a time, so a trace of millions
+of lines takes no more memory than a page; --limit N stops after N lines.
+
 When nothing is found the reason goes to stderr and the exit status is 1.`,
 		Example: `  correlate logs --data /var/lib/correlate 4bf92f3577b34da6a3ce929d0e0e4736
   correlate logs 11803532876627986230 --data idx --raw | jq .msg`,
 	}
 	o.index.add(cmd.Flags())
 	cmd.Flags().BoolVar(&o.raw, "raw", false, `add the line as written under "raw"`)
+	cmd.Flags().IntVar(&o.limit, "limit", 0, "print at most `N` lines, the oldest (0: all)")
 	cmd.MarkFlagDirname("data")
 	cmd.RunE = runE(func(ctx context.Context, args []string) error { return o.run(ctx, e, args) })
 	return cmd
@@ -69,7 +75,7 @@ func (o *logsOptions) run(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer closeFn()
-	recs, err := r.Logs(ctx, ids...)
+	err = printLogs(ctx, e.Stdout, r, ids, o.limit, o.raw)
 	switch {
 	case errors.Is(err, store.ErrEmpty) && o.index.server != "":
 		return fmt.Errorf("the service at %s has indexed nothing yet", o.index.server)
@@ -77,10 +83,45 @@ func (o *logsOptions) run(ctx context.Context, e *Env, args []string) error {
 		return fmt.Errorf("the index in %s is empty: run `correlate index --data %s PATH...` first", o.index.data, o.index.data)
 	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("no such trace in the index: %s%s", args[0], indexHint(ctx, r))
-	case err != nil:
-		return err
 	}
-	return parse.WriteJSONL(e.Stdout, recs, o.raw)
+	return err
+}
+
+// logsPageLines is how many lines `logs` reads at once.
+var logsPageLines = store.DefaultPageLines
+
+// printLogs writes the trace's lines (at most limit when limit > 0) as
+// JSONL, page by page when r reads in pages.
+func printLogs(ctx context.Context, w io.Writer, r store.LogsReader, ids []store.TraceID, limit int, raw bool) error {
+	if _, paged := r.(store.Pager); !paged {
+		recs, err := r.Logs(ctx, ids...)
+		if err != nil {
+			return err
+		}
+		if limit > 0 && len(recs) > limit {
+			recs = recs[:limit]
+		}
+		return parse.WriteJSONL(w, recs, raw)
+	}
+	after := store.Cursor{}
+	for printed := 0; ; {
+		size := logsPageLines
+		if limit > 0 {
+			size = min(size, limit-printed)
+		}
+		pg, err := store.ReadPage(ctx, r, ids, after, size)
+		if err != nil {
+			return err
+		}
+		if err := parse.WriteJSONL(w, pg.Records, raw); err != nil {
+			return err
+		}
+		printed += len(pg.Records)
+		if !pg.More || limit > 0 && printed >= limit {
+			return nil
+		}
+		after = pg.Next
+	}
 }
 
 // indexHint says what the index holds, for a lookup that found nothing.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,11 @@ type remoteReader struct {
 	token  string
 	client *http.Client
 }
+
+var (
+	_ store.Reader = (*remoteReader)(nil)
+	_ store.Pager  = (*remoteReader)(nil)
+)
 
 // serverFor returns the running service that holds dir, from the address
 // it left there.
@@ -123,27 +129,58 @@ func precisionOf(s string) time.Duration {
 	return p
 }
 
-// Logs asks GET /api/v1/traces/{id}/logs.
+// Logs asks GET /api/v1/traces/{id}/logs, page after page.
 func (r *remoteReader) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record, error) {
-	if len(ids) == 0 {
-		return nil, store.ErrNotFound
+	var recs []parse.Record
+	after := store.Cursor{}
+	for {
+		pg, err := r.LogsPage(ctx, ids, after, 0)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, pg.Records...)
+		if !pg.More {
+			return recs, nil
+		}
+		after = pg.Next
 	}
-	resp, err := r.get(ctx, "/api/v1/traces/"+url.PathEscape(ids[len(ids)-1].String())+"/logs?raw=1")
+}
+
+// LogsPage asks GET /api/v1/traces/{id}/logs for one page (the service's
+// own page size when limit <= 0).
+func (r *remoteReader) LogsPage(ctx context.Context, ids []store.TraceID, after store.Cursor, limit int) (store.Page, error) {
+	if len(ids) == 0 {
+		return store.Page{}, store.ErrNotFound
+	}
+	q := url.Values{"raw": {"1"}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if !after.IsZero() {
+		q.Set("cursor", after.String())
+	}
+	resp, err := r.get(ctx, "/api/v1/traces/"+url.PathEscape(ids[len(ids)-1].String())+"/logs?"+q.Encode())
 	if err != nil {
-		return nil, err
+		return store.Page{}, err
 	}
 	defer resp.Body.Close()
 	var body struct {
 		Logs []wireRecord `json:"logs"`
+		Next string       `json:"next"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("the service at %s answered garbage: %w", r.base, err)
+		return store.Page{}, fmt.Errorf("the service at %s answered garbage: %w", r.base, err)
 	}
-	recs := make([]parse.Record, len(body.Logs))
+	pg := store.Page{Records: make([]parse.Record, len(body.Logs)), More: body.Next != ""}
 	for i := range body.Logs {
-		recs[i] = body.Logs[i].record()
+		pg.Records[i] = body.Logs[i].record()
 	}
-	return recs, nil
+	if pg.More {
+		if pg.Next, err = store.ParseCursor(body.Next); err != nil {
+			return store.Page{}, fmt.Errorf("the service at %s answered a bad cursor: %w", r.base, err)
+		}
+	}
+	return pg, nil
 }
 
 // Range streams GET /api/v1/entries.

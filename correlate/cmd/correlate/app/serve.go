@@ -204,7 +204,7 @@ func serve(ctx context.Context, e *Env, cfg server.Config) error {
 	// The correlator is its own first user: its log lines go through
 	// Traceline's slog adapter.
 	log := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(e.Stderr, nil), logbridge.WithService("correlate")))
-	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return err
 	}
 	st, err := openServeStore(ctx, cfg)

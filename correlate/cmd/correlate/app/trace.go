@@ -25,6 +25,7 @@ type traceOptions struct {
 	format, viewName, color string
 	skew, exportDelay       time.Duration
 	wait, timeout           time.Duration
+	limit                   int
 }
 
 func newTraceCommand(e *Env) *cobra.Command {
@@ -66,6 +67,7 @@ are neither lines nor a trace.`,
 	fs.DurationVar(&o.exportDelay, "export-delay", join.DefaultExportDelay, "lines younger than this whose span is missing are \"not yet exported\"")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to this long for spans not yet exported, asking again each second")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the trace lookup, retries included")
+	fs.IntVar(&o.limit, "limit", 0, "join only the oldest `N` lines of the trace (0: all)")
 	cmd.MarkFlagDirname("data")
 	cmd.MarkFlagFilename("trace-file", "json", "jsonl")
 	for flag, values := range map[string][]string{"format": {"text", "json"}, "view": {"tree", "merged"}, "color": {"auto", "always", "never"}} {
@@ -123,7 +125,7 @@ func (o *traceOptions) run(ctx context.Context, e *Env, args []string) error {
 	}
 	defer closeSrc()
 
-	lo := lookup.Options{Skew: o.skew, ExportDelay: o.exportDelay, Timeout: o.timeout}
+	lo := lookup.Options{Skew: o.skew, ExportDelay: o.exportDelay, Timeout: o.timeout, Limit: o.limit}
 	res := lookup.Trace(ctx, logs, src, ids, lo)
 	if logs != nil && res.IndexFailed() {
 		return fmt.Errorf("reading the index: %w", res.LogErr)

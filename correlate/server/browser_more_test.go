@@ -1,0 +1,59 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/traceline/traceline/correlate/internal/browsertest"
+)
+
+// TestBrowserLoadMore shows a trace longer than a page: the first page at
+// once, the rest through "Load more lines", each line once, in order.
+func TestBrowserLoadMore(t *testing.T) {
+	const id, n = "10ad0000000000000000000000000042", 25
+	_, _, base := startServer(t, func(c *Config) { c.PageLines = 10 })
+	var b strings.Builder
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for i := range n {
+		fmt.Fprintf(&b, `{"time":"%s","level":"info","msg":"line %02d","trace_id":"%s"}`+"\n", t0.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), i, id)
+	}
+	post(t, base+"/api/v1/ingest", "application/x-ndjson", []byte(b.String()))
+	ctx := browsertest.New(t, 60*time.Second)
+
+	msgs := `[...document.querySelectorAll("#orphans li.log .msg")].map(e => e.textContent)`
+	var first, second, all []string
+	var buttons int
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/trace/"+id),
+		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
+		chromedp.Evaluate(msgs, &first),
+		chromedp.Click(`#load-more`, chromedp.ByID),
+		chromedp.WaitVisible(`body[data-pages="2"]`, chromedp.ByQuery),
+		chromedp.Evaluate(msgs, &second),
+		chromedp.Click(`#load-more`, chromedp.ByID),
+		chromedp.WaitVisible(`body[data-pages="3"]`, chromedp.ByQuery),
+		chromedp.Evaluate(msgs, &all),
+		chromedp.Evaluate(`document.querySelectorAll("#load-more").length`, &buttons),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if len(first) != 10 || len(second) != 20 {
+		t.Errorf("pages showed %d then %d lines, want 10 then 20", len(first), len(second))
+	}
+	if len(all) != n {
+		t.Fatalf("after the last page %d lines, want %d: %q", len(all), n, all)
+	}
+	for i, m := range all {
+		if want := fmt.Sprintf("line %02d", i); m != want {
+			t.Errorf("line %d shows %q, want %q", i, m, want)
+		}
+	}
+	if buttons != 0 {
+		t.Error("the last page still offers more")
+	}
+}
