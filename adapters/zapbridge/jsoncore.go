@@ -26,6 +26,10 @@ type JSONCore struct {
 	// writes them; nil when it would not (zap's encoder writes them then).
 	tmpl *bridge.JSONTemplate
 	end  []byte // what zap's encoder writes after the last field
+	// tail is a comma, the template's skeleton and end, when the template
+	// has a skeleton: a line with only the span's fields is finished by
+	// copying it over the line's end and filling in the ids.
+	tail []byte
 	bind binding
 
 	// enc encodes the lines with a span, and plain those without one.
@@ -65,6 +69,9 @@ func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore
 	}
 	c := &JSONCore{enab: enab, out: ws, b: b, keys: spanKeys(b), tmpl: zapTemplate(b), end: end, enc: enc, plain: enc}
 	c.small = c.tmpl != nil && c.tmpl.Max()+1+len(end) <= smallRenderBuf
+	if c.tmpl != nil && c.tmpl.Skeleton() != nil {
+		c.tail = append(append([]byte{','}, c.tmpl.Skeleton()...), end...)
+	}
 	return c
 }
 
@@ -248,6 +255,17 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 	line := buf.Bytes()
 	if !bytes.HasSuffix(line, c.end) {
 		return false
+	}
+	body := len(line) - len(c.end)
+	if ok && c.tail != nil && span == nil && len(bag) == 0 && len(c.heldBag) == 0 {
+		tail := c.tail
+		if body == 0 || line[body-1] == '{' {
+			tail = tail[1:]
+		}
+		n := copy(line[body:], tail)
+		buf.AppendBytes(tail[n:])
+		c.tmpl.Fill(buf.Bytes()[body+len(tail)-len(c.tail)+1:], sc)
+		return true
 	}
 	// The stack buffer is zeroed on every line: the usual profiles take
 	// the small one.
