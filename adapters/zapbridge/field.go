@@ -52,6 +52,51 @@ func scan(fields []zapcore.Field) (ctx context.Context, n int, printed bool) {
 	return ctx, n, printed
 }
 
+// lineContext returns the last context among fields (nil if none), and
+// whether the fields can go to an encoder as they are when the bridge
+// writes keys, whose lengths are lens (see lengthsOf), at the top level:
+// no context among them would be printed and no top-level field has one
+// of keys. top says whether the fields start at the top level of the
+// object.
+func lineContext(fields []zapcore.Field, top bool, keys []string, lens uint64) (ctx context.Context, plain bool) {
+	plain = true
+	for i := range fields {
+		f := &fields[i]
+		if x, ok := contextOf(f); ok {
+			ctx = x
+			plain = plain && f.Type == zapcore.SkipType
+			continue
+		}
+		if f.Type == zapcore.SkipType {
+			continue
+		}
+		if top && lens&lengthBit(f.Key) != 0 && hasKey(keys, f.Key) {
+			plain = false
+		}
+		top = top && f.Type != zapcore.NamespaceType
+	}
+	return ctx, plain
+}
+
+// lengthsOf returns the set of the lengths of keys as bits, lengthBit of
+// each.
+func lengthsOf(keys []string) uint64 {
+	var lens uint64
+	for _, k := range keys {
+		lens |= lengthBit(k)
+	}
+	return lens
+}
+
+// lengthBit returns bit len(key), or bit 0 for a key 64 bytes long or
+// longer (or empty).
+func lengthBit(key string) uint64 {
+	if n := len(key); n < 64 {
+		return 1 << n
+	}
+	return 1
+}
+
 // spanContextOf returns ctx's valid span context; a context whose Value
 // panics has none.
 func spanContextOf(ctx context.Context) (trace.SpanContext, bool) {

@@ -22,10 +22,18 @@ type JSONCore struct {
 	out  zapcore.WriteSyncer
 	b    *bridge.Bridge
 	keys []string // the keys of a span's fields
+	// keyLens has bit n set when a key among keys is n bytes long (n <
+	// 64), or bit 0 when one is longer: a field whose key length is not
+	// among them cannot collide.
+	keyLens uint64
 	// tmpl renders a span's fields as JSON, byte for byte as zap's encoder
 	// writes them; nil when it would not (zap's encoder writes them then).
 	tmpl *bridge.JSONTemplate
 	end  []byte // what zap's encoder writes after the last field
+	// tail is a comma, the template's skeleton and end, when the template
+	// has a skeleton: a line with only the span's fields is finished by
+	// copying it over the line's end and filling in the ids.
+	tail []byte
 	bind binding
 
 	// enc encodes the lines with a span, and plain those without one.
@@ -63,8 +71,12 @@ func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore
 			end = append(end, cfg.LineEnding...)
 		}
 	}
-	c := &JSONCore{enab: enab, out: ws, b: b, keys: spanKeys(b), tmpl: zapTemplate(b), end: end, enc: enc, plain: enc}
+	keys := spanKeys(b)
+	c := &JSONCore{enab: enab, out: ws, b: b, keys: keys, keyLens: lengthsOf(keys), tmpl: zapTemplate(b), end: end, enc: enc, plain: enc}
 	c.small = c.tmpl != nil && c.tmpl.Max()+1+len(end) <= smallRenderBuf
+	if c.tmpl != nil && c.tmpl.Skeleton() != nil {
+		c.tail = append(append([]byte{','}, c.tmpl.Skeleton()...), end...)
+	}
 	return c
 }
 
@@ -173,6 +185,23 @@ const maxLineBaggage = 4
 // them would be printed (zap.Any's) or a top-level field has a key the
 // bridge writes on the line: then a pooled copy without them is encoded.
 func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
+	if c.tail != nil && !c.bind.bound && !c.b.HasBaggage() {
+		// The usual line: its own span's fields, rendered from the
+		// skeleton, and nothing else to add.
+		ctx, plain := lineContext(fields, !c.nested, c.keys, c.keyLens)
+		if ctx == nil && plain {
+			return c.plain.EncodeEntry(ent, fields)
+		}
+		if plain {
+			if sc, ok := spanContextOf(ctx); ok {
+				buf, err := c.enc.EncodeEntry(ent, fields)
+				if err != nil || c.splice(buf, &sc) {
+					return buf, err
+				}
+				buf.Free()
+			}
+		}
+	}
 	ctx, n, printed := scan(fields)
 	d := &c.bind
 	if n == 0 && !d.bound && len(c.heldBag) == 0 {
@@ -249,6 +278,9 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 	if !bytes.HasSuffix(line, c.end) {
 		return false
 	}
+	if ok && c.tail != nil && span == nil && len(bag) == 0 && len(c.heldBag) == 0 {
+		return c.splice(buf, sc)
+	}
 	// The stack buffer is zeroed on every line: the usual profiles take
 	// the small one.
 	if c.small {
@@ -258,6 +290,26 @@ func (c *JSONCore) appendFields(buf *buffer.Buffer, ok bool, sc *trace.SpanConte
 		var tmp [renderBuf]byte
 		c.insert(buf, line, tmp[:0], ok, sc, span, bag, s)
 	}
+	return true
+}
+
+// splice puts sc's fields, rendered from the template's skeleton, in place
+// of the end of the line in buf, after a comma unless the line has no
+// other member. It reports false, leaving buf as it was, when buf does not
+// end as zap's encoder ends a line. c.tail must be set.
+func (c *JSONCore) splice(buf *buffer.Buffer, sc *trace.SpanContext) bool {
+	line := buf.Bytes()
+	if !bytes.HasSuffix(line, c.end) {
+		return false
+	}
+	body := len(line) - len(c.end)
+	tail := c.tail
+	if body == 0 || line[body-1] == '{' {
+		tail = tail[1:]
+	}
+	n := copy(line[body:], tail)
+	buf.AppendBytes(tail[n:])
+	c.tmpl.Fill(buf.Bytes()[body+len(tail)-len(c.tail)+1:], sc)
 	return true
 }
 

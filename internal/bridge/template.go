@@ -92,25 +92,44 @@ func (t *JSONTemplate) AppendValue(dst []byte, sc trace.SpanContext) []byte {
 	return t.render(dst, &sc, t.keyLen)
 }
 
-func (t *JSONTemplate) render(dst []byte, sc *trace.SpanContext, skip int) []byte {
+// Skeleton returns what Append writes for every span with the values left
+// blank, when every value has a fixed width; nil otherwise. An encoder that
+// owns its buffer copies it there and calls Fill: one copy a line. The
+// slice is shared: do not modify it.
+func (t *JSONTemplate) Skeleton() []byte { return t.skel }
+
+// Fill writes sc's values into a copy of the skeleton, out. sc must be
+// valid and out at least as long as the skeleton.
+func (t *JSONTemplate) Fill(out []byte, sc *trace.SpanContext) {
+	t.fill(out[:len(t.skel)], 0, sc)
+}
+
+// fill writes sc's values into dst, where the skeleton starts at base
+// (before dst's start when a prefix of it was skipped).
+func (t *JSONTemplate) fill(dst []byte, base int, sc *trace.SpanContext) {
 	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
+	for _, h := range t.holes {
+		v := dst[base+h.at:]
+		switch h.value {
+		case tvTraceHex:
+			putTraceHex((*[32]byte)(v), &tid)
+		case tvSpanHex:
+			putSpanHex((*[16]byte)(v), &sid)
+		case tvFlagsHex:
+			v[0], v[1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
+		}
+	}
+}
+
+func (t *JSONTemplate) render(dst []byte, sc *trace.SpanContext, skip int) []byte {
 	if t.skel != nil {
 		// One copy of the skeleton, then the values in place.
 		base := len(dst) - skip
 		dst = append(dst, t.skel[skip:]...)
-		for _, h := range t.holes {
-			out := dst[base+h.at:]
-			switch h.value {
-			case tvTraceHex:
-				putTraceHex((*[32]byte)(out), &tid)
-			case tvSpanHex:
-				putSpanHex((*[16]byte)(out), &sid)
-			case tvFlagsHex:
-				out[0], out[1] = hexDigits[flags>>4], hexDigits[flags&0x0f]
-			}
-		}
+		t.fill(dst, base, sc)
 		return dst
 	}
+	tid, sid, flags := sc.TraceID(), sc.SpanID(), sc.TraceFlags()
 	dst = slices.Grow(dst, t.max)
 	for i := range t.parts {
 		p := &t.parts[i]
