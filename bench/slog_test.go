@@ -207,8 +207,12 @@ func BenchmarkSlog(b *testing.B) {
 				log := v.new(io.Discard)
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := zapProcessCPU()
 				for i := 0; i < b.N; i++ {
 					log(slogSpans[(i/perSpan)%len(slogSpans)])
+				}
+				if cpu != 0 {
+					b.ReportMetric(float64(zapProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}
