@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"reflect"
 	"testing"
-	"unsafe"
 
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/trace"
@@ -75,7 +73,7 @@ func TestFloorBursts(t *testing.T) {
 	zr := runBursts(t, "zerolog", rounds, []burstVariant{
 		{"bare", zl(nil)},
 		{"+ a hook that does nothing", zl(zerolog.HookFunc(func(*zerolog.Event, zerolog.Level, string) {}))},
-		{"+ hook: lookup, copy fixed fields", zl(lookupCopyHook{rendered})},
+		{"+ hook: lookup, copy fixed fields", zl(lookupCopyHook{tmpl.Key(), tmpl.AppendValue(nil, sc)})},
 		{"zerologbridge.NewHook", zl(zerologbridge.NewHook())},
 	})
 
@@ -133,19 +131,17 @@ func hexIDs(out *[48]byte, tid *trace.TraceID, sid *trace.SpanID) {
 }
 
 // lookupCopyHook reads the event's span context and, when it is valid,
-// appends fixed fields of the same length as the real ones to the event's
-// buffer: a hook's floor without the rendering.
-type lookupCopyHook struct{ fields []byte }
-
-var zerologBufOffset = func() uintptr {
-	f, _ := reflect.TypeOf(zerolog.Event{}).FieldByName("buf")
-	return f.Offset
-}()
+// writes fixed fields of the same length as the real ones through
+// zerolog's RawJSON (the first key, then the rest as its raw value): a
+// hook's floor without the rendering.
+type lookupCopyHook struct {
+	key   string
+	value []byte
+}
 
 func (h lookupCopyHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 	if _, ok := logbridge.FromContext(e.GetCtx()); ok {
-		buf := (*[]byte)(unsafe.Add(unsafe.Pointer(e), zerologBufOffset))
-		*buf = append(append(*buf, ','), h.fields...)
+		e.RawJSON(h.key, h.value)
 	}
 }
 

@@ -23,7 +23,17 @@ type logxVariant struct {
 	enrich func(ctx context.Context) context.Context
 }
 
-var logxEnricher = logxbridge.NewEnricher(logbridge.WithService("gateway"))
+// logxEnrich puts on a context what the rest middleware or the zrpc
+// interceptor puts on a request's.
+func logxEnrich(ctx context.Context) context.Context {
+	_, _ = logxInterceptor(ctx, nil, nil, func(c context.Context, _ any) (any, error) {
+		ctx = c
+		return nil, nil
+	})
+	return ctx
+}
+
+var logxInterceptor = logxbridge.UnaryServerInterceptor(logbridge.WithService("gateway"))
 
 var logxVariants = []logxVariant{
 	// logx's own trace and span fields, under its keys.
@@ -33,10 +43,10 @@ var logxVariants = []logxVariant{
 		logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(w)))
 	}, nil},
 	// What a service set up as the README says writes on go-zero before
-	// v1.9.1: the Enricher's flags and service name, and NewWriter.
-	{"logxbridge.NewWriter+Enricher", func(w io.Writer) {
+	// v1.9.1: the middleware's flags and service name, and NewWriter.
+	{"logxbridge.NewWriter+Middleware", func(w io.Writer) {
 		logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(w), logbridge.WithService("gateway")))
-	}, logxEnricher.Context},
+	}, logxEnrich},
 }
 
 // BenchmarkLogx measures one logx line per op through each variant, a new

@@ -5,31 +5,43 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 
+	ddslog "github.com/DataDog/dd-trace-go/contrib/log/slog/v2"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/mocoarow/slogotel"
 	slogotelremy "github.com/remychantenay/slog-otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceline/traceline/adapters/slogbridge"
+	"github.com/traceline/traceline/logbridge"
 )
 
 // slogSpans is a ring of request contexts, each with its own recording
-// span from the OpenTelemetry SDK: some peers write ids only for recording
-// spans. The ring is eight times logbridge's span cache, and span ids are
-// random, so a span coming round again has nearly always been evicted:
+// span from the OpenTelemetry SDK (some peers write ids only for recording
+// spans) and, under it, a Datadog span with the same ids, for Datadog's
+// handler. The ring is eight times logbridge's span cache, and span ids
+// are random, so a span coming round again has nearly always been evicted:
 // every new span in a benchmark is one the bridge must encode.
 var slogSpans = func() []context.Context {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
-	tracer := tp.Tracer("bench")
+	otel := tp.Tracer("bench")
 	ring := make([]context.Context, 1<<13)
 	for i := range ring {
-		ring[i], _ = tracer.Start(context.Background(), "request")
+		_, span := otel.Start(context.Background(), "request")
+		dd := withDatadogSpan(context.Background(), span.SpanContext())
+		ring[i] = trace.ContextWithSpan(dd, span)
 	}
 	return ring
 }()
+
+// ddFields are the fields Datadog's log correlation writes.
+var ddFields = []string{"dd.trace_id", "dd.span_id"}
+
+var datadogProfile = logbridge.WithProfile(logbridge.Datadog)
 
 // slogVariant is one way of writing the benchmark's line: the message
 // "form stored" with two attributes, and the request's trace where the way
@@ -127,6 +139,42 @@ var slogVariants = []slogVariant{
 				"trace_flags", sc.TraceFlags().String())
 		}
 	}},
+	// Datadog's fields, dd.trace_id (32 hex) and dd.span_id (decimal),
+	// from the OpenTelemetry span, against Datadog's own handler reading
+	// its span.
+	{"slogbridge(Datadog)", ddFields, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewHandler(slogJSON(w), datadogProfile))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"slogbridge.NewJSONHandler(Datadog)", ddFields, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogbridge.NewJSONHandler(w, nil, datadogProfile))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"hand-written(Datadog)", ddFields, func(w io.Writer) func(context.Context) {
+		l := slog.New(slogJSON(w))
+		return func(ctx context.Context) {
+			span, ok := tracer.SpanFromContext(ctx)
+			if !ok {
+				l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+				return
+			}
+			sc := span.Context()
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12,
+				"dd.trace_id", sc.TraceID(), "dd.span_id", strconv.FormatUint(sc.SpanID(), 10))
+		}
+	}},
+	// github.com/DataDog/dd-trace-go/contrib/log/slog/v2, Datadog's log
+	// correlation for slog, over slog's JSONHandler (its NewJSONHandler).
+	{"datadog/slog", ddFields, func(w io.Writer) func(context.Context) {
+		l := slog.New(ddslog.WrapHandler(slogJSON(w)))
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
 	// github.com/mocoarow/slogotel, set to write what we write: trace_id,
 	// span_id and trace_flags for any valid span, no span event, no
 	// baggage. Inside a group its ids are nested in the group.
@@ -159,8 +207,12 @@ func BenchmarkSlog(b *testing.B) {
 				log := v.new(io.Discard)
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := zapProcessCPU()
 				for i := 0; i < b.N; i++ {
 					log(slogSpans[(i/perSpan)%len(slogSpans)])
+				}
+				if cpu != 0 {
+					b.ReportMetric(float64(zapProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}
@@ -172,13 +224,14 @@ func BenchmarkSlog(b *testing.B) {
 func TestSlogLines(t *testing.T) {
 	ctx := slogSpans[0]
 	sc := trace.SpanContextFromContext(ctx)
-	value := map[string]string{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String(), "trace_flags": "01"}
+	value := map[string]string{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String(), "trace_flags": "01",
+		"dd.trace_id": sc.TraceID().String(), "dd.span_id": strconv.FormatUint(ddSpanID(sc.SpanID()), 10)}
 	for _, v := range slogVariants {
 		var sb strings.Builder
 		v.new(&sb)(ctx)
 		line := sb.String()
 		t.Logf("%-24s %s", v.name, strings.TrimSpace(line))
-		for _, k := range []string{"trace_id", "span_id", "trace_flags"} {
+		for _, k := range []string{"trace_id", "span_id", "trace_flags", "dd.trace_id", "dd.span_id"} {
 			want := 0
 			for _, f := range v.fields {
 				if f == k {

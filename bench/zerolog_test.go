@@ -93,8 +93,12 @@ func BenchmarkZerolog(b *testing.B) {
 				log := v.new(io.Discard)
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := zapProcessCPU()
 				for i := 0; i < b.N; i++ {
 					log(zerologSpans[(i/perSpan)%len(zerologSpans)])
+				}
+				if cpu != 0 {
+					b.ReportMetric(float64(zapProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}

@@ -33,9 +33,9 @@ func TestLogxConformance(t *testing.T) {
 		name   string
 		writer bool // install NewWriter
 	}
-	setups := []setup{{"Writer and Enricher", true}}
+	setups := []setup{{"Writer and Middleware", true}}
 	if hasFieldKeys {
-		setups = append(setups, setup{"FieldKeys and Enricher", false})
+		setups = append(setups, setup{"FieldKeys and Middleware", false})
 	}
 	calls := []struct {
 		name string
@@ -50,7 +50,7 @@ func TestLogxConformance(t *testing.T) {
 	}
 	member, _ := baggage.NewMember("trial_id", "T-1")
 	bag, _ := baggage.New(member)
-	ctx := NewEnricher(opts...).Context(baggage.ContextWithBaggage(goldenContext(trace.FlagsSampled), bag))
+	ctx := newEnricher(opts...).context(baggage.ContextWithBaggage(goldenContext(trace.FlagsSampled), bag))
 	for _, s := range setups {
 		for _, c := range calls {
 			t.Run(s.name+"/"+c.name, func(t *testing.T) {
@@ -90,7 +90,7 @@ func TestLogxNoSpan(t *testing.T) {
 	out := &syncBuffer{}
 	logx.SetWriter(NewWriter(logx.NewWriter(out), logbridge.WithService("gateway")))
 	defer logx.SetWriter(logx.NewWriter(os.Stderr))
-	ctx := NewEnricher(logbridge.WithService("gateway")).Context(context.Background())
+	ctx := newEnricher(logbridge.WithService("gateway")).context(context.Background())
 	logx.WithContext(ctx).Info("no span")
 	got := lines(out.take())
 	if len(got) != 1 {

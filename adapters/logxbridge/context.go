@@ -10,27 +10,23 @@ import (
 	"google.golang.org/grpc"
 )
 
-// Enricher puts on a context, with logx.ContextWithFields, what only the
+// enricher puts on a context, with logx.ContextWithFields, what only the
 // context knows and logx does not write: the sampling decision under each
 // profile's flags key, the service name, and the selected baggage members.
 // Every later logx.WithContext(ctx) and logc call with that context carries
 // them. It never puts ids there: a child span started later in the request
 // has its own span id, which logx reads from the context at each call.
-//
-// Middleware and the interceptors use an Enricher; build one directly for
-// contexts that reach neither, such as a queue consumer's.
-type Enricher struct {
+type enricher struct {
 	lf *lineFields
 }
 
-// NewEnricher compiles opts into an Enricher. It is safe for concurrent use.
-func NewEnricher(opts ...logbridge.Option) *Enricher {
-	return &Enricher{lf: newLineFields(opts)}
+func newEnricher(opts ...logbridge.Option) *enricher {
+	return &enricher{lf: newLineFields(opts)}
 }
 
-// Context returns ctx with the logx fields of its span context added, or
+// context returns ctx with the logx fields of its span context added, or
 // ctx itself when it carries no valid span context.
-func (e *Enricher) Context(ctx context.Context) context.Context {
+func (e *enricher) context(ctx context.Context) context.Context {
 	sf, ok := e.lf.b.Fields(ctx)
 	if !ok {
 		return ctx
@@ -60,54 +56,56 @@ func (e *Enricher) Context(ctx context.Context) context.Context {
 	return logx.ContextWithFields(ctx, fields...)
 }
 
-// Middleware returns go-zero rest middleware (a rest.Middleware) that
-// enriches each request's context. Add it with server.Use; go-zero runs its
-// own tracing handler first, so the request's span is already there:
+// Middleware returns go-zero rest middleware (a rest.Middleware) that puts
+// on each request's context what only the context knows and logx does not
+// write: the sampling decision under each profile's flags key, the service
+// name (logbridge.WithService) and the selected baggage members
+// (logbridge.WithBaggage). Every logx.WithContext(ctx) and logc call with
+// the request's context then carries them. Add it with server.Use; go-zero
+// runs its own tracing handler first, so the request's span is already
+// there:
 //
 //	server.Use(logxbridge.Middleware(logbridge.WithService("gateway")))
 func Middleware(opts ...logbridge.Option) func(http.HandlerFunc) http.HandlerFunc {
-	return NewEnricher(opts...).Middleware
-}
-
-// Middleware is the rest middleware of e.
-func (e *Enricher) Middleware(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		if ectx := e.Context(ctx); ectx != ctx {
-			r = r.WithContext(ectx)
+	e := newEnricher(opts...)
+	return func(next http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			if ectx := e.context(ctx); ectx != ctx {
+				r = r.WithContext(ectx)
+			}
+			next(w, r)
 		}
-		next(w, r)
 	}
 }
 
-// UnaryServerInterceptor returns a gRPC unary server interceptor that
-// enriches each call's context. Add it to a zrpc server with
-// s.AddUnaryInterceptors or zrpc.WithUnaryServerInterceptors; zrpc runs its
-// tracing interceptor first, so the call's span is already there.
+// UnaryServerInterceptor returns a gRPC unary server interceptor that puts
+// on each call's context what Middleware puts on a request's. Add it to a
+// zrpc server with s.AddUnaryInterceptors or
+// zrpc.WithUnaryServerInterceptors; zrpc runs its tracing interceptor
+// first, so the call's span is already there.
 func UnaryServerInterceptor(opts ...logbridge.Option) grpc.UnaryServerInterceptor {
-	return NewEnricher(opts...).UnaryServerInterceptor
-}
-
-// UnaryServerInterceptor is the unary server interceptor of e.
-func (e *Enricher) UnaryServerInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	return handler(e.Context(ctx), req)
+	e := newEnricher(opts...)
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		return handler(e.context(ctx), req)
+	}
 }
 
 // StreamServerInterceptor returns a gRPC stream server interceptor that
-// enriches each stream's context (s.AddStreamInterceptors).
+// puts on each stream's context what Middleware puts on a request's (add it
+// with s.AddStreamInterceptors).
 func StreamServerInterceptor(opts ...logbridge.Option) grpc.StreamServerInterceptor {
-	return NewEnricher(opts...).StreamServerInterceptor
-}
-
-// StreamServerInterceptor is the stream server interceptor of e.
-func (e *Enricher) StreamServerInterceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	ctx := ss.Context()
-	if ectx := e.Context(ctx); ectx != ctx {
-		ss = &enrichedStream{ServerStream: ss, ctx: ectx}
+	e := newEnricher(opts...)
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx := ss.Context()
+		if ectx := e.context(ctx); ectx != ctx {
+			ss = &enrichedStream{ServerStream: ss, ctx: ectx}
+		}
+		return handler(srv, ss)
 	}
-	return handler(srv, ss)
 }
 
+// enrichedStream is a server stream whose Context is the enriched one.
 type enrichedStream struct {
 	grpc.ServerStream
 	ctx context.Context

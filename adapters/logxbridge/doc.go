@@ -28,7 +28,9 @@
 //	 "service.name":"gateway","span_id":"b7ad6b7169203331","trace_flags":"01",
 //	 "trace_id":"0af7651916cd43dd8448eb211c80319c"}
 //
-// Contexts that reach neither middleware (a queue consumer's) use an Enricher.
+// A context that reaches neither (a queue consumer's) carries no sampling
+// decision: its lines get the ids from logx, and the service name when
+// NewWriter is installed.
 //
 // # The writer side
 //
@@ -40,7 +42,7 @@
 // several or are Datadog or GCP:
 //
 //	logx.MustSetup(c.Log)
-//	logxbridge.WrapWriter(logbridge.WithService("gateway"))
+//	logx.SetWriter(logxbridge.NewWriter(logx.Reset(), logbridge.WithService("gateway")))
 //
 // A writer sees no context, so it writes trace_flags only when the context
 // side put the sampling decision on the line. After a span's first line,
@@ -48,14 +50,18 @@
 //
 // # Cases
 //
-//	line has                                  written
+//	line has                                   written
 //	trace and span ids (logx's or a profile's) the ids under each profile's keys, once; service when set
-//	the context side's trace_flags            the flags under each profile's flags key
-//	no trace flags                            no flags field (never a guessed "00")
-//	no ids, or a "trace" that is not an id    the line as it is
-//	a "span" that is a number ("span":"3")    the line as it is (decimal span ids only under dd.span_id)
-//	all-zero ids                              the line as it is, never zeros under our keys
-//	Alert, Severe, Stack (no fields)          the line as it is
+//	the context side's trace_flags             the flags under each profile's flags key
+//	no trace flags                             no flags field (never a guessed "00")
+//	a caller's field under a key written       dropped: ours win, each key once (the line has ids)
+//	a caller's field under logx's trace or     kept as given, when the key is not a profile's
+//	  span key that is not an id ("span":"3")
+//	ids twice (a caller's, then logx's)        the last: logx appends the context's ids after the caller's fields
+//	no ids, or only one of them                the line as it is, a caller's fields included
+//	a "span" that is a number and no other     the line as it is (decimal span ids only under dd.span_id)
+//	all-zero ids                               the line as it is, never zeros under our keys
+//	Alert, Severe, Stack (no fields)           the line as it is
 //
 // # Versions
 //

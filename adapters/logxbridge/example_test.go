@@ -9,12 +9,9 @@ import (
 	"os"
 
 	"github.com/traceline/traceline/adapters/logxbridge"
-	"github.com/traceline/traceline/adapters/zapbridge"
 	"github.com/traceline/traceline/logbridge"
 	"github.com/zeromicro/go-zero/core/logx"
 	"go.opentelemetry.io/otel/trace"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 )
 
 // printer is a logx.Writer that prints a line's level, content and fields
@@ -85,19 +82,4 @@ func ExampleMiddleware() {
 	handler(httptest.NewRecorder(), r)
 	// Output:
 	// {"content":"form stored","level":"info","service.name":"gateway","span_id":"b7ad6b7169203331","trace_flags":"01","trace_id":"0af7651916cd43dd8448eb211c80319c"}
-}
-
-// Routing logx into zap: the zap core built by zapbridge writes the span
-// logx put on the line; logx's own keys are not passed on.
-func ExampleNewZapWriter() {
-	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
-	logger := zap.New(zapbridge.NewCore(zapcore.NewCore(enc, zapcore.AddSync(os.Stdout), zap.DebugLevel)))
-	w := logxbridge.NewZapWriter(logger)
-	w.Info("form stored",
-		logx.Field("trace", "0af7651916cd43dd8448eb211c80319c"),
-		logx.Field("span", "b7ad6b7169203331"),
-		logx.Field("trace_flags", "01"),
-		logx.Field("form", "F-1"))
-	// Output:
-	// {"level":"info","msg":"form stored","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","trace_flags":"01","form":"F-1"}
 }

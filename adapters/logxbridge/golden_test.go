@@ -17,7 +17,7 @@ import (
 const conformanceDir = "../conformance/testdata"
 
 // TestLogxGolden writes the golden span through real logx with NewWriter
-// and an Enricher, under each profile, and checks the line's trace and
+// and the context side, under each profile, and checks the line's trace and
 // service fields against the shared golden files: same keys, same values,
 // nothing else under an id key.
 func TestLogxGolden(t *testing.T) {
@@ -53,7 +53,7 @@ func TestLogxGolden(t *testing.T) {
 			out := &syncBuffer{}
 			logx.SetWriter(NewWriter(logx.NewWriter(out), opts...))
 			defer logx.SetWriter(logx.NewWriter(os.Stderr))
-			ctx := NewEnricher(opts...).Context(goldenContext(trace.FlagsSampled))
+			ctx := newEnricher(opts...).context(goldenContext(trace.FlagsSampled))
 			logx.WithContext(ctx).Infow("form stored", logx.Field("form", "F-1"))
 			got := lines(out.take())
 			if len(got) != 1 {

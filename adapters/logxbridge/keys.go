@@ -1,7 +1,6 @@
 package logxbridge
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +24,7 @@ const (
 type keyRole struct {
 	key  string
 	role role
+	ours bool // the Bridge writes this key
 }
 
 // lineFields is the compiled form of a Bridge for logx lines: which keys
@@ -33,7 +33,6 @@ type lineFields struct {
 	b     *bridge.Bridge
 	keys  []keyRole      // a few keys: a linear scan beats a map here
 	flags []string       // the profiles' sampling keys
-	ctx   bool           // entries carry a context (routing writers)
 	boxed map[string]any // values boxed once: flags, the service name
 	cache [entrySlots]atomic.Pointer[spanEntry]
 	pool  sync.Pool
@@ -49,28 +48,31 @@ type spanEntry struct {
 	sc         trace.SpanContext
 	flagsKnown bool
 	fields     []logx.LogField
-	ctx        context.Context // holds sc, for the routing writers' adapters
 	inline     [6]logx.LogField
 }
 
 func newLineFields(opts []logbridge.Option) *lineFields {
 	lf := &lineFields{b: bridge.New(opts...)}
-	add := func(k string, r role) {
-		if k == "" || lf.role(k) != roleNone {
+	add := func(k string, r role, ours bool) {
+		if k == "" {
 			return
 		}
-		lf.keys = append(lf.keys, keyRole{k, r})
+		if kr := lf.lookup(k); kr != nil {
+			kr.ours = kr.ours || ours
+			return
+		}
+		lf.keys = append(lf.keys, keyRole{k, r, ours})
 	}
 	// Ids are read under logx's own keys and under every key SetFieldKeys
 	// may have pointed logx at, whatever profiles this Bridge writes.
 	for _, p := range []logbridge.Profile{logbridge.GoZero, logbridge.OTel, logbridge.ECS} {
-		add(p.TraceKey(), roleTrace)
-		add(p.SpanKey(), roleSpan)
+		add(p.TraceKey(), roleTrace, false)
+		add(p.SpanKey(), roleSpan, false)
 	}
 	for _, p := range lf.b.Profiles() {
-		add(p.TraceKey, roleTrace)
-		add(p.SpanKey, roleSpan)
-		add(p.FlagsKey, roleFlags)
+		add(p.TraceKey, roleTrace, true)
+		add(p.SpanKey, roleSpan, true)
+		add(p.FlagsKey, roleFlags, true)
 		if p.FlagsKey != "" {
 			lf.flags = append(lf.flags, p.FlagsKey)
 		}
@@ -81,7 +83,7 @@ func newLineFields(opts []logbridge.Option) *lineFields {
 	for _, p := range lf.b.Profiles() {
 		for _, f := range lf.b.SpanFields(probe).Fields {
 			if f.Key == p.ServiceKey {
-				add(f.Key, roleService)
+				add(f.Key, roleService, true)
 			}
 		}
 	}
@@ -102,11 +104,20 @@ func newLineFields(opts []logbridge.Option) *lineFields {
 	return lf
 }
 
-func (lf *lineFields) role(key string) role {
+// lookup returns the role of key, or nil when the key means nothing to
+// the Bridge.
+func (lf *lineFields) lookup(key string) *keyRole {
 	for i := range lf.keys {
 		if lf.keys[i].key == key {
-			return lf.keys[i].role
+			return &lf.keys[i]
 		}
+	}
+	return nil
+}
+
+func (lf *lineFields) role(key string) role {
+	if kr := lf.lookup(key); kr != nil {
+		return kr.role
 	}
 	return roleNone
 }
@@ -120,39 +131,41 @@ func (lf *lineFields) isFlags(key string) bool {
 	return false
 }
 
-// read scans a line's fields for its span. It reports false, leaving the
-// line to be written as it is, when the line has no trace and span ids or
-// when a field under an id key is not an id. owned marks (for the first 64
-// fields) the fields the span's own fields replace.
+// read scans a line's fields for its span: the last trace and span ids
+// under a key they are read under, and the last sampling decision. It
+// reports false, leaving the line to be written as it is, when the line
+// lacks either id. owned marks (for the first 64 fields) the fields the
+// span's own fields replace: the ids read, and every field under a key the
+// Bridge writes, a caller's included (ours win, each key once). logx
+// appends the context's ids after the caller's fields, and the context
+// side's fields after those, so its own are the last.
 func (lf *lineFields) read(fields []logx.LogField) (ids lineIDs, owned uint64, ok bool) {
 	if len(fields) > 64 {
 		return ids, 0, false
 	}
 	for i := range fields {
 		f := &fields[i]
-		switch lf.role(f.Key) {
-		case roleNone:
+		kr := lf.lookup(f.Key)
+		if kr == nil {
 			continue
+		}
+		switch kr.role {
 		case roleTrace:
-			if ids.hasTrace {
-				break
-			}
-			if !ids.readTrace(f.Value) {
-				return ids, 0, false
+			if ids.readTrace(f.Value) {
+				owned |= 1 << uint(i)
+				continue
 			}
 		case roleSpan:
-			if ids.hasSpan {
-				break
-			}
-			if !ids.readSpan(f.Value, f.Key == logbridge.Datadog.SpanKey()) {
-				return ids, 0, false
+			if ids.readSpan(f.Value, f.Key == logbridge.Datadog.SpanKey()) {
+				owned |= 1 << uint(i)
+				continue
 			}
 		case roleFlags:
-			if !ids.flagsKnown {
-				ids.readFlags(f.Value)
-			}
+			ids.readFlags(f.Value)
 		}
-		owned |= 1 << uint(i)
+		if kr.ours {
+			owned |= 1 << uint(i)
+		}
 	}
 	return ids, owned, ids.hasTrace && ids.hasSpan
 }
@@ -170,9 +183,6 @@ func (lf *lineFields) entry(ids *lineIDs, sc trace.SpanContext) *spanEntry {
 	e.fields = e.inline[:0]
 	if len(sf.Fields) > len(e.inline) {
 		e.fields = make([]logx.LogField, 0, len(sf.Fields))
-	}
-	if lf.ctx {
-		e.ctx = spanCtx(sc)
 	}
 	for _, f := range sf.Fields {
 		if !ids.flagsKnown && lf.isFlags(f.Key) {

@@ -1,7 +1,6 @@
 package logxbridge
 
 import (
-	"os"
 	"reflect"
 
 	"github.com/traceline/traceline/internal/bridge"
@@ -18,7 +17,9 @@ import (
 //
 // It reports false, leaving c alone, when this go-zero has no FieldKeys or
 // no profile has hex ids (Datadog or GCP alone); then install NewWriter,
-// which rewrites logx's keys on every version.
+// which rewrites logx's keys on every version. It reads and writes only
+// logx's exported FieldKeys, by reflection, so that one build of this
+// package serves every supported go-zero.
 func SetFieldKeys(c *logx.LogConf, opts ...logbridge.Option) bool {
 	if c == nil {
 		return false
@@ -49,16 +50,4 @@ func SetFieldKeys(c *logx.LogConf, opts ...logbridge.Option) bool {
 	tk.SetString(traceKey)
 	sk.SetString(spanKey)
 	return true
-}
-
-// WrapWriter installs NewWriter around logx's current writer, so every
-// later line is rewritten. Call it after logx is set up (after
-// rest.MustNewServer or logx.MustSetup). Before set-up logx has no writer
-// yet, and standard output is used. It does nothing when logx is disabled.
-func WrapWriter(opts ...logbridge.Option) {
-	next := logx.Reset()
-	if next == nil {
-		next = logx.NewWriter(os.Stdout)
-	}
-	logx.SetWriter(NewWriter(next, opts...))
 }

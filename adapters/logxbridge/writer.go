@@ -16,21 +16,27 @@ type Writer struct {
 
 var _ logx.Writer = (*Writer)(nil)
 
-// NewWriter returns a logx.Writer that rewrites the trace and span ids
+// NewWriter returns a Writer that rewrites the trace and span ids
 // logx put on a line (under its own keys trace and span, or under a
 // profile's keys when FieldKeys point there) into every profile's keys,
 // once each, adds the service name when WithService is set, and passes the
 // line to next. Lines without ids pass unchanged. Use it on go-zero before
 // v1.9.1, which has no FieldKeys, and whenever the profiles are more than
-// one or are Datadog or GCP, whose ids are not logx's hex:
+// one or are Datadog or GCP, whose ids are not logx's hex. Install it
+// after go-zero set logx up (rest.MustNewServer, zrpc.MustNewServer or
+// logx.MustSetup), around the writer logx set up:
 //
-//	logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(os.Stdout)))
+//	logx.SetWriter(logxbridge.NewWriter(logx.Reset(), logbridge.WithService("gateway")))
 //
 // logx hands a writer strings, not a context, so the sampling decision is
-// known only when the context side (Middleware, the interceptors,
-// Enricher) put it on the line; otherwise no flags field is written.
-// A nil next writes to standard output as logx.NewWriter(os.Stdout) does.
-func NewWriter(next logx.Writer, opts ...logbridge.Option) logx.Writer {
+// known only when the context side (Middleware, the interceptors) put it
+// on the line; otherwise no flags field is written. A field of the
+// caller's under a key the writer writes is dropped from a line that
+// carries ids, so each key is written once.
+//
+// A nil next (logx.Reset before set-up) writes to standard output as
+// logx.NewWriter(os.Stdout) does.
+func NewWriter(next logx.Writer, opts ...logbridge.Option) *Writer {
 	if next == nil {
 		next = logx.NewWriter(os.Stdout)
 	}

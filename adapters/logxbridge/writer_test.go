@@ -83,6 +83,33 @@ func TestWriterRewrite(t *testing.T) {
 			want: map[string]any{"trace": goldenTrace, "span": "3"},
 		},
 		{
+			name: "caller's trace_id dropped: ours win",
+			in:   []logx.LogField{logx.Field("trace_id", "mine"), caller, logx.Field("trace", goldenTrace), logx.Field("span", goldenSpan)},
+			want: map[string]any{"caller": "svc/handler.go:12", "trace_id": goldenTrace, "span_id": goldenSpan},
+		},
+		{
+			name: "caller's trace_id, no ids: unchanged",
+			in:   []logx.LogField{logx.Field("trace_id", "mine"), caller},
+			want: map[string]any{"trace_id": "mine", "caller": "svc/handler.go:12"},
+		},
+		{
+			name: "caller's own id under our key: logx's, appended last, wins",
+			in:   []logx.LogField{logx.Field("span_id", "00f067aa0ba902b7"), logx.Field("trace_id", goldenTrace), logx.Field("span_id", goldenSpan)},
+			want: map[string]any{"trace_id": goldenTrace, "span_id": goldenSpan},
+		},
+		{
+			name: "caller's flags and service dropped, the context side's kept",
+			opts: []logbridge.Option{logbridge.WithService("gateway")},
+			in: []logx.LogField{logx.Field("trace_flags", "zz"), logx.Field("service.name", "mine"),
+				logx.Field("trace", goldenTrace), logx.Field("span", goldenSpan), logx.Field("trace_flags", "01"), logx.Field("service.name", "gateway")},
+			want: map[string]any{"trace_id": goldenTrace, "span_id": goldenSpan, "trace_flags": "01", "service.name": "gateway"},
+		},
+		{
+			name: "caller's field under logx's key, not ours: kept",
+			in:   []logx.LogField{logx.Field("trace", "goroutine 1 [running]"), logx.Field("trace", goldenTrace), logx.Field("span", goldenSpan)},
+			want: map[string]any{"trace": "goroutine 1 [running]", "trace_id": goldenTrace, "span_id": goldenSpan},
+		},
+		{
 			name: "trace without span: unchanged",
 			in:   []logx.LogField{logx.Field("trace", goldenTrace)},
 			want: map[string]any{"trace": goldenTrace},

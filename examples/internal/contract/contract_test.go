@@ -67,9 +67,11 @@ var writers = []writer{
 		defer logx.SetWriter(old)
 		logx.SetWriter(logxbridge.NewWriter(logx.NewWriter(buf), opts...))
 		// The context side puts the sampling decision on the line: a logx
-		// writer sees strings, never the context (what Middleware does).
-		ctx = logxbridge.NewEnricher(opts...).Context(ctx)
-		logx.WithContext(ctx).Infow(msg, logx.Field("items", 12))
+		// writer sees strings, never the context.
+		_, _ = logxbridge.UnaryServerInterceptor(opts...)(ctx, nil, nil, func(ctx context.Context, _ any) (any, error) {
+			logx.WithContext(ctx).Infow(msg, logx.Field("items", 12))
+			return nil, nil
+		})
 	}},
 }
 
