@@ -27,8 +27,9 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 )
 
-// Push ingest is as durable as file ingest: a 2xx answer means the lines
-// are in the store. Exporters retry a batch they saw time out, so every
+// Push ingest is durable: a 2xx answer means the lines are in the store
+// and synced to disk (store.SyncWriter), so they survive kill -9 and power
+// loss. Exporters retry a batch they saw time out, so every
 // pushed line is keyed by what it says, not by when it arrived: the
 // "offset" of a pushed line is a hash of its content and of how many equal
 // lines came before it in the same batch. A retried batch writes the same
@@ -123,7 +124,13 @@ func (s *Server) writePushed(ctx context.Context, protocol, source string, entri
 	}
 	now := time.Now().UTC()
 	cp := store.Checkpoint{FileID: pushFileID(source), Fingerprint: pushFileID(source), Path: "push:" + source, Created: now, Updated: now}
-	if err := s.store.Write(ctx, entries, cp); err != nil {
+	// A 2xx promises the lines survive a crash, and nothing can read them
+	// again: the write is synced (concurrent pushes share the sync).
+	write := s.store.Write
+	if sw, ok := s.store.(store.SyncWriter); ok {
+		write = sw.WriteSync
+	}
+	if err := write(ctx, entries, cp); err != nil {
 		return err
 	}
 	s.metrics.pushed.WithLabelValues(protocol).Add(float64(len(entries)))

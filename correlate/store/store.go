@@ -108,6 +108,16 @@ type Writer interface {
 	Write(ctx context.Context, entries []Entry, cp Checkpoint) error
 }
 
+// SyncWriter is a Writer that can make one write durable against power
+// loss before it returns. Push ingest needs it: its 2xx answer promises
+// that the lines survive a crash, and unlike a followed file nothing can
+// read them again. Concurrent WriteSync calls may share one sync.
+type SyncWriter interface {
+	Writer
+	// WriteSync is Write, durable (synced to disk) when it returns nil.
+	WriteSync(ctx context.Context, entries []Entry, cp Checkpoint) error
+}
+
 // Reader is what lookups, joins and views need of a store.
 type Reader interface {
 	// Logs returns every entry carrying one of ids, in time order (At,

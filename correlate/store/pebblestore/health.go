@@ -101,14 +101,14 @@ func (e noSpace) Unwrap() error        { return e.err }
 // at once and lets the stalled commit finish on its own once there is
 // room. That is harmless: entries are keyed by file and offset, so when
 // the writer sends them again they land on the same keys.
-func (s *Store) commit(b *pebble.Batch) error {
+func (s *Store) commit(b *pebble.Batch, wo *pebble.WriteOptions) error {
 	if err := s.roomForWAL(); err != nil {
 		b.Close()
 		return err
 	}
 	done := make(chan error, 1)
 	go func() {
-		err := b.Commit(s.wo)
+		err := b.Commit(wo)
 		b.Close()
 		done <- err
 	}()
