@@ -27,7 +27,6 @@ func (s *Server) joinedTrace(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer s.admit.lookup()()
 	start := time.Now()
 	res := lookup.Trace(r.Context(), s.store, s.src, ids, lookup.Options{ExportDelay: s.cfg.ExportDelay})
 	s.metrics.lookup.Observe(time.Since(start).Seconds())
@@ -125,7 +124,6 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer s.admit.lookup()()
 	start := time.Now()
 	recs, err := s.store.Logs(r.Context(), ids...)
 	s.metrics.lookup.Observe(time.Since(start).Seconds())

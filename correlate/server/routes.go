@@ -12,8 +12,8 @@ import (
 // routes registers the API. Each handler lives in the file named for it.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/status", s.status)
-	mux.HandleFunc("GET /api/v1/traces/{traceID}", s.joinedTrace)
-	mux.HandleFunc("GET /api/v1/traces/{traceID}/logs", s.traceLogs)
+	mux.HandleFunc("GET /api/v1/traces/{traceID}", s.lookupRoute(s.joinedTrace))
+	mux.HandleFunc("GET /api/v1/traces/{traceID}/logs", s.lookupRoute(s.traceLogs))
 	mux.HandleFunc("DELETE /api/v1/traces/{traceID}", s.deleteTrace)
 	mux.HandleFunc("POST /api/v1/find", s.find)
 	mux.HandleFunc("GET /api/v1/coverage", s.coverageReport)
