@@ -27,9 +27,9 @@
 // Lookups come first: while a trace lookup reads the index (not while its
 // answer travels to the client), a push request and the follower's next
 // batch wait before parsing and writing, for at most Config.IngestYield,
-// so a person's lookup does not share the CPU with back-to-back batches. Ingest is delayed, never refused or starved,
-// and a 2xx to a push still means its lines are in the index, synced to
-// disk.
+// so a person's lookup does not share the CPU with back-to-back batches.
+// Ingest is delayed, never refused or starved, and a 2xx to a push still
+// means its lines are in the index, synced to disk.
 //
 // It traces its own requests: a server span per request (a child of the
 // caller's traceparent), and the lines it logs about a request carry that
