@@ -6,10 +6,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"mime"
 	"net/http"
 	"sort"
@@ -60,7 +58,10 @@ func (k contentKeys) next(parts ...[]byte) int64 {
 }
 
 // ingestJSONLines takes newline-separated log lines (any format the parser
-// reads; JSON lines are what pipelines send) and stores them.
+// reads; JSON lines are what pipelines send) and stores them. Each line is
+// read as a followed file's would be: container formats unwrapped,
+// continuation lines joined, binary lines dropped and counted, lines over
+// the line limit cut.
 func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	if !s.admitIngest(r.Context()) {
 		return
@@ -73,11 +74,17 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "source name longer than 200 bytes")
 		return
 	}
-	cfg := &parse.Config{}
+	body, err := s.requestBody(r)
+	if err != nil {
+		s.bodyError(w, err)
+		return
+	}
+	defer body.Close()
+	asm := parse.NewAssembler("push:"+source, parse.Config{MaxLineBytes: parse.DefaultMaxLineBytes})
 	keys := contentKeys{}
-	var entries []store.Entry
-	sc := bufio.NewScanner(r.Body)
-	sc.Buffer(make([]byte, 64<<10), int(s.cfg.MaxBodyBytes)+1)
+	var recs []parse.Record
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 64<<10), int(s.maxDecodedBytes())+1)
 	lineNo := int64(0)
 	for sc.Scan() {
 		lineNo++
@@ -86,27 +93,23 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		line = s.red.Line(line)
-		var rec parse.Record
-		parse.ParseLine(line, &rec, cfg)
-		rec.File = "push:" + source
-		rec.Line = lineNo
-		rec.Offset = keys.next(line)
-		entries = append(entries, store.Entry{Record: rec, At: entryTime(rec.Time)})
+		recs = asm.Add(recs, line, keys.next(line), lineNo)
 	}
 	if err := sc.Err(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes: send smaller batches", s.cfg.MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		s.bodyError(w, err)
 		return
+	}
+	recs = asm.Flush(recs)
+	entries := make([]store.Entry, len(recs))
+	for i := range recs {
+		entries[i] = store.Entry{Record: recs[i], At: entryTime(recs[i].Time)}
 	}
 	if err := s.writePushed(r.Context(), "jsonl", source, entries); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the index did not take the lines: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"accepted": len(entries)})
+	st := asm.Stats()
+	writeJSON(w, http.StatusOK, map[string]int64{"accepted": int64(len(entries)), "skipped": st.Skipped})
 }
 
 // entryTime is the time an entry sorts by; a pushed line without a time
@@ -150,26 +153,24 @@ func (s *Server) admitIngest(ctx context.Context) bool {
 }
 
 // otlpLogs is OTLP/HTTP logs: ExportLogsServiceRequest as protobuf
-// (application/x-protobuf) or JSON (application/json).
+// (application/x-protobuf) or JSON (application/json, ids in hex as the
+// OTLP JSON encoding has them), plain or gzip'ed (Content-Encoding).
 func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
 	if !s.admitIngest(r.Context()) {
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := s.readBody(r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		s.bodyError(w, err)
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	req := &collogs.ExportLogsServiceRequest{}
 	isJSON := mt == "application/json"
 	if isJSON {
-		err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, req)
+		if body, err = otlpJSONIDs(body); err == nil {
+			err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, req)
+		}
 	} else {
 		err = proto.Unmarshal(body, req)
 	}
