@@ -127,7 +127,37 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.login)
 	s.routes(mux)
 	mux.Handle("/", s.webHandler())
-	return s.traceRequests(s.guard.wrap(mux))
+	return s.traceRequests(s.guard.wrap(methodsOf(mux)))
+}
+
+// methodsOf answers 405 with Allow when a route serves the path under
+// other methods: ServeMux would hand such a request to its catch-all
+// routes ("/api/", "/"), which answer 404.
+func methodsOf(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "/api/" || pattern == "/" {
+			var allow []string
+			for _, m := range []string{http.MethodDelete, http.MethodGet, http.MethodPost} {
+				if m == r.Method {
+					continue
+				}
+				other := r.Clone(r.Context())
+				other.Method = m
+				if _, p := mux.Handler(other); p != "/api/" && p != "/" && p != "" {
+					allow = append(allow, m)
+					if m == http.MethodGet {
+						allow = append(allow, http.MethodHead)
+					}
+				}
+			}
+			if len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				writeError(w, http.StatusMethodNotAllowed, r.Method+" is not served at "+truncatePath(r.URL.Path)+"; it takes "+strings.Join(allow, ", "))
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
