@@ -133,6 +133,7 @@ type gatedWriter struct {
 	store.Writer
 	gate *admission
 	wait func(time.Duration) // observes each wait
+	note func(error)         // observes each write's outcome
 }
 
 // Write waits at the gate, then writes (also when ctx ended meanwhile: the
@@ -142,5 +143,9 @@ func (g gatedWriter) Write(ctx context.Context, entries []store.Entry, cp store.
 	if waited, _ := g.gate.ingest(ctx); waited {
 		g.wait(time.Since(start))
 	}
-	return g.Writer.Write(ctx, entries, cp)
+	err := g.Writer.Write(ctx, entries, cp)
+	if g.note != nil {
+		g.note(err)
+	}
+	return err
 }

@@ -133,7 +133,9 @@ func (s *Server) writePushed(ctx context.Context, protocol, source string, entri
 	if sw, ok := s.store.(store.SyncWriter); ok {
 		write = sw.WriteSync
 	}
-	if err := write(ctx, entries, cp); err != nil {
+	err := write(ctx, entries, cp)
+	s.noteWrite(err)
+	if err != nil {
 		return err
 	}
 	s.metrics.pushed.WithLabelValues(protocol).Add(float64(len(entries)))

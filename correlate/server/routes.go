@@ -45,7 +45,7 @@ func (s *Server) background(ctx context.Context) {
 		if !s.red.empty() {
 			cfg.Redact = s.red.Line
 		}
-		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }}
+		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }, note: s.noteWrite}
 		if f, err := ingest.NewFollower(w, cfg); err != nil {
 			s.log.Error("cannot follow the logs", "err", err)
 			close(followed)
@@ -86,6 +86,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		"compression": st.Compression, "logs": s.cfg.Logs, "jaeger": s.cfg.Jaeger,
 		"followed": map[string]any{"lines": followed.Lines, "entries": followed.Entries, "traced": followed.Traced,
 			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError},
+		"index": s.writeStatus(),
 	})
 }
 

@@ -74,6 +74,7 @@ type Server struct {
 	admit   *admission
 	tracer  trace.TracerProvider
 	ownTP   *sdktrace.TracerProvider // the tracer of our own, shut down by Close
+	writes  writeHealth
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -166,6 +167,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ready {
 		writeError(w, http.StatusServiceUnavailable, "starting")
+		return
+	}
+	if msg := s.writeFailure(); msg != "" {
+		writeError(w, http.StatusServiceUnavailable, "the index cannot write: "+msg)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -43,7 +43,10 @@ type Options struct {
 	Compression string
 	// CacheBytes is the block cache size (default 64 MiB).
 	CacheBytes int64
-	// MemTableBytes is the memtable size (default 64 MiB).
+	// MemTableBytes is the memtable size (default 64 MiB, or a 40th of
+	// the file system when that is less, at least 256 KiB). Write keeps
+	// room for two memtables free on the file system, for the
+	// write-ahead log: a default store keeps at most 5% of it free.
 	MemTableBytes uint64
 	// Sync makes every Write durable against power loss (fsync). Without
 	// it a Write survives a crash of the process (kill -9), not of the
@@ -121,6 +124,11 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 64 << 20
+		if fs := fsBytes(dir); fs > 0 && fs/40 < o.MemTableBytes {
+			// A small file system: Write keeps two memtables free for
+			// the write-ahead log (roomForWAL), a 20th of it at most.
+			o.MemTableBytes = max(fs/40, minMemTableBytes)
+		}
 		if o.ReadOnly {
 			// Opening allocates a first memtable even when nothing will
 			// be written to it; C's calloc clears every page of it.
