@@ -25,6 +25,7 @@ type tailer struct {
 	byPath map[string]*source
 	stats  Stats
 	files  map[uint64]bool
+	failed map[string]*failedFile // by path
 	start  time.Time
 
 	lastProgress time.Time
@@ -44,7 +45,7 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 // newTailerFrom returns a tailer that knows the files cps name.
 func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.Checkpoint) *tailer {
 	t := &tailer{cfg: cfg, w: w, cps: map[uint64]store.Checkpoint{}, fps: newFPIndex(cfg.Host, cfg.FingerprintBytes),
-		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, start: time.Now()}
+		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, start: time.Now()}
 	t.stats.Skipped = map[string]int64{}
 	for _, cp := range cps {
 		t.cps[cp.FileID] = cp
@@ -77,16 +78,14 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if errors.Is(err, errStore) {
 				return err
 			}
-			t.stats.Errors++
-			t.stats.LastError = err.Error()
-			if final {
-				return err
-			}
+			t.fail(p, err, false)
+		} else if s := t.byPath[p]; s != nil && s.gzCut {
+			t.fail(p, fmt.Errorf("%s: %w", p, errGzipCut), !final)
 		}
 	}
 	// sources no listed path names any more: read on through the descriptor
 	for id, s := range t.active {
-		if handled[id] {
+		if handled[id] || t.failed[s.path] != nil {
 			continue
 		}
 		if _, err := t.read(s); err != nil {
@@ -105,7 +104,7 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if err := t.submit(s, true); err != nil {
 				return wrapStore(err)
 			}
-			if !s.eof || s.bstart < s.bend || s.skipping {
+			if (!s.eof || s.bstart < s.bend || s.skipping) && !s.gzCut && t.failed[s.path] == nil {
 				t.stats.Partial++
 			}
 			t.trace("close", s)
@@ -163,6 +162,9 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil // gone since listed
+	}
+	if t.stillFailed(p, fi) {
+		return nil
 	}
 	if s := t.byPath[p]; s != nil {
 		if os.SameFile(fi, s.pathFI) && s.stillSame(t.cfg.Host) {
@@ -288,7 +290,7 @@ func (t *tailer) close() error {
 // are read last, by a reader that knows every file read before.
 func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 	start := time.Now()
-	paths, err := discover(cfg.Paths, cfg.Exclude, true)
+	paths, other, err := discover(cfg.Paths, cfg.Exclude, true)
 	if err != nil {
 		return Stats{}, fmt.Errorf("ingest: %w", err)
 	}
@@ -370,6 +372,9 @@ func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 			err = cerr
 		}
 		st.add(t.snapshot())
+	}
+	for p, why := range other {
+		st.add(Stats{Errors: 1, LastError: why, Failed: map[string]string{p: why}})
 	}
 	st.BytesTotal = total
 	st.Elapsed = time.Since(start)
@@ -512,7 +517,12 @@ func (f *Follower) Run(ctx context.Context) error {
 	tick := time.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
 	for {
-		paths, _ := discover(f.cfg.Paths, f.cfg.Exclude, false)
+		paths, other, _ := discover(f.cfg.Paths, f.cfg.Exclude, false)
+		for p, why := range other {
+			if _, told := t.stats.Failed[p]; !told {
+				t.report(p, why)
+			}
+		}
 		if err := t.poll(ctx, paths, false); err != nil && ctx.Err() == nil {
 			t.close()
 			return err

@@ -41,6 +41,7 @@ type source struct {
 	lastGrowth   time.Time
 	eof          bool // the last read reached the end
 	gzDone       bool // a gzip stream read to its clean end
+	gzCut        bool // the last read met the end of a gzip stream cut short
 	recs         []parse.Record
 	head         []byte // scratch for headSame
 }
@@ -151,7 +152,7 @@ func (t *tailer) read(s *source) (bool, error) {
 	}
 	max := t.cfg.maxLine()
 	grew := false
-	s.eof = false
+	s.eof, s.gzCut = false, false
 	var lastErr error
 	for {
 		// complete lines in the buffer
@@ -207,6 +208,7 @@ func (t *tailer) read(s *source) (bool, error) {
 				break
 			}
 			if errors.Is(lastErr, io.ErrUnexpectedEOF) && s.gz {
+				s.gzCut = true
 				break // a .gz still being written: wait
 			}
 			return grew, fmt.Errorf("%s: %w", s.path, lastErr)

@@ -85,7 +85,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		"files": st.Files, "oldest": st.Oldest, "newest": st.Newest, "size_bytes": st.SizeBytes,
 		"compression": st.Compression, "logs": s.cfg.Logs, "jaeger": s.cfg.Jaeger,
 		"followed": map[string]any{"lines": followed.Lines, "entries": followed.Entries, "traced": followed.Traced,
-			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError},
+			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError,
+			"failed": followed.Failed},
 		"index": s.writeStatus(),
 	})
 }

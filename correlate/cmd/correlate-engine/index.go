@@ -31,6 +31,10 @@ its entries in the index in DIR, created if missing. Then "correlate logs"
 finds a trace's lines in milliseconds, even after the files are rotated,
 compressed or deleted.
 
+A file that cannot be read (a damaged or cut .gz, a read error, a path that
+is not a regular file) is skipped with a warning line on stderr, and the
+exit status stays 0; the next run tries it again.
+
 Running it again reads only what is new: each file is known by its first
 bytes (not its name), and where its indexing stopped is saved together with
 the entries. A last line without its newline is left for the next run.
@@ -113,6 +117,12 @@ Examples:
 				if writing {
 					fmt.Fprint(e.Stderr, "writing the index…")
 				}
+				// The bulk load ends here: its errors (a full disk) are the
+				// index's, not retention's.
+				if err := st.Flush(); err != nil {
+					st.Close()
+					return fmt.Errorf("writing the index: %w", err)
+				}
 				if _, err := st.Expire(ctx, retention); err != nil {
 					st.Close()
 					return fmt.Errorf("retention: %w", err)
@@ -131,6 +141,16 @@ Examples:
 				}
 				if !*quiet {
 					printIndexSummary(e.Stderr, stats, dir, time.Since(start))
+				}
+				// Files that cannot be read are skipped, not fatal: the
+				// others are indexed, and the next run tries them again.
+				failed := make([]string, 0, len(stats.Failed))
+				for p := range stats.Failed {
+					failed = append(failed, p)
+				}
+				sort.Strings(failed)
+				for _, p := range failed {
+					fmt.Fprintf(e.Stderr, "warning: skipped %s: %s\n", p, strings.TrimPrefix(stats.Failed[p], p+": "))
 				}
 				return nil
 			}
