@@ -197,7 +197,14 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		}
 		return nil
 	}
-	id, known := t.fps.match(prefix)
+	id, known, wait := t.identify(t.fps.match(prefix), f, fi, gz)
+	if wait {
+		f.Close()
+		if final {
+			return fmt.Errorf("%s: %w", p, errGzipCut)
+		}
+		return nil // a .gz being written: look again on the next poll
+	}
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -238,9 +245,13 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		}
 	} else {
 		fp := fingerprint(t.cfg.Host, prefix)
-		cp = store.Checkpoint{FileID: fp, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
-		t.fps.add(fp, len(prefix), fp)
 		id = fp
+		if _, taken := t.cps[fp]; taken || len(t.fps.match(prefix)) > 0 {
+			id = t.newFileID(fp, identity(fi)) // another file starts alike
+		}
+		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
+		t.fps.add(fp, len(prefix), id)
+		t.cps[id] = cp
 	}
 	s, err := t.openSource(cp, p, fi, f, gz)
 	if err != nil {
@@ -266,7 +277,7 @@ func (t *tailer) upgradeFingerprint(s *source, prefix []byte) {
 	if s.cp.FingerprintLen >= len(prefix) {
 		return
 	}
-	t.fps.remove(s.cp.Fingerprint, s.cp.FingerprintLen)
+	t.fps.remove(s.cp.Fingerprint, s.cp.FingerprintLen, s.cp.FileID)
 	s.cp.Fingerprint, s.cp.FingerprintLen = fingerprint(t.cfg.Host, prefix), len(prefix)
 	t.fps.add(s.cp.Fingerprint, s.cp.FingerprintLen, s.cp.FileID)
 	t.cps[s.cp.FileID] = s.cp

@@ -80,6 +80,15 @@ type Checkpoint struct {
 	// fingerprint size only while the file is shorter than that.
 	Fingerprint    uint64
 	FingerprintLen int
+	// Dev and Inode identify the file on its machine, where the system
+	// gives them (zero otherwise). A file whose first bytes match the
+	// fingerprint but whose inode differs is this file only when its
+	// content agrees before Offset (Mark): a copy or a compressed copy.
+	Dev   uint64 `json:",omitempty"`
+	Inode uint64 `json:",omitempty"`
+	// Mark is a hash of the MarkLen bytes before Offset (0: none).
+	Mark    uint64 `json:",omitempty"`
+	MarkLen int    `json:",omitempty"`
 	// Path is where the file was last read.
 	Path string
 	// Offset is the byte offset (in the decompressed content) to resume
