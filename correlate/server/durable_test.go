@@ -41,6 +41,7 @@ func serveChild(dir string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	TuneRuntime() // as `correlate serve` does
 	cfg := DefaultConfig()
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:0"
@@ -197,8 +198,13 @@ func TestMeasurePushThroughput(t *testing.T) {
 // measurePushes runs n pushers against base for d and returns the lines
 // acknowledged. stop, when set, ends them early.
 func measurePushes(t *testing.T, base string, n int, d time.Duration, stop <-chan struct{}) int64 {
-	t.Helper()
 	var total atomic.Int64
+	return measurePushesInto(t, base, n, d, stop, &total)
+}
+
+// measurePushesInto is measurePushes adding to total as it goes.
+func measurePushesInto(t *testing.T, base string, n int, d time.Duration, stop <-chan struct{}, total *atomic.Int64) int64 {
+	t.Helper()
 	var seq atomic.Int64
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
@@ -235,4 +241,45 @@ func measurePushes(t *testing.T, base string, n int, d time.Duration, stop <-cha
 	}
 	wg.Wait()
 	return total.Load()
+}
+
+// TestMeasureIdleRSS measures the resident memory of a service in a child
+// process: at start, right after CORRELATE_MEASURE_LINES (default 5 M)
+// pushed lines, and once it has been idle for 45 s.
+// A measurement: CORRELATE_MEASURE=1.
+func TestMeasureIdleRSS(t *testing.T) {
+	if os.Getenv("CORRELATE_MEASURE") == "" {
+		t.Skip("a measurement: set CORRELATE_MEASURE=1")
+	}
+	lines := 5_000_000
+	if v := os.Getenv("CORRELATE_MEASURE_LINES"); v != "" {
+		fmt.Sscan(v, &lines)
+	}
+	cmd, base := startChild(t, t.TempDir())
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	rss := func() string {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") {
+				return strings.TrimSpace(strings.TrimPrefix(l, "VmRSS:"))
+			}
+		}
+		return "?"
+	}
+	time.Sleep(time.Second)
+	start := rss()
+	began := time.Now()
+	var pushed atomic.Int64
+	stop := make(chan struct{})
+	go func() {
+		for pushed.Load() < int64(lines) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		close(stop)
+	}()
+	measurePushesInto(t, base, 8, time.Hour, stop, &pushed)
+	took := time.Since(began)
+	after := rss()
+	time.Sleep(45 * time.Second)
+	t.Logf("RSS: %s at start, %s after %d pushed lines (%s), %s after 45 s idle", start, after, pushed.Load(), took.Round(time.Second), rss())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,6 +12,9 @@ import (
 // /readyz and the log: a store that cannot write (a full disk) must say
 // so, not look idle.
 type writeHealth struct {
+	count atomic.Int64 // writes that succeeded
+	last  atomic.Int64 // when the last one did (Unix nanoseconds)
+
 	mu      sync.Mutex
 	failing bool // the last write failed
 	errors  int
@@ -25,6 +29,10 @@ func (s *Server) noteWrite(err error) {
 		return // the client or the service gave up: not the index's fault
 	}
 	h := &s.writes
+	if err == nil {
+		h.last.Store(time.Now().UnixNano())
+		h.count.Add(1)
+	}
 	h.mu.Lock()
 	was := h.failing
 	h.failing = err != nil
@@ -62,4 +70,31 @@ func (s *Server) writeFailure() string {
 		return h.lastErr
 	}
 	return ""
+}
+
+// idleRelease is how long the index must have been idle before the
+// memory ingest used goes back to the system.
+const idleRelease = 30 * time.Second
+
+// releaseWhenIdle returns the memory ingest used to the system once
+// writes stop for idleRelease: with the collector tuned for ingest (GOGC
+// 400, a 1 GiB soft limit) the heap grows with a burst of pushes, and
+// the runtime returns freed pages only slowly, so an idle service would
+// otherwise keep the peak of its last burst. It runs until ctx ends.
+func (s *Server) releaseWhenIdle(ctx context.Context, idle, every time.Duration, free func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var released int64 // the write count at the last release
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, last := s.writes.count.Load(), s.writes.last.Load()
+		if n != released && time.Since(time.Unix(0, last)) >= idle {
+			free()
+			released = n
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/traceline/traceline/correlate/ingest"
@@ -34,6 +35,12 @@ func (s *Server) background(ctx context.Context) {
 	// the caller may close the store right after.
 	followed := make(chan struct{})
 	defer func() { <-followed }()
+	released := make(chan struct{})
+	defer func() { <-released }()
+	go func() {
+		defer close(released)
+		s.releaseWhenIdle(ctx, idleRelease, idleRelease/3, debug.FreeOSMemory)
+	}()
 	if len(s.cfg.Logs) == 0 {
 		close(followed)
 	} else {

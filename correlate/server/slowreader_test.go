@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -152,4 +153,29 @@ func pushLines(t *testing.T, base string, n int, d time.Duration) int64 {
 		}
 	}
 	return total.Load()
+}
+
+// TestMemoryReleasedWhenIdle: once writes stop, the memory ingest used is
+// returned to the system, once per burst.
+func TestMemoryReleasedWhenIdle(t *testing.T) {
+	srv, _, base := startServer(t, nil)
+	var frees atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.releaseWhenIdle(ctx, 100*time.Millisecond, 10*time.Millisecond, func() { frees.Add(1) })
+	}()
+	defer func() { cancel(); <-done }()
+	time.Sleep(300 * time.Millisecond)
+	if n := frees.Load(); n != 0 {
+		t.Fatalf("released %d times before any write", n)
+	}
+	for burst := 1; burst <= 2; burst++ {
+		pushLines(t, base, 2, 200*time.Millisecond)
+		time.Sleep(400 * time.Millisecond)
+		if n := frees.Load(); n != int32(burst) {
+			t.Fatalf("after %d bursts and idle time, released %d times, want %d", burst, n, burst)
+		}
+	}
 }
