@@ -18,7 +18,8 @@ import (
 // a rotation — so a matching head is not enough. A file is the one a
 // checkpoint names when
 //
-//   - it is the same file: the same device and inode (a rename), or
+//   - it is the same file: the same device and inode (a rename), and
+//     still holds what was read (not truncated and written again), or
 //   - it holds the same content where the checkpoint ends: the bytes
 //     before Checkpoint.Offset hash to Checkpoint.Mark (a copy, or a
 //     compressed copy, of what was read).
@@ -51,7 +52,15 @@ func (t *tailer) identify(ids []uint64, f *os.File, fi os.FileInfo, gz bool) (id
 		return ids[0], true, false
 	}
 	for _, id := range ids {
-		if t.fileIDOf(id) == me {
+		if t.fileIDOf(id) != me {
+			continue
+		}
+		if s := t.active[id]; s != nil && s.f != nil {
+			return id, true, false // the descriptor read: renamed
+		}
+		// The same inode, unless it was truncated and written again
+		// (copytruncate) or reused for another file.
+		if t.sameContent(id, f, fi, gz) != contentDiffers {
 			return id, true, false
 		}
 	}

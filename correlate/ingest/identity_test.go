@@ -79,3 +79,40 @@ func TestSameHeadDifferentFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestBannerAgainAfterRotation: a service that starts again after its log
+// was rotated (renamed, then compressed) writes the same banner into the
+// new file: the new file is read, and the rotated one not again.
+func TestBannerAgainAfterRotation(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "app.log")
+	writeBannered(t, live, 1, 301)
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	cfg := testConfig(filepath.Join(dir, "app.log*"))
+	f, _ := NewFollower(st, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	time.Sleep(10 * cfg.PollInterval)
+	if err := os.Rename(live, live+".1"); err != nil {
+		t.Fatal(err)
+	}
+	writeBannered(t, live, 1001, 1301)
+	time.Sleep(10 * cfg.PollInterval)
+	gzipFile(t, live+".1", live+".1.gz")
+	os.Remove(live + ".1")
+	time.Sleep(10 * cfg.PollInterval)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := collectSeq(t, st)
+	for _, r := range [][2]int{{1, 301}, {1001, 1301}} {
+		for seq := r[0]; seq < r[1]; seq++ {
+			if len(got[seq]) != 1 {
+				t.Fatalf("seq %d indexed %d times, want once", seq, len(got[seq]))
+			}
+		}
+	}
+}
