@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,13 +18,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceline/traceline/correlate/internal/clickhousetest"
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/chstore"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
 
 // childServeEnv names the data folder of a server the test binary runs as
 // a child process (see TestMain), so that a test can kill it with SIGKILL.
-const childServeEnv = "CORRELATE_TEST_CHILD_SERVE"
+// With childClickHouseEnv ("URL DATABASE") its index is in ClickHouse.
+const (
+	childServeEnv      = "CORRELATE_TEST_CHILD_SERVE"
+	childClickHouseEnv = "CORRELATE_TEST_CHILD_CLICKHOUSE"
+)
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childServeEnv); dir != "" {
@@ -36,7 +43,7 @@ func TestMain(m *testing.M) {
 // serveChild runs a server over the embedded store in dir, prints its
 // address on stdout and serves until it is killed.
 func serveChild(dir string) {
-	st, err := pebblestore.Open(dir, pebblestore.Options{})
+	st, err := openChildStore(dir, os.Getenv(childClickHouseEnv))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -58,12 +65,24 @@ func serveChild(dir string) {
 	select {}
 }
 
+// openChildStore opens the embedded store in dir, or with ch ("URL
+// DATABASE") ClickHouse with its spool in dir.
+func openChildStore(dir, ch string) (store.Store, error) {
+	if ch == "" {
+		return pebblestore.Open(dir, pebblestore.Options{})
+	}
+	url, db, _ := strings.Cut(ch, " ")
+	cfg := chstore.DefaultConfig()
+	cfg.Shards, cfg.Database, cfg.SpoolDir = []string{url}, db, filepath.Join(dir, "spool")
+	return chstore.Open(context.Background(), cfg)
+}
+
 // startChild starts a server on dir in a child process and returns it and
 // its base URL.
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+func startChild(t *testing.T, dir string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childServeEnv+"="+dir)
+	cmd.Env = append(append(os.Environ(), childServeEnv+"="+dir), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -86,23 +105,49 @@ func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
 // under a trace id of its own, to a service in a child process; as soon as
 // some batches are acknowledged the service is killed, and started again
 // on the same folder. At the end every acknowledged batch must be in the
-// index, whole.
+// index, whole: the embedded store's, and ClickHouse's.
 func TestPushAcknowledgedSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a child service 30 times")
 	}
+	t.Run("embedded", func(t *testing.T) {
+		dir := t.TempDir()
+		pushAndKill(t, dir, nil, func() store.Store {
+			st, err := pebblestore.Open(dir, pebblestore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		})
+	})
+	t.Run("clickhouse", func(t *testing.T) {
+		c := clickhousetest.Start(t, 1)
+		ch := c.URLs()[0] + " durablepush"
+		dir := t.TempDir()
+		pushAndKill(t, dir, []string{childClickHouseEnv + "=" + ch}, func() store.Store {
+			st, err := openChildStore(t.TempDir(), ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		})
+	})
+}
+
+// pushAndKill runs the kill rounds against children started with env on
+// dir, then checks the acknowledged batches in the store open returns.
+func pushAndKill(t *testing.T, dir string, env []string, open func() store.Store) {
 	const (
 		kills     = 30
 		pushers   = 4
 		batchSize = 50
 	)
-	dir := t.TempDir()
 	type batch struct{ id string }
 	var acked []batch
 	var ackedMu sync.Mutex
 	var seq atomic.Int64
 	for round := range kills {
-		cmd, base := startChild(t, dir)
+		cmd, base := startChild(t, dir, env...)
 		// Kill after a few acknowledgements: the first one in half of
 		// the rounds (a lone push killed right after its 200), a dozen
 		// under load in the others.
@@ -164,10 +209,7 @@ func TestPushAcknowledgedSurvivesKill(t *testing.T) {
 		cmd.Wait()
 		client.CloseIdleConnections()
 	}
-	st, err := pebblestore.Open(dir, pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := open()
 	defer st.Close()
 	lost, lines := 0, 0
 	for _, b := range acked {
