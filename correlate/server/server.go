@@ -15,7 +15,11 @@
 //	GET  /api/v1/coverage           the coverage report
 //	GET  /api/v1/status             index status
 //	POST /api/v1/ingest             JSON lines (application/x-ndjson or application/json)
-//	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON
+//	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON (hex ids)
+//
+// Push bodies may be gzip'ed (Content-Encoding: gzip). A 2xx answer to a
+// push means its lines are in the index and synced to disk. A route asked
+// with a method it does not serve answers 405 with Allow.
 //	GET  /healthz, /readyz, /metrics
 //
 // A {traceID} is 32 hex digits (fewer when leading zeros were dropped, as
