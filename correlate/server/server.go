@@ -16,11 +16,13 @@
 //	GET  /api/v1/status             index status
 //	POST /api/v1/ingest             JSON lines (application/x-ndjson or application/json)
 //	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON (hex ids)
+//	GET  /healthz, /readyz, /metrics
 //
 // Push bodies may be gzip'ed (Content-Encoding: gzip). A 2xx answer to a
 // push means its lines are in the index and synced to disk. A route asked
-// with a method it does not serve answers 405 with Allow.
-//	GET  /healthz, /readyz, /metrics
+// with a method it does not serve answers 405 with Allow. /readyz answers
+// 503 while the index cannot write (a full disk), and /api/v1/status says
+// why under "index".
 //
 // A {traceID} is 32 hex digits (fewer when leading zeros were dropped, as
 // Jaeger prints ids), a decimal 64-bit id (an all-digit id of 17 to 20
