@@ -96,7 +96,7 @@ type Stats struct {
 	Traced     int64            // entries with a trace id
 	Partial    int              // files whose last line waits for its newline
 	Skipped    map[string]int64 // entries skipped or damaged, by reason (parse.Problem names)
-	Errors     int              // files that could not be read (Follower: counted and retried)
+	Errors     int              // files that could not be read (Follower: counted once, retried when they change)
 	LastError  string
 	// Failed names the files skipped because they cannot be read (a
 	// damaged or cut .gz, a read error, a file that is not a regular

@@ -66,7 +66,7 @@ func (t *tailer) stillFailed(p string, fi os.FileInfo) bool {
 	if f.same(fi) {
 		if f.quiet && time.Since(f.since) >= t.cfg.IdleFlush {
 			f.quiet = false
-			t.report(p, p+": "+f.why)
+			t.report(p, f.why)
 		}
 		return true
 	}

@@ -292,7 +292,10 @@ func (t *tailer) close() error {
 
 // Index reads every file the paths name to its end, once, and returns what
 // it read. A file already indexed is read on from its checkpoint. A plain
-// path that does not exist is an error.
+// path that does not exist is an error; a file that cannot be read (a
+// damaged or cut .gz, a read error, not a regular file) is not: it is
+// counted in Stats.Errors and named in Stats.Failed, and the others are
+// read.
 //
 // Files are read Config.Workers at a time, each to its end by one
 // worker. Files whose first bytes agree (a rotated file and its .gz copy
@@ -519,7 +522,8 @@ func NewFollower(w store.Writer, cfg Config) (*Follower, error) {
 
 // Run reads until ctx ends, then writes what it holds and returns nil; it
 // returns an error only when the store fails. Files that cannot be read
-// are counted in Stats.Errors and retried on the next poll.
+// are counted in Stats.Errors, named in Stats.Failed, and tried again once
+// they change.
 func (f *Follower) Run(ctx context.Context) error {
 	t, err := newTailer(ctx, f.w, f.cfg)
 	if err != nil {
