@@ -102,24 +102,58 @@ func (t *tailer) sameContent(id uint64, f *os.File, fi os.FileInfo, gz bool) ver
 		}
 		return contentDiffers
 	}
-	// Shorter than what was read of file id.
-	if s := t.active[id]; s != nil && s.f != nil && !s.gz && !gz {
-		// A copy being made of the file still open: compare what it
-		// holds so far with the original.
-		size := fi.Size()
-		w := min(int64(markBytes), size)
-		a, b := make([]byte, w), make([]byte, w)
-		if n, _ := f.ReadAt(a, size-w); int64(n) == w {
-			if m, _ := s.f.ReadAt(b, size-w); int64(m) == w && bytes.Equal(a, b) {
-				return contentSame
-			}
-		}
-		return contentDiffers
-	}
+	// Shorter than what was read of file id: a copy being made, a copy
+	// that missed the last lines read (copytruncate loses what is written
+	// between the copy and the truncation), or another file.
 	if gz && !complete {
 		return contentUnknown
 	}
+	if gz {
+		return contentSame // cannot be compared byte for byte: the head decides
+	}
+	orig, done := t.original(id)
+	if orig == nil {
+		return contentSame // nothing left to compare with: the head decides
+	}
+	defer done()
+	size := fi.Size()
+	w := min(int64(markBytes), size)
+	a, b := make([]byte, w), make([]byte, w)
+	if n, _ := f.ReadAt(a, size-w); int64(n) == w {
+		if m, _ := orig.ReadAt(b, size-w); int64(m) == w && bytes.Equal(a, b) {
+			return contentSame
+		}
+	}
 	return contentDiffers
+}
+
+// original returns a descriptor of the plain file id names while it still
+// holds what was read of it: the one being read, or the file at its
+// checkpoint's path when that is still it. done releases it.
+func (t *tailer) original(id uint64) (f *os.File, done func()) {
+	if s := t.active[id]; s != nil && s.f != nil {
+		if s.gz || !s.stillSame(t.cfg.Host) {
+			return nil, nil
+		}
+		return s.f, func() {}
+	}
+	cp := t.cps[id]
+	if cp.Path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(cp.Path)
+	if err != nil {
+		return nil, nil
+	}
+	fi, err := f.Stat()
+	want := make([]byte, cp.MarkLen)
+	if err == nil && identity(fi) == (fileID{cp.Dev, cp.Inode}) && fi.Size() >= cp.Offset {
+		if n, _ := f.ReadAt(want, cp.Offset-int64(cp.MarkLen)); n == len(want) && fingerprint(t.cfg.Host, want) == cp.Mark {
+			return f, func() { f.Close() }
+		}
+	}
+	f.Close()
+	return nil, nil
 }
 
 // readDecoded reads len(p) bytes at decompressed offset off of f (a gzip

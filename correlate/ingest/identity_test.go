@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,12 +32,16 @@ func writeBannered(t *testing.T, path string, from, to int) {
 // start-up banner) are two files, by index and by follow; each is read
 // once, and their lines kept apart.
 func TestSameHeadDifferentFiles(t *testing.T) {
-	for _, mode := range []string{"index", "follow"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tt := range []struct {
+		mode string
+		bEnd int // the second file is longer, or shorter, than the first
+	}{{"index", 1401}, {"index", 1101}, {"follow", 1401}, {"follow", 1101}} {
+		mode := tt.mode
+		t.Run(fmt.Sprintf("%s/%d", mode, tt.bEnd-1001), func(t *testing.T) {
 			dir := t.TempDir()
 			a, b := filepath.Join(dir, "api.log"), filepath.Join(dir, "worker.log")
 			writeBannered(t, a, 1, 401)
-			writeBannered(t, b, 1001, 1401)
+			writeBannered(t, b, 1001, tt.bEnd)
 			st := openStore(t, t.TempDir())
 			defer st.Close()
 			cfg := testConfig(dir)
@@ -63,7 +68,7 @@ func TestSameHeadDifferentFiles(t *testing.T) {
 			for k, v := range collectSeq(t, st) {
 				got[k] = v
 			}
-			for _, r := range [][2]int{{1, 401}, {1001, 1401}} {
+			for _, r := range [][2]int{{1, 401}, {1001, tt.bEnd}} {
 				for seq := r[0]; seq < r[1]; seq++ {
 					if len(got[seq]) != 1 {
 						t.Fatalf("seq %d indexed %d times, want once", seq, len(got[seq]))
