@@ -197,14 +197,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		}
 		return nil
 	}
-	id, known, wait := t.identify(t.fps.match(prefix), f, fi, gz)
-	if wait {
-		f.Close()
-		if final {
-			return fmt.Errorf("%s: %w", p, errGzipCut)
-		}
-		return nil // a .gz being written: look again on the next poll
-	}
+	id, known := t.identify(t.fps.match(prefix), f, gz)
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -247,7 +240,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		fp := fingerprint(t.cfg.Host, prefix)
 		id = fp
 		if _, taken := t.cps[fp]; taken || len(t.fps.match(prefix)) > 0 {
-			id = t.newFileID(fp, identity(fi)) // another file starts alike
+			id = t.newFileID(fp, identityOf(f)) // another file starts alike
 		}
 		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
 		t.fps.add(fp, len(prefix), id)
