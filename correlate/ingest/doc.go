@@ -14,11 +14,12 @@
 // it. A file with no complete line yet is not read.
 //
 // Two files may start alike (two services, or one after a restart, print
-// the same banner), so a matching fingerprint is only a candidate: the
-// file is the one its checkpoint names when it has the same device and
-// inode and still holds what was read, or, under another inode (a copy, a
-// compressed copy), when its bytes before the checkpoint's offset are the
-// ones read there (see identify.go). Otherwise it is a file of its own.
+// the same banner), so a matching fingerprint is only a candidate: a file
+// with the same device and inode is the file its checkpoint names; one
+// under another inode is a file of its own when the file the checkpoint
+// names is still there, holding what was read, and their bytes differ
+// (see identify.go); otherwise it may be a copy (copytruncate, a
+// compressed copy) and continues that file.
 //
 // A file that cannot be read — a .gz with a bad CRC, a corrupt deflate
 // stream or cut short, a read error, a named pipe or device — costs only

@@ -81,12 +81,12 @@ type Checkpoint struct {
 	Fingerprint    uint64
 	FingerprintLen int
 	// Dev and Inode identify the file on its machine, where the system
-	// gives them (zero otherwise). A file whose first bytes match the
-	// fingerprint but whose inode differs is this file only when its
-	// content agrees before Offset (Mark): a copy or a compressed copy.
+	// gives them (zero otherwise): of two files whose first bytes match
+	// the fingerprint, the one with this inode is this file.
 	Dev   uint64 `json:",omitempty"`
 	Inode uint64 `json:",omitempty"`
-	// Mark is a hash of the MarkLen bytes before Offset (0: none).
+	// Mark is a hash of the MarkLen bytes before Offset (0: none): it
+	// tells whether the file at Path still holds what was read.
 	Mark    uint64 `json:",omitempty"`
 	MarkLen int    `json:",omitempty"`
 	// Path is where the file was last read.
