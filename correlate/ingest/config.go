@@ -92,9 +92,14 @@ type Stats struct {
 	Traced     int64            // entries with a trace id
 	Partial    int              // files whose last line waits for its newline
 	Skipped    map[string]int64 // entries skipped or damaged, by reason (parse.Problem names)
-	Errors     int              // files that could not be read (Follower: counted and retried)
+	Errors     int              // files that could not be read (Follower: counted once, retried when they change)
 	LastError  string
-	Elapsed    time.Duration
+	// Failed names the files skipped because they cannot be read (a
+	// damaged or cut .gz, a read error, a file that is not a regular
+	// file) and why. Index reads every other file; the Follower tries a
+	// failed file again only once it changes (size, time or identity).
+	Failed  map[string]string
+	Elapsed time.Duration
 }
 
 // add adds o's counts to s.
@@ -115,6 +120,12 @@ func (s *Stats) add(o Stats) {
 	for k, v := range o.Skipped {
 		s.Skipped[k] += v
 	}
+	for k, v := range o.Failed {
+		if s.Failed == nil {
+			s.Failed = map[string]string{}
+		}
+		s.Failed[k] = v
+	}
 }
 
 func (s *Stats) clone() Stats {
@@ -122,6 +133,12 @@ func (s *Stats) clone() Stats {
 	c.Skipped = make(map[string]int64, len(s.Skipped))
 	for k, v := range s.Skipped {
 		c.Skipped[k] = v
+	}
+	if s.Failed != nil {
+		c.Failed = make(map[string]string, len(s.Failed))
+		for k, v := range s.Failed {
+			c.Failed[k] = v
+		}
 	}
 	return c
 }

@@ -9,9 +9,11 @@ import (
 	"strings"
 )
 
-// discover lists the regular files the paths name, sorted, each once.
-// Missing plain paths are errors only when strict.
-func discover(paths, exclude []string, strict bool) ([]string, error) {
+// discover lists the regular files the paths name, sorted, each once, and
+// the other files it met (named pipes, devices, sockets) with why they are
+// not read. Symbolic links are followed. Missing plain paths are errors
+// only when strict.
+func discover(paths, exclude []string, strict bool) ([]string, map[string]string, error) {
 	var ex []string
 	for _, e := range exclude {
 		if a, err := filepath.Abs(e); err == nil {
@@ -32,6 +34,13 @@ func discover(paths, exclude []string, strict bool) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	var out []string
+	var other map[string]string
+	notRegular := func(p string, m fs.FileMode) {
+		if other == nil {
+			other = map[string]string{}
+		}
+		other[p] = p + ": not a regular file (" + modeName(m) + "): skipped"
+	}
 	add := func(p string) {
 		if !seen[p] && !excluded(p) && readable(p) {
 			seen[p] = true
@@ -46,8 +55,17 @@ func discover(paths, exclude []string, strict bool) ([]string, error) {
 			if d.IsDir() && excluded(p) {
 				return filepath.SkipDir
 			}
-			if d.Type().IsRegular() {
+			switch t := d.Type(); {
+			case t.IsRegular():
 				add(p)
+			case t&fs.ModeSymlink != 0:
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+					add(p)
+				} else if err == nil && !fi.IsDir() && !excluded(p) {
+					notRegular(p, fi.Mode())
+				}
+			case !t.IsDir() && !excluded(p):
+				notRegular(p, t)
 			}
 			return nil
 		})
@@ -56,7 +74,7 @@ func discover(paths, exclude []string, strict bool) ([]string, error) {
 		if strings.ContainsAny(p, "*?[") {
 			m, err := filepath.Glob(p)
 			if err != nil {
-				return nil, fmt.Errorf("bad glob %q: %w", p, err)
+				return nil, nil, fmt.Errorf("bad glob %q: %w", p, err)
 			}
 			for _, f := range m {
 				if fi, err := os.Stat(f); err == nil {
@@ -64,6 +82,8 @@ func discover(paths, exclude []string, strict bool) ([]string, error) {
 						walk(f)
 					} else if fi.Mode().IsRegular() {
 						add(f)
+					} else if !excluded(f) {
+						notRegular(f, fi.Mode())
 					}
 				}
 			}
@@ -72,7 +92,7 @@ func discover(paths, exclude []string, strict bool) ([]string, error) {
 		fi, err := os.Stat(p)
 		if err != nil {
 			if strict {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		}
@@ -80,10 +100,31 @@ func discover(paths, exclude []string, strict bool) ([]string, error) {
 			walk(p)
 		} else if fi.Mode().IsRegular() {
 			add(p)
+		} else if !excluded(p) {
+			notRegular(p, fi.Mode())
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, other, nil
+}
+
+// modeName names the kind of a file that is not a regular one.
+func modeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m&fs.ModeSymlink != 0:
+		return "broken symbolic link"
+	case m&fs.ModeIrregular != 0:
+		return "irregular file"
+	}
+	return m.Type().String()
 }
 
 // readable reports whether the file's name says it is something we can

@@ -4,14 +4,28 @@
 //
 // # Files and identity
 //
-// A path names a file, a folder (every regular file under it, recursively)
-// or a glob (path.Match syntax, one level). A file is known by a
-// fingerprint: a hash of the host name and its first FingerprintBytes bytes
-// (decompressed, for a .gz file), not by its inode. So a rotated file is
-// recognised under its new name, and a rotated file that is then
+// A path names a file, a folder (every regular file under it, recursively;
+// symbolic links followed) or a glob (path.Match syntax, one level). A file
+// is found by a fingerprint: a hash of the host name and its first
+// FingerprintBytes bytes (decompressed, for a .gz file). So a rotated file
+// is recognised under its new name, and a rotated file that is then
 // compressed (a.log.1 → a.log.1.gz) is not read twice. A file shorter than
 // FingerprintBytes is known by what it has, and its fingerprint grows with
 // it. A file with no complete line yet is not read.
+//
+// Two files may start alike (two services, or one after a restart, print
+// the same banner), so a matching fingerprint is only a candidate: a file
+// with the same device and inode is the file its checkpoint names; one
+// under another inode is a file of its own when the file the checkpoint
+// names is still there, holding what was read, and their bytes differ
+// (see identify.go); otherwise it may be a copy (copytruncate, a
+// compressed copy) and continues that file.
+//
+// A file that cannot be read — a .gz with a bad CRC, a corrupt deflate
+// stream or cut short, a read error, a named pipe or device — costs only
+// itself: it is counted in Stats.Errors, named with the reason in
+// Stats.Failed, and skipped; the Follower tries it again only once it
+// changes (size, time or inode).
 //
 // # Checkpoints
 //

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -53,55 +54,65 @@ func readHead(f *os.File, n int) (prefix []byte, gz bool, err error) {
 	return buf, gz, nil
 }
 
-// fpIndex finds a file's checkpoint by its leading bytes.
+// fpIndex finds the checkpoints of the files a file's leading bytes
+// match: several files may start alike (the same start-up banner).
 type fpIndex struct {
 	host  string
 	size  int
-	full  map[uint64]uint64 // fingerprint of size bytes → file id
-	short map[int]map[uint64]uint64
+	full  map[uint64][]uint64 // fingerprint of size bytes → file ids
+	short map[int]map[uint64][]uint64
 }
 
 func newFPIndex(host string, size int) *fpIndex {
-	return &fpIndex{host: host, size: size, full: map[uint64]uint64{}, short: map[int]map[uint64]uint64{}}
+	return &fpIndex{host: host, size: size, full: map[uint64][]uint64{}, short: map[int]map[uint64][]uint64{}}
 }
 
-func (x *fpIndex) add(fp uint64, n int, id uint64) {
+func (x *fpIndex) bucket(n int) map[uint64][]uint64 {
 	if n >= x.size {
-		x.full[fp] = id
-		return
+		return x.full
 	}
 	m := x.short[n]
 	if m == nil {
-		m = map[uint64]uint64{}
+		m = map[uint64][]uint64{}
 		x.short[n] = m
 	}
-	m[fp] = id
+	return m
 }
 
-func (x *fpIndex) remove(fp uint64, n int) {
-	if n >= x.size {
-		delete(x.full, fp)
-	} else {
-		delete(x.short[n], fp)
+func (x *fpIndex) add(fp uint64, n int, id uint64) {
+	m := x.bucket(n)
+	if !slices.Contains(m[fp], id) {
+		m[fp] = append(m[fp], id)
 	}
 }
 
-// match returns the id of the file whose fingerprint covers the longest
-// part of prefix.
-func (x *fpIndex) match(prefix []byte) (id uint64, ok bool) {
+func (x *fpIndex) remove(fp uint64, n int, id uint64) {
+	m := x.bucket(n)
+	ids := slices.DeleteFunc(m[fp], func(v uint64) bool { return v == id })
+	if len(ids) == 0 {
+		delete(m, fp)
+	} else {
+		m[fp] = ids
+	}
+}
+
+// match returns the ids of the files whose fingerprint covers the longest
+// part of prefix. The slice is the index's: do not change it.
+func (x *fpIndex) match(prefix []byte) []uint64 {
 	if len(prefix) >= x.size {
-		if id, ok := x.full[fingerprint(x.host, prefix[:x.size])]; ok {
-			return id, true
+		if ids := x.full[fingerprint(x.host, prefix[:x.size])]; len(ids) > 0 {
+			return ids
 		}
 	}
 	best := -1
+	var out []uint64
 	for n, m := range x.short {
 		if n > len(prefix) || n <= best || len(m) == 0 {
 			continue
 		}
-		if v, ok := m[fingerprint(x.host, prefix[:n])]; ok {
-			id, best = v, n
+		if ids := m[fingerprint(x.host, prefix[:n])]; len(ids) > 0 {
+			out, best = ids, n
 		}
 	}
-	return id, best >= 0
+	return out
 }

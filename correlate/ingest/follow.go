@@ -25,6 +25,7 @@ type tailer struct {
 	byPath map[string]*source
 	stats  Stats
 	files  map[uint64]bool
+	failed map[string]*failedFile // by path
 	start  time.Time
 
 	lastProgress time.Time
@@ -44,7 +45,7 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 // newTailerFrom returns a tailer that knows the files cps name.
 func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.Checkpoint) *tailer {
 	t := &tailer{cfg: cfg, w: w, cps: map[uint64]store.Checkpoint{}, fps: newFPIndex(cfg.Host, cfg.FingerprintBytes),
-		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, start: time.Now()}
+		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, start: time.Now()}
 	t.stats.Skipped = map[string]int64{}
 	for _, cp := range cps {
 		t.cps[cp.FileID] = cp
@@ -77,16 +78,14 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if errors.Is(err, errStore) {
 				return err
 			}
-			t.stats.Errors++
-			t.stats.LastError = err.Error()
-			if final {
-				return err
-			}
+			t.fail(p, err, false)
+		} else if s := t.byPath[p]; s != nil && s.gzCut {
+			t.fail(p, fmt.Errorf("%s: %w", p, errGzipCut), !final)
 		}
 	}
 	// sources no listed path names any more: read on through the descriptor
 	for id, s := range t.active {
-		if handled[id] {
+		if handled[id] || t.failed[s.path] != nil {
 			continue
 		}
 		if _, err := t.read(s); err != nil {
@@ -105,7 +104,7 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if err := t.submit(s, true); err != nil {
 				return wrapStore(err)
 			}
-			if !s.eof || s.bstart < s.bend || s.skipping {
+			if (!s.eof || s.bstart < s.bend || s.skipping) && !s.gzCut && t.failed[s.path] == nil {
 				t.stats.Partial++
 			}
 			t.trace("close", s)
@@ -164,6 +163,9 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	if err != nil {
 		return nil // gone since listed
 	}
+	if t.stillFailed(p, fi) {
+		return nil
+	}
 	if s := t.byPath[p]; s != nil {
 		if os.SameFile(fi, s.pathFI) && s.stillSame(t.cfg.Host) {
 			handled[s.cp.FileID] = true
@@ -195,7 +197,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		}
 		return nil
 	}
-	id, known := t.fps.match(prefix)
+	id, known := t.identify(t.fps.match(prefix), f, gz)
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -236,9 +238,13 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		}
 	} else {
 		fp := fingerprint(t.cfg.Host, prefix)
-		cp = store.Checkpoint{FileID: fp, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
-		t.fps.add(fp, len(prefix), fp)
 		id = fp
+		if _, taken := t.cps[fp]; taken || len(t.fps.match(prefix)) > 0 {
+			id = t.newFileID(fp, identityOf(f)) // another file starts alike
+		}
+		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
+		t.fps.add(fp, len(prefix), id)
+		t.cps[id] = cp
 	}
 	s, err := t.openSource(cp, p, fi, f, gz)
 	if err != nil {
@@ -264,7 +270,7 @@ func (t *tailer) upgradeFingerprint(s *source, prefix []byte) {
 	if s.cp.FingerprintLen >= len(prefix) {
 		return
 	}
-	t.fps.remove(s.cp.Fingerprint, s.cp.FingerprintLen)
+	t.fps.remove(s.cp.Fingerprint, s.cp.FingerprintLen, s.cp.FileID)
 	s.cp.Fingerprint, s.cp.FingerprintLen = fingerprint(t.cfg.Host, prefix), len(prefix)
 	t.fps.add(s.cp.Fingerprint, s.cp.FingerprintLen, s.cp.FileID)
 	t.cps[s.cp.FileID] = s.cp
@@ -279,7 +285,10 @@ func (t *tailer) close() error {
 
 // Index reads every file the paths name to its end, once, and returns what
 // it read. A file already indexed is read on from its checkpoint. A plain
-// path that does not exist is an error.
+// path that does not exist is an error; a file that cannot be read (a
+// damaged or cut .gz, a read error, not a regular file) is not: it is
+// counted in Stats.Errors and named in Stats.Failed, and the others are
+// read.
 //
 // Files are read Config.Workers at a time, each to its end by one
 // worker. Files whose first bytes agree (a rotated file and its .gz copy
@@ -288,7 +297,7 @@ func (t *tailer) close() error {
 // are read last, by a reader that knows every file read before.
 func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 	start := time.Now()
-	paths, err := discover(cfg.Paths, cfg.Exclude, true)
+	paths, other, err := discover(cfg.Paths, cfg.Exclude, true)
 	if err != nil {
 		return Stats{}, fmt.Errorf("ingest: %w", err)
 	}
@@ -370,6 +379,9 @@ func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 			err = cerr
 		}
 		st.add(t.snapshot())
+	}
+	for p, why := range other {
+		st.add(Stats{Errors: 1, LastError: why, Failed: map[string]string{p: why}})
 	}
 	st.BytesTotal = total
 	st.Elapsed = time.Since(start)
@@ -503,7 +515,8 @@ func NewFollower(w store.Writer, cfg Config) (*Follower, error) {
 
 // Run reads until ctx ends, then writes what it holds and returns nil; it
 // returns an error only when the store fails. Files that cannot be read
-// are counted in Stats.Errors and retried on the next poll.
+// are counted in Stats.Errors, named in Stats.Failed, and tried again once
+// they change.
 func (f *Follower) Run(ctx context.Context) error {
 	t, err := newTailer(ctx, f.w, f.cfg)
 	if err != nil {
@@ -512,7 +525,12 @@ func (f *Follower) Run(ctx context.Context) error {
 	tick := time.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
 	for {
-		paths, _ := discover(f.cfg.Paths, f.cfg.Exclude, false)
+		paths, other, _ := discover(f.cfg.Paths, f.cfg.Exclude, false)
+		for p, why := range other {
+			if _, told := t.stats.Failed[p]; !told {
+				t.report(p, why)
+			}
+		}
 		if err := t.poll(ctx, paths, false); err != nil && ctx.Err() == nil {
 			t.close()
 			return err

@@ -68,7 +68,7 @@ func partialGzip(t *testing.T, name, mode string, restart, lag bool, cut int) bo
 	}
 	poll := func(final bool) {
 		t.Helper()
-		paths, _ := discover(cfg.Paths, cfg.Exclude, false)
+		paths, _, _ := discover(cfg.Paths, cfg.Exclude, false)
 		if err := tl.poll(ctx, paths, final); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

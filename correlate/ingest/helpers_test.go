@@ -110,3 +110,20 @@ func openStore(t testing.TB, dir string) *pebblestore.Store {
 	}
 	return st
 }
+
+// collectSeq is collect for stores that also hold lines other than seq
+// lines (banners): it returns only the seq lines.
+func collectSeq(t testing.TB, st store.Reader) map[int][]seen {
+	t.Helper()
+	out := map[int][]seen{}
+	err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		if n, err := strconv.Atoi(strings.TrimPrefix(e.Msg, "seq ")); err == nil && strings.HasPrefix(e.Msg, "seq ") {
+			out[n] = append(out[n], seen{e.File, e.Line})
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

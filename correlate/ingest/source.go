@@ -20,6 +20,7 @@ type source struct {
 	path    string      // "" when no listed path names it now
 	pathFI  os.FileInfo // what path named when attached
 	f       *os.File    // nil once the file is gone (truncated under us)
+	fid     fileID      // identity of f's file
 	gz      bool
 	zr      *gzip.Reader
 	counter countingReader
@@ -41,6 +42,7 @@ type source struct {
 	lastGrowth   time.Time
 	eof          bool // the last read reached the end
 	gzDone       bool // a gzip stream read to its clean end
+	gzCut        bool // the last read met the end of a gzip stream cut short
 	recs         []parse.Record
 	head         []byte // scratch for headSame
 }
@@ -74,6 +76,9 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 // attachFD makes f the descriptor, positioned at decompressed offset off.
 func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error {
 	s.f, s.gz = f, gz
+	if fi, err := f.Stat(); err == nil {
+		s.fid = identity(fi)
+	}
 	if gz {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return err
@@ -151,7 +156,7 @@ func (t *tailer) read(s *source) (bool, error) {
 	}
 	max := t.cfg.maxLine()
 	grew := false
-	s.eof = false
+	s.eof, s.gzCut = false, false
 	var lastErr error
 	for {
 		// complete lines in the buffer
@@ -207,6 +212,7 @@ func (t *tailer) read(s *source) (bool, error) {
 				break
 			}
 			if errors.Is(lastErr, io.ErrUnexpectedEOF) && s.gz {
+				s.gzCut = true
 				break // a .gz still being written: wait
 			}
 			return grew, fmt.Errorf("%s: %w", s.path, lastErr)
@@ -292,6 +298,8 @@ func (t *tailer) submit(s *source, flush bool) error {
 		cp.Offset, cp.Line = s.pos, s.line
 	}
 	cp.LastAt = s.lastAt
+	cp.Dev, cp.Inode = s.fid.dev, s.fid.ino
+	cp.Mark, cp.MarkLen = s.mark(t.cfg.Host, cp.Offset)
 	// A finished .gz file is Done only once its last entry is out of the
 	// assembler too: one held back for continuation lines must be read
 	// again after a crash.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // machine, a lookup of a 10,000-line trace that shares the CPU with
 // back-to-back pushes takes several times as long as one alone.
 //
-// So while a lookup is in flight, a push request (and a followed file's
+// So while a lookup reads the store (until it starts its answer: a client
+// reading slowly holds no one up), a push request (and a followed file's
 // next batch) waits at the gate before it parses and writes anything, and
 // goes ahead when the last lookup ends — or when it has waited maxWait,
 // so that ingest is never starved by a stream of lookups. Ingest already
@@ -87,12 +89,51 @@ func (a *admission) ingest(ctx context.Context) (waited bool, err error) {
 	return true, nil
 }
 
+// lookupRoute makes h a lookup at the gate while it reads the store: from
+// the request until h starts its answer. Writing the answer does not
+// count, so a client that reads it slowly holds up no ingest.
+func (s *Server) lookupRoute(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lw := &lookupWriter{ResponseWriter: w, done: s.admit.lookup()}
+		defer lw.done()
+		h(lw, r)
+	}
+}
+
+// lookupWriter ends its lookup at the gate when the answer starts.
+type lookupWriter struct {
+	http.ResponseWriter
+	done func() // idempotent
+}
+
+func (w *lookupWriter) WriteHeader(code int) {
+	w.done()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *lookupWriter) Write(b []byte) (int, error) {
+	w.done()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets a streaming handler flush through the wrapper.
+func (w *lookupWriter) Flush() {
+	w.done()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (w *lookupWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // gatedWriter is the store as the file follower sees it: each batch passes
 // the admission gate before it is written.
 type gatedWriter struct {
 	store.Writer
 	gate *admission
 	wait func(time.Duration) // observes each wait
+	note func(error)         // observes each write's outcome
 }
 
 // Write waits at the gate, then writes (also when ctx ended meanwhile: the
@@ -102,5 +143,9 @@ func (g gatedWriter) Write(ctx context.Context, entries []store.Entry, cp store.
 	if waited, _ := g.gate.ingest(ctx); waited {
 		g.wait(time.Since(start))
 	}
-	return g.Writer.Write(ctx, entries, cp)
+	err := g.Writer.Write(ctx, entries, cp)
+	if g.note != nil {
+		g.note(err)
+	}
+	return err
 }

@@ -21,7 +21,7 @@ func TestBrowserLoadMore(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&b, `{"time":"%s","level":"info","msg":"line %02d","trace_id":"%s"}`+"\n", t0.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), i, id)
 	}
-	post(t, base+"/api/v1/ingest", "application/x-ndjson", []byte(b.String()))
+	postOK(t, base+"/api/v1/ingest", "application/x-ndjson", []byte(b.String()))
 	ctx := browsertest.New(t, 60*time.Second)
 
 	msgs := `[...document.querySelectorAll("#orphans li.log .msg")].map(e => e.textContent)`

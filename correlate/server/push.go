@@ -6,10 +6,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"mime"
 	"net/http"
 	"sort"
@@ -27,8 +25,9 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 )
 
-// Push ingest is as durable as file ingest: a 2xx answer means the lines
-// are in the store. Exporters retry a batch they saw time out, so every
+// Push ingest is durable: a 2xx answer means the lines are in the store
+// and synced to disk (store.SyncWriter), so they survive kill -9 and power
+// loss. Exporters retry a batch they saw time out, so every
 // pushed line is keyed by what it says, not by when it arrived: the
 // "offset" of a pushed line is a hash of its content and of how many equal
 // lines came before it in the same batch. A retried batch writes the same
@@ -59,7 +58,10 @@ func (k contentKeys) next(parts ...[]byte) int64 {
 }
 
 // ingestJSONLines takes newline-separated log lines (any format the parser
-// reads; JSON lines are what pipelines send) and stores them.
+// reads; JSON lines are what pipelines send) and stores them. Each line is
+// read as a followed file's would be: container formats unwrapped,
+// continuation lines joined, binary lines dropped and counted, lines over
+// the line limit cut.
 func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	if !s.admitIngest(r.Context()) {
 		return
@@ -72,14 +74,21 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "source name longer than 200 bytes")
 		return
 	}
-	cfg := &parse.Config{}
+	body, err := s.requestBody(r)
+	if err != nil {
+		s.bodyError(w, err)
+		return
+	}
+	defer body.Close()
+	cfg := parse.Config{MaxLineBytes: parse.DefaultMaxLineBytes}
 	if s.red != nil {
 		cfg.Redact = s.red.Entry
 	}
+	asm := parse.NewAssembler("push:"+source, cfg)
 	keys := contentKeys{}
-	var entries []store.Entry
-	sc := bufio.NewScanner(r.Body)
-	sc.Buffer(make([]byte, 64<<10), int(s.cfg.MaxBodyBytes)+1)
+	var recs []parse.Record
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 64<<10), int(s.maxDecodedBytes())+1)
 	lineNo := int64(0)
 	for sc.Scan() {
 		lineNo++
@@ -87,27 +96,26 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var rec parse.Record
-		parse.ParseLine(line, &rec, cfg)
-		rec.File = "push:" + source
-		rec.Line = lineNo
-		rec.Offset = keys.next([]byte(rec.Raw)) // redacted: no key derives from a masked value
-		entries = append(entries, store.Entry{Record: rec, At: entryTime(rec.Time)})
+		if s.red != nil {
+			line = s.red.Entry(line) // no key derives from a masked value
+		}
+		recs = asm.Add(recs, line, keys.next(line), lineNo)
 	}
 	if err := sc.Err(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes: send smaller batches", s.cfg.MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		s.bodyError(w, err)
 		return
+	}
+	recs = asm.Flush(recs)
+	entries := make([]store.Entry, len(recs))
+	for i := range recs {
+		entries[i] = store.Entry{Record: recs[i], At: entryTime(recs[i].Time)}
 	}
 	if err := s.writePushed(r.Context(), "jsonl", source, entries); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the index did not take the lines: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"accepted": len(entries)})
+	st := asm.Stats()
+	writeJSON(w, http.StatusOK, map[string]int64{"accepted": int64(len(entries)), "skipped": st.Skipped})
 }
 
 // entryTime is the time an entry sorts by; a pushed line without a time
@@ -125,7 +133,15 @@ func (s *Server) writePushed(ctx context.Context, protocol, source string, entri
 	}
 	now := time.Now().UTC()
 	cp := store.Checkpoint{FileID: pushFileID(source), Fingerprint: pushFileID(source), Path: "push:" + source, Created: now, Updated: now}
-	if err := s.store.Write(ctx, entries, cp); err != nil {
+	// A 2xx promises the lines survive a crash, and nothing can read them
+	// again: the write is synced (concurrent pushes share the sync).
+	write := s.store.Write
+	if sw, ok := s.store.(store.SyncWriter); ok {
+		write = sw.WriteSync
+	}
+	err := write(ctx, entries, cp)
+	s.noteWrite(err)
+	if err != nil {
 		return err
 	}
 	s.metrics.pushed.WithLabelValues(protocol).Add(float64(len(entries)))
@@ -145,26 +161,24 @@ func (s *Server) admitIngest(ctx context.Context) bool {
 }
 
 // otlpLogs is OTLP/HTTP logs: ExportLogsServiceRequest as protobuf
-// (application/x-protobuf) or JSON (application/json).
+// (application/x-protobuf) or JSON (application/json, ids in hex as the
+// OTLP JSON encoding has them), plain or gzip'ed (Content-Encoding).
 func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
 	if !s.admitIngest(r.Context()) {
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := s.readBody(r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		s.bodyError(w, err)
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	req := &collogs.ExportLogsServiceRequest{}
 	isJSON := mt == "application/json"
 	if isJSON {
-		err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, req)
+		if body, err = otlpJSONIDs(body); err == nil {
+			err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, req)
+		}
 	} else {
 		err = proto.Unmarshal(body, req)
 	}

@@ -365,9 +365,9 @@ func TestRedactionHolds(t *testing.T) {
 			sl.LogRecords = append(sl.LogRecords, v.otlp(v))
 		}
 	}
-	post(t, base+"/api/v1/ingest", "application/x-ndjson", []byte(strings.Join(pushed, "\n")))
+	postOK(t, base+"/api/v1/ingest", "application/x-ndjson", []byte(strings.Join(pushed, "\n")))
 	body, _ := proto.Marshal(req)
-	post(t, base+"/v1/logs", "application/x-protobuf", body)
+	postOK(t, base+"/v1/logs", "application/x-protobuf", body)
 
 	// Every variant's trace has all its lines: from the file (followed),
 	// pushed, as an OTLP body; redaction dropped none.
@@ -532,7 +532,7 @@ func checkDataFolder(t *testing.T, chk *leakChecker, dir string) {
 	chk.check("the entries of "+filepath.Base(dir), all)
 }
 
-func post(t *testing.T, url, ctype string, body []byte) {
+func postOK(t *testing.T, url, ctype string, body []byte) {
 	t.Helper()
 	resp, err := http.Post(url, ctype, bytes.NewReader(body))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/traceline/traceline/correlate/ingest"
@@ -12,8 +13,8 @@ import (
 // routes registers the API. Each handler lives in the file named for it.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/status", s.status)
-	mux.HandleFunc("GET /api/v1/traces/{traceID}", s.joinedTrace)
-	mux.HandleFunc("GET /api/v1/traces/{traceID}/logs", s.traceLogs)
+	mux.HandleFunc("GET /api/v1/traces/{traceID}", s.lookupRoute(s.joinedTrace))
+	mux.HandleFunc("GET /api/v1/traces/{traceID}/logs", s.lookupRoute(s.traceLogs))
 	mux.HandleFunc("DELETE /api/v1/traces/{traceID}", s.deleteTrace)
 	mux.HandleFunc("POST /api/v1/find", s.find)
 	mux.HandleFunc("GET /api/v1/coverage", s.coverageReport)
@@ -34,6 +35,12 @@ func (s *Server) background(ctx context.Context) {
 	// the caller may close the store right after.
 	followed := make(chan struct{})
 	defer func() { <-followed }()
+	released := make(chan struct{})
+	defer func() { <-released }()
+	go func() {
+		defer close(released)
+		s.releaseWhenIdle(ctx, idleRelease, idleRelease/3, debug.FreeOSMemory)
+	}()
 	if len(s.cfg.Logs) == 0 {
 		close(followed)
 	} else {
@@ -45,7 +52,7 @@ func (s *Server) background(ctx context.Context) {
 		if s.red != nil {
 			cfg.Parse.Redact = s.red.Entry
 		}
-		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }}
+		w := gatedWriter{Writer: s.store, gate: s.admit, wait: func(d time.Duration) { s.metrics.ingestWait.Observe(d.Seconds()) }, note: s.noteWrite}
 		if f, err := ingest.NewFollower(w, cfg); err != nil {
 			s.log.Error("cannot follow the logs", "err", err)
 			close(followed)
@@ -85,7 +92,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		"files": st.Files, "oldest": st.Oldest, "newest": st.Newest, "size_bytes": st.SizeBytes,
 		"compression": st.Compression, "logs": s.cfg.Logs, "jaeger": s.cfg.Jaeger,
 		"followed": map[string]any{"lines": followed.Lines, "entries": followed.Entries, "traced": followed.Traced,
-			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError},
+			"skipped": followed.Skipped, "errors": followed.Errors, "last_error": followed.LastError,
+			"failed": followed.Failed},
+		"index": s.writeStatus(),
 	})
 }
 

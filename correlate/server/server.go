@@ -15,8 +15,14 @@
 //	GET  /api/v1/coverage           the coverage report
 //	GET  /api/v1/status             index status
 //	POST /api/v1/ingest             JSON lines (application/x-ndjson or application/json)
-//	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON
+//	POST /v1/logs                   OTLP/HTTP logs, protobuf or JSON (hex ids)
 //	GET  /healthz, /readyz, /metrics
+//
+// Push bodies may be gzip'ed (Content-Encoding: gzip). A 2xx answer to a
+// push means its lines are in the index and synced to disk. A route asked
+// with a method it does not serve answers 405 with Allow. /readyz answers
+// 503 while the index cannot write (a full disk), and /api/v1/status says
+// why under "index".
 //
 // A {traceID} is 32 hex digits (fewer when leading zeros were dropped, as
 // Jaeger prints ids), a decimal 64-bit id (an all-digit id of 17 to 20
@@ -24,11 +30,12 @@
 // Anything else answers 400 saying why it is not a trace id; a well-formed
 // id the index lacks answers 404 saying why nothing was found.
 //
-// Lookups come first: while a trace lookup is in flight, a push request
-// and the follower's next batch wait before parsing and writing, for at
-// most Config.IngestYield, so a person's lookup does not share the CPU
-// with back-to-back batches. Ingest is delayed, never refused or starved,
-// and a 2xx to a push still means its lines are in the index.
+// Lookups come first: while a trace lookup reads the index (not while its
+// answer travels to the client), a push request and the follower's next
+// batch wait before parsing and writing, for at most Config.IngestYield,
+// so a person's lookup does not share the CPU with back-to-back batches.
+// Ingest is delayed, never refused or starved, and a 2xx to a push still
+// means its lines are in the index, synced to disk.
 //
 // It traces its own requests: a server span per request (a child of the
 // caller's traceparent), and the lines it logs about a request carry that
@@ -74,6 +81,7 @@ type Server struct {
 	admit   *admission
 	tracer  trace.TracerProvider
 	ownTP   *sdktrace.TracerProvider // the tracer of our own, shut down by Close
+	writes  writeHealth
 
 	mu      sync.Mutex
 	http    *http.Server
@@ -127,7 +135,37 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.login)
 	s.routes(mux)
 	mux.Handle("/", s.webHandler())
-	return s.traceRequests(s.guard.wrap(mux))
+	return s.traceRequests(s.guard.wrap(methodsOf(mux)))
+}
+
+// methodsOf answers 405 with Allow when a route serves the path under
+// other methods: ServeMux would hand such a request to its catch-all
+// routes ("/api/", "/"), which answer 404.
+func methodsOf(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "/api/" || pattern == "/" {
+			var allow []string
+			for _, m := range []string{http.MethodDelete, http.MethodGet, http.MethodPost} {
+				if m == r.Method {
+					continue
+				}
+				other := r.Clone(r.Context())
+				other.Method = m
+				if _, p := mux.Handler(other); p != "/api/" && p != "/" && p != "" {
+					allow = append(allow, m)
+					if m == http.MethodGet {
+						allow = append(allow, http.MethodHead)
+					}
+				}
+			}
+			if len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				writeError(w, http.StatusMethodNotAllowed, r.Method+" is not served at "+truncatePath(r.URL.Path)+"; it takes "+strings.Join(allow, ", "))
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +174,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ready {
 		writeError(w, http.StatusServiceUnavailable, "starting")
+		return
+	}
+	if msg := s.writeFailure(); msg != "" {
+		writeError(w, http.StatusServiceUnavailable, "the index cannot write: "+msg)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

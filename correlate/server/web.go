@@ -38,10 +38,16 @@ func (s *Server) webHandler() http.Handler {
 		case r.URL.Path == "/assets/index.html":
 			http.NotFound(w, r)
 		case len(r.URL.Path) > len("/assets/") && r.URL.Path[:len("/assets/")] == "/assets/":
+			// FileServer's own misses are text/plain, and it lists folders
+			if fi, err := fs.Stat(sub, strings.TrimPrefix(r.URL.Path, "/assets/")); err != nil || fi.IsDir() {
+				writeError(w, http.StatusNotFound, "no asset at "+truncatePath(r.URL.Path))
+				return
+			}
 			w.Header().Set("Cache-Control", "no-cache")
 			assets.ServeHTTP(w, r)
 		case r.URL.Path == "/" || r.URL.Path == "/coverage" || r.URL.Path == "/status" || tracePage:
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
 				writeError(w, http.StatusMethodNotAllowed, "pages answer GET only")
 				return
 			}

@@ -80,6 +80,15 @@ type Checkpoint struct {
 	// fingerprint size only while the file is shorter than that.
 	Fingerprint    uint64
 	FingerprintLen int
+	// Dev and Inode identify the file on its machine, where the system
+	// gives them (zero otherwise): of two files whose first bytes match
+	// the fingerprint, the one with this inode is this file.
+	Dev   uint64 `json:",omitempty"`
+	Inode uint64 `json:",omitempty"`
+	// Mark is a hash of the MarkLen bytes before Offset (0: none): it
+	// tells whether the file at Path still holds what was read.
+	Mark    uint64 `json:",omitempty"`
+	MarkLen int    `json:",omitempty"`
 	// Path is where the file was last read.
 	Path string
 	// Offset is the byte offset (in the decompressed content) to resume
@@ -106,6 +115,16 @@ type Writer interface {
 	// Entries may be empty (a checkpoint alone). The store may keep the
 	// entries' strings but not the slice.
 	Write(ctx context.Context, entries []Entry, cp Checkpoint) error
+}
+
+// SyncWriter is a Writer that can make one write durable against power
+// loss before it returns. Push ingest needs it: its 2xx answer promises
+// that the lines survive a crash, and unlike a followed file nothing can
+// read them again. Concurrent WriteSync calls may share one sync.
+type SyncWriter interface {
+	Writer
+	// WriteSync is Write, durable (synced to disk) when it returns nil.
+	WriteSync(ctx context.Context, entries []Entry, cp Checkpoint) error
 }
 
 // Reader is what lookups, joins and views need of a store.

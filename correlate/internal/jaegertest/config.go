@@ -42,6 +42,38 @@ type TailSampling struct {
 	Percent      float64       // share of error-free traces kept, 0–100
 }
 
+// LogsPipeline is a logs pipeline from the OTLP receiver to an otlphttp
+// exporter, as an OpenTelemetry Collector forwards logs to a backend.
+type LogsPipeline struct {
+	Endpoint string // logs_endpoint: the full URL, …/v1/logs
+	Encoding string // "proto" (default) or "json"
+}
+
+// withLogs adds lp's pipeline and exporter to cfg, a rendered Config.
+func withLogs(cfg []byte, lp *LogsPipeline) []byte {
+	if lp == nil {
+		return cfg
+	}
+	enc := lp.Encoding
+	if enc == "" {
+		enc = "proto"
+	}
+	s := strings.Replace(string(cfg), "  pipelines:\n", `  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [otlphttp/logs]
+`, 1)
+	s = strings.Replace(s, "\nexporters:\n", fmt.Sprintf(`
+exporters:
+  otlphttp/logs:
+    logs_endpoint: %s
+    encoding: %s
+    compression: gzip
+`, lp.Endpoint, enc), 1)
+	return []byte(s)
+}
+
 // freePorts reserves the ports of a Ports on 127.0.0.1: every TCP listener
 // is held open until all are chosen, so no two fields get the same port.
 // Another process may still take one before Jaeger binds it; Start retries

@@ -51,6 +51,7 @@ type Option interface{ apply(*config) }
 
 type config struct {
 	tail *TailSampling
+	logs *LogsPipeline
 }
 
 type optionFunc func(*config)
@@ -61,6 +62,14 @@ func (f optionFunc) apply(c *config) { f(c) }
 // processor: traces with an error are kept, and percent of the others.
 func WithTailSampling(decisionWait time.Duration, percent float64) Option {
 	return optionFunc(func(c *config) { c.tail = &TailSampling{DecisionWait: decisionWait, Percent: percent} })
+}
+
+// WithLogsTo returns an Option that adds a logs pipeline to the collector
+// Jaeger is: its OTLP receiver takes logs too, and an otlphttp exporter
+// (gzip compression, as by default) sends them to endpoint, a URL such as
+// http://127.0.0.1:8089/v1/logs, encoded as encoding ("proto" or "json").
+func WithLogsTo(endpoint, encoding string) Option {
+	return optionFunc(func(c *config) { c.logs = &LogsPipeline{Endpoint: endpoint, Encoding: encoding} })
 }
 
 // Binary returns the path of the Jaeger binary the tests use: $JAEGER_BIN,
@@ -121,7 +130,7 @@ func Start(t testing.TB, opts ...Option) *Jaeger {
 		}
 		j.setPorts(ports)
 		j.LogPath = filepath.Join(dir, "jaeger-"+strconv.Itoa(attempt)+".log")
-		if err := os.WriteFile(j.configPath, Config(ports, cfg.tail), 0o600); err != nil {
+		if err := os.WriteFile(j.configPath, withLogs(Config(ports, cfg.tail), cfg.logs), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		lastErr = j.start()

@@ -113,6 +113,14 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 	return err
 }
 
+// WriteSync is Write: ClickHouse has the rows when its insert answers, and
+// the spool syncs each batch it takes before Write returns.
+func (s *Store) WriteSync(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
+	return s.Write(ctx, entries, cp)
+}
+
+var _ store.SyncWriter = (*Store)(nil)
+
 func (s *Store) toSpool(entries []store.Entry, cp store.Checkpoint) error {
 	if err := s.spool.add(entries, cp); err != nil {
 		return err

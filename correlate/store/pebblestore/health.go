@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -101,14 +102,14 @@ func (e noSpace) Unwrap() error        { return e.err }
 // at once and lets the stalled commit finish on its own once there is
 // room. That is harmless: entries are keyed by file and offset, so when
 // the writer sends them again they land on the same keys.
-func (s *Store) commit(b *pebble.Batch) error {
+func (s *Store) commit(b *pebble.Batch, wo *pebble.WriteOptions) error {
 	if err := s.roomForWAL(); err != nil {
 		b.Close()
 		return err
 	}
 	done := make(chan error, 1)
 	go func() {
-		err := b.Commit(s.wo)
+		err := b.Commit(wo)
 		b.Close()
 		done <- err
 	}()
@@ -135,14 +136,43 @@ func (s *Store) roomForWAL() error {
 	if s.opts.DisableWAL {
 		return nil
 	}
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(s.dir, &st); err != nil {
+	free, ok := fsFree(s.dir)
+	if !ok {
 		return nil // no figure: let Pebble find out
 	}
-	free := st.Bavail * uint64(st.Bsize)
 	if need := 2 * s.opts.MemTableBytes; free < need {
 		return fmt.Errorf("pebblestore: %s: the disk is full (%d KiB free, %d KiB kept for the write-ahead log), entries wait until there is room: %w",
 			s.dir, free>>10, need>>10, noSpace{syscall.ENOSPC})
 	}
 	return nil
+}
+
+// minMemTableBytes is the smallest memtable Open picks for a small file
+// system.
+const minMemTableBytes = 256 << 10
+
+// fsFree returns the bytes free to an unprivileged writer on dir's file
+// system.
+func fsFree(dir string) (uint64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, false
+	}
+	return st.Bavail * uint64(st.Bsize), true
+}
+
+// fsBytes returns the size of the file system dir is on (or would be
+// created on), 0 when unknown.
+func fsBytes(dir string) uint64 {
+	for {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(dir, &st); err == nil {
+			return st.Blocks * uint64(st.Bsize)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return 0
+		}
+		dir = parent
+	}
 }

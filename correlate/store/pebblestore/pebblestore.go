@@ -43,7 +43,10 @@ type Options struct {
 	Compression string
 	// CacheBytes is the block cache size (default 64 MiB).
 	CacheBytes int64
-	// MemTableBytes is the memtable size (default 64 MiB).
+	// MemTableBytes is the memtable size (default 64 MiB, or a 40th of
+	// the file system when that is less, at least 256 KiB). Write keeps
+	// room for two memtables free on the file system, for the
+	// write-ahead log: a default store keeps at most 5% of it free.
 	MemTableBytes uint64
 	// Sync makes every Write durable against power loss (fsync). Without
 	// it a Write survives a crash of the process (kill -9), not of the
@@ -121,6 +124,11 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 64 << 20
+		if fs := fsBytes(dir); fs > 0 && fs/40 < o.MemTableBytes {
+			// A small file system: Write keeps two memtables free for
+			// the write-ahead log (roomForWAL), a 20th of it at most.
+			o.MemTableBytes = max(fs/40, minMemTableBytes)
+		}
 		if o.ReadOnly {
 			// Opening allocates a first memtable even when nothing will
 			// be written to it; C's calloc clears every page of it.
@@ -526,6 +534,24 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 
 // Write stores entries and the checkpoint in one Pebble batch.
 func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
+	return s.write(ctx, entries, cp, s.wo)
+}
+
+// WriteSync is Write, and returns once the write-ahead log holding the
+// batch is synced to disk. Pebble's commit pipeline syncs the log once for
+// every batch queued meanwhile, so concurrent writers share a sync. A
+// store without the log (DisableWAL, BulkLoad) cannot sync one write and
+// refuses.
+func (s *Store) WriteSync(ctx context.Context, entries []store.Entry, cp store.Checkpoint) error {
+	if s.opts.DisableWAL || s.opts.BulkLoad {
+		return errors.New("pebblestore: a store without its write-ahead log cannot sync a write")
+	}
+	return s.write(ctx, entries, cp, pebble.Sync)
+}
+
+var _ store.SyncWriter = (*Store)(nil)
+
+func (s *Store) write(ctx context.Context, entries []store.Entry, cp store.Checkpoint, wo *pebble.WriteOptions) error {
 	if s.opts.ReadOnly {
 		return errors.New("pebblestore: store opened read-only")
 	}
@@ -587,7 +613,7 @@ func (s *Store) Write(ctx context.Context, entries []store.Entry, cp store.Check
 		return err
 	}
 	committing = true
-	if err := s.commit(b); err != nil {
+	if err := s.commit(b, wo); err != nil {
 		return fmt.Errorf("pebblestore: write: %w", err)
 	}
 	s.markBuckets(newBuckets)

@@ -58,6 +58,10 @@ slower).
 --redact-key and --redact-pattern mask private values before anything is
 stored, as they do for serve.
 
+A file that cannot be read (a damaged or cut .gz, a read error, a path that
+is not a regular file) is skipped with a warning line on stderr, and the
+exit status stays 0; the next run tries it again.
+
 On a terminal a progress bar shows on stderr; otherwise one summary line.`,
 		Example: `  correlate index --data ~/.cache/correlate ./logs
   correlate index '/var/log/pods/*/*/*.log*' --data /var/lib/correlate --retention 7d`,
@@ -162,11 +166,26 @@ func (o *indexOptions) run(ctx context.Context, e *Env, args []string) error {
 	if !o.quiet {
 		printIndexSummary(e.Stderr, stats, dir, time.Since(start))
 	}
+	// Files that cannot be read are skipped, not fatal: the others are
+	// indexed, and the next run tries them again.
+	failed := make([]string, 0, len(stats.Failed))
+	for p := range stats.Failed {
+		failed = append(failed, p)
+	}
+	sort.Strings(failed)
+	for _, p := range failed {
+		fmt.Fprintf(e.Stderr, "warning: skipped %s: %s\n", p, strings.TrimPrefix(stats.Failed[p], p+": "))
+	}
 	return nil
 }
 
 // finish applies the retention and, for a bulk load, writes the index.
 func (o *indexOptions) finish(ctx context.Context, st *pebblestore.Store, stats ingest.Stats) error {
+	// The bulk load ends here: its errors (a full disk) are the index's,
+	// not retention's.
+	if err := st.Flush(); err != nil {
+		return fmt.Errorf("writing the index: %w", err)
+	}
 	if _, err := st.Expire(ctx, o.retention); err != nil {
 		return fmt.Errorf("retention: %w", err)
 	}

@@ -1,0 +1,174 @@
+package ingest
+
+import (
+	"bytes"
+	"os"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// File identity. A file is first known by its leading bytes (the
+// fingerprint), which survive every way logs are rotated: a rename, a
+// copy (copytruncate) and compression all keep them. But two different
+// files may start alike — two services printing the same start-up
+// banner, or a service writing that banner again into the new file after
+// a rotation — so a matching head is only a candidate. A file is the one
+// a checkpoint names when it has the same device and inode (a rename), or
+// when it may be a copy of it: it is not certainly another file. It is
+// certainly another file when the file the checkpoint names is still
+// there, still holding what was read of it (its inode, and the bytes
+// before the checkpoint hash to Checkpoint.Mark), and the two differ
+// before the end of the shorter. Where the system gives no inodes, or a
+// checkpoint has none, heads alone decide.
+
+// markBytes is how many bytes before a checkpoint's offset its Mark hashes.
+const markBytes = 256
+
+// identify picks, among the files whose checkpoints match the head of f
+// (ids), the one f is; known is false when f is none of them.
+func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known bool) {
+	if len(ids) == 0 {
+		return 0, false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return ids[0], true
+	}
+	me := identity(fi)
+	if me == (fileID{}) {
+		return ids[0], true
+	}
+	for _, id := range ids {
+		if t.fileIDOf(id) == me {
+			return id, true // renamed, or the same name
+		}
+	}
+	for _, id := range ids {
+		if gz || !t.differs(id, f, fi) {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// fileIDOf is the identity of the file id names: of the descriptor it is
+// read through, else as its checkpoint recorded it.
+func (t *tailer) fileIDOf(id uint64) fileID {
+	if s := t.active[id]; s != nil && s.f != nil {
+		return s.fid
+	}
+	cp := t.cps[id]
+	return fileID{cp.Dev, cp.Inode}
+}
+
+// differs reports whether f (plain) is certainly not a copy of file id:
+// that file is still there holding what was read of it, and their bytes
+// differ before the end of the shorter. Anything less certain (a .gz, an
+// original truncated or gone) leaves the head to decide, as a copy may
+// lack the last lines read of its original (copytruncate loses what is
+// written between the copy and the truncation).
+func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
+	if t.cps[id].Inode == 0 {
+		return false
+	}
+	orig, done := t.original(id)
+	if orig == nil {
+		return false
+	}
+	defer done()
+	n := min(fi.Size(), t.cps[id].Offset)
+	if s := t.active[id]; s != nil && s.f == orig {
+		n = min(fi.Size(), s.fdPos)
+	}
+	w := min(int64(markBytes), n)
+	if w <= 0 {
+		return false
+	}
+	a, b := make([]byte, w), make([]byte, w)
+	na, _ := f.ReadAt(a, n-w)
+	nb, _ := orig.ReadAt(b, n-w)
+	return int64(na) == w && int64(nb) == w && !bytes.Equal(a, b)
+}
+
+// original returns a descriptor of the plain file id names while it still
+// holds what was read of it: the one being read, or the file at its
+// checkpoint's path when that is still it. done releases it.
+func (t *tailer) original(id uint64) (f *os.File, done func()) {
+	if s := t.active[id]; s != nil && s.f != nil {
+		if s.gz || !s.stillSame(t.cfg.Host) {
+			return nil, nil
+		}
+		return s.f, func() {}
+	}
+	cp := t.cps[id]
+	if cp.Path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(cp.Path)
+	if err != nil {
+		return nil, nil
+	}
+	fi, err := f.Stat()
+	want := make([]byte, cp.MarkLen)
+	if err == nil && identity(fi) == (fileID{cp.Dev, cp.Inode}) && fi.Size() >= cp.Offset {
+		if n, _ := f.ReadAt(want, cp.Offset-int64(cp.MarkLen)); n == len(want) && fingerprint(t.cfg.Host, want) == cp.Mark {
+			return f, func() { f.Close() }
+		}
+	}
+	f.Close()
+	return nil, nil
+}
+
+// newFileID returns a file id for a file whose head matches other files'
+// (fingerprint fp): one derived from its identity, not yet taken.
+func (t *tailer) newFileID(fp uint64, me fileID) uint64 {
+	var b [24]byte
+	for i, v := range []uint64{fp, me.dev, me.ino} {
+		for j := range 8 {
+			b[i*8+j] = byte(v >> (8 * j))
+		}
+	}
+	id := xxhash.Sum64(b[:])
+	for {
+		if _, taken := t.cps[id]; !taken && id != 0 {
+			return id
+		}
+		id++
+	}
+}
+
+// mark returns the hash and length of the bytes before offset off (up to
+// markBytes): from the buffer, or for a plain file from the descriptor.
+func (s *source) mark(host string, off int64) (uint64, int) {
+	l := min(int64(markBytes), off)
+	if l <= 0 {
+		return 0, 0
+	}
+	bufStart := s.pos - int64(s.bstart) // file offset of buf[0]
+	bufEnd := bufStart + int64(s.bend)
+	if off-l >= bufStart && off <= bufEnd {
+		return fingerprint(host, s.buf[off-l-bufStart:off-bufStart]), int(l)
+	}
+	if !s.gz && s.f != nil {
+		if cap(s.head) < int(l) {
+			s.head = make([]byte, l)
+		}
+		b := s.head[:l]
+		if n, _ := s.f.ReadAt(b, off-l); int64(n) == l {
+			return fingerprint(host, b), int(l)
+		}
+	}
+	if off > bufStart && off <= bufEnd {
+		return fingerprint(host, s.buf[:off-bufStart]), int(off - bufStart)
+	}
+	return 0, 0
+}
+
+// identityOf is the identity of f's file.
+func identityOf(f *os.File) fileID {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileID{}
+	}
+	return identity(fi)
+}

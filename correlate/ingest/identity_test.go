@@ -1,0 +1,123 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// banner is what two services print first: the same 1.5 KiB, longer than
+// a fingerprint.
+var banner = strings.Repeat(`{"level":"info","msg":"starting ePRO service v1.2.3 with the default configuration"}`+"\n", 18)
+
+// writeBannered writes banner then lines seq from..to-1 to path.
+func writeBannered(t *testing.T, path string, from, to int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(banner)
+	for i := from; i < to; i++ {
+		b.WriteString(seqLine(i))
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSameHeadDifferentFiles: two files whose first KiB agree (the same
+// start-up banner) are two files, by index and by follow; each is read
+// once, and their lines kept apart.
+func TestSameHeadDifferentFiles(t *testing.T) {
+	for _, tt := range []struct {
+		mode string
+		bEnd int // the second file is longer, or shorter, than the first
+	}{{"index", 1401}, {"index", 1101}, {"follow", 1401}, {"follow", 1101}} {
+		mode := tt.mode
+		t.Run(fmt.Sprintf("%s/%d", mode, tt.bEnd-1001), func(t *testing.T) {
+			dir := t.TempDir()
+			a, b := filepath.Join(dir, "api.log"), filepath.Join(dir, "worker.log")
+			writeBannered(t, a, 1, 401)
+			writeBannered(t, b, 1001, tt.bEnd)
+			st := openStore(t, t.TempDir())
+			defer st.Close()
+			cfg := testConfig(dir)
+			if mode == "index" {
+				if _, err := Index(context.Background(), st, cfg); err != nil {
+					t.Fatal(err)
+				}
+				// and again: nothing twice
+				if _, err := Index(context.Background(), st, cfg); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				f, _ := NewFollower(st, cfg)
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- f.Run(ctx) }()
+				time.Sleep(20 * cfg.PollInterval)
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := map[int][]seen{}
+			for k, v := range collectSeq(t, st) {
+				got[k] = v
+			}
+			for _, r := range [][2]int{{1, 401}, {1001, tt.bEnd}} {
+				for seq := r[0]; seq < r[1]; seq++ {
+					if len(got[seq]) != 1 {
+						t.Fatalf("seq %d indexed %d times, want once", seq, len(got[seq]))
+					}
+				}
+			}
+			if w := got[1][0].file; w != a {
+				t.Errorf("seq 1 is under %s, want %s", w, a)
+			}
+			if w := got[1001][0].file; w != b {
+				t.Errorf("seq 1001 is under %s, want %s", w, b)
+			}
+		})
+	}
+}
+
+// TestBannerAgainAfterRotation: a service that starts again after its log
+// was rotated (renamed, then compressed) writes the same banner into the
+// new file: the new file is read, and the rotated one not again.
+func TestBannerAgainAfterRotation(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "app.log")
+	writeBannered(t, live, 1, 301)
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	cfg := testConfig(filepath.Join(dir, "app.log*"))
+	f, _ := NewFollower(st, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	time.Sleep(10 * cfg.PollInterval)
+	if err := os.Rename(live, live+".1"); err != nil {
+		t.Fatal(err)
+	}
+	writeBannered(t, live, 1001, 1301)
+	time.Sleep(10 * cfg.PollInterval)
+	gzipFile(t, live+".1", live+".1.gz")
+	os.Remove(live + ".1")
+	time.Sleep(10 * cfg.PollInterval)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := collectSeq(t, st)
+	for _, r := range [][2]int{{1, 301}, {1001, 1301}} {
+		for seq := r[0]; seq < r[1]; seq++ {
+			if len(got[seq]) != 1 {
+				t.Fatalf("seq %d indexed %d times, want once", seq, len(got[seq]))
+			}
+		}
+	}
+}
