@@ -1,0 +1,499 @@
+package tracelint
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Analyzer reports log calls, goroutines and fresh root contexts that drop
+// the request context in scope. See the package documentation.
+var Analyzer = &analysis.Analyzer{
+	Name:     "tracelint",
+	Doc:      "report log calls, goroutines and fresh roots that drop the request context in scope",
+	URL:      "https://github.com/traceline/traceline/tree/main/lint",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      run,
+}
+
+// checker holds what one pass knows about its package.
+type checker struct {
+	pass     *analysis.Pass
+	ctxIface *types.Interface
+	// sources are the request contexts of the package: context-typed
+	// parameters and derived variables, *http.Request and *gin.Context
+	// parameters, and receivers holding a context field.
+	sources map[*types.Var]source
+	// lifetimeUses and allUses count, per context variable, its uses as
+	// x.Done()/x.Err()/x.Deadline() and its uses in all.
+	lifetimeUses, allUses map[*types.Var]int
+	// handedTo lists, per context variable, the parameters of the
+	// package's functions it is passed to.
+	handedTo map[*types.Var][]paramRef
+	// lifetime marks the context parameters that are a lifetime: only
+	// watched for their end, or handed to such a parameter.
+	lifetime map[*types.Var]bool
+	// defs maps a local variable to the expressions assigned to it.
+	defs map[*types.Var][]ast.Expr
+	// decls maps the package's functions to their declarations.
+	decls map[*types.Func]*ast.FuncDecl
+	// goBodies are the function literals run as goroutines.
+	goBodies map[ast.Node]bool
+	ignores  map[*token.File]map[int]bool
+	// goDepth is above zero while the walk is inside a goroutine body.
+	goDepth int
+}
+
+// source is one request context: the variable that holds it and the
+// expression that yields the context.Context.
+type source struct {
+	v    *types.Var
+	expr string
+	rank int // lower wins: 0 a context variable, 1 a receiver field, 2 a request
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	ctxPkg := findImport(pass.Pkg, "context")
+	if ctxPkg == nil {
+		return nil, nil // nothing here can hold a context
+	}
+	c := &checker{
+		pass:         pass,
+		ctxIface:     ctxPkg.Scope().Lookup("Context").Type().Underlying().(*types.Interface),
+		sources:      map[*types.Var]source{},
+		lifetimeUses: map[*types.Var]int{},
+		allUses:      map[*types.Var]int{},
+		defs:         map[*types.Var][]ast.Expr{},
+		handedTo:     map[*types.Var][]paramRef{},
+		lifetime:     map[*types.Var]bool{},
+		decls:        map[*types.Func]*ast.FuncDecl{},
+		goBodies:     map[ast.Node]bool{},
+		ignores:      map[*token.File]map[int]bool{},
+	}
+	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	generated := map[*token.File]bool{}
+	for _, f := range pass.Files {
+		tf := pass.Fset.File(f.Pos())
+		if ast.IsGenerated(f) {
+			generated[tf] = true
+			continue
+		}
+		c.collectIgnores(f, tf)
+	}
+	skip := func(n ast.Node) bool { return generated[pass.Fset.File(n.Pos())] }
+
+	// First pass: declarations, assignments, uses, goroutine bodies.
+	insp.Preorder([]ast.Node{
+		(*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil),
+		(*ast.SelectorExpr)(nil), (*ast.GoStmt)(nil), (*ast.CallExpr)(nil),
+	}, func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			if fn, ok := pass.TypesInfo.Defs[n.Name].(*types.Func); ok && n.Body != nil {
+				c.decls[fn] = n
+			}
+		case *ast.AssignStmt:
+			c.recordAssign(n.Lhs, n.Rhs)
+		case *ast.ValueSpec:
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, id := range n.Names {
+				lhs[i] = id
+			}
+			c.recordAssign(lhs, n.Values)
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				if v, ok := pass.TypesInfo.Uses[id].(*types.Var); ok && c.isCtx(v.Type()) {
+					switch n.Sel.Name {
+					case "Done", "Err", "Deadline":
+						c.lifetimeUses[v]++
+					}
+				}
+			}
+		case *ast.GoStmt:
+			if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
+				c.goBodies[lit] = true
+			}
+			c.goBodies[n.Call] = true
+		case *ast.CallExpr:
+			fn, _ := typeutil.Callee(pass.TypesInfo, n).(*types.Func)
+			if fn != nil && fn.Pkg() == pass.Pkg {
+				for i, a := range n.Args {
+					if id, ok := ast.Unparen(a).(*ast.Ident); ok {
+						if v, ok := pass.TypesInfo.Uses[id].(*types.Var); ok && isNamed(v.Type(), "context", "Context") {
+							c.handedTo[v] = append(c.handedTo[v], paramRef{fn, i})
+						}
+					}
+				}
+			}
+			if isGoMethod(fn) {
+				for _, a := range n.Args {
+					if lit, ok := ast.Unparen(a).(*ast.FuncLit); ok {
+						c.goBodies[lit] = true
+					}
+				}
+			}
+		}
+	})
+	for _, obj := range pass.TypesInfo.Uses {
+		if v, ok := obj.(*types.Var); ok && !v.IsField() && isNamed(v.Type(), "context", "Context") {
+			c.allUses[v]++
+		}
+	}
+	c.findLifetimes()
+
+	// Second pass, in source order: sources, then the checks.
+	insp.Nodes([]ast.Node{
+		(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil), (*ast.AssignStmt)(nil),
+		(*ast.ValueSpec)(nil), (*ast.CallExpr)(nil),
+	}, func(n ast.Node, push bool) bool {
+		if !push {
+			if c.goBodies[n] {
+				c.goDepth--
+			}
+			return true
+		}
+		if skip(n) {
+			return false
+		}
+		if c.goBodies[n] {
+			defer func() { c.goDepth++ }()
+		}
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			if n.Body == nil {
+				return false
+			}
+			c.addParams(n.Recv, n.Type)
+		case *ast.FuncLit:
+			c.addParams(nil, n.Type)
+		case *ast.AssignStmt:
+			c.addDerived(n.Lhs, n.Rhs)
+		case *ast.ValueSpec:
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, id := range n.Names {
+				lhs[i] = id
+			}
+			c.addDerived(lhs, n.Values)
+		case *ast.CallExpr:
+			c.checkCall(n)
+		}
+		return true
+	})
+	return nil, nil
+}
+
+func findImport(pkg *types.Package, path string) *types.Package {
+	if pkg.Path() == path {
+		return pkg
+	}
+	seen := map[*types.Package]bool{}
+	var walk func(p *types.Package) *types.Package
+	walk = func(p *types.Package) *types.Package {
+		for _, imp := range p.Imports() {
+			if imp.Path() == path {
+				return imp
+			}
+			if !seen[imp] {
+				seen[imp] = true
+				if r := walk(imp); r != nil {
+					return r
+				}
+			}
+		}
+		return nil
+	}
+	return walk(pkg)
+}
+
+// isCtx reports whether t is context.Context or implements it.
+func (c *checker) isCtx(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	if _, ok := t.Underlying().(*types.Interface); ok {
+		return isNamed(t, "context", "Context")
+	}
+	return types.Implements(t, c.ctxIface)
+}
+
+// isNamed reports whether t (or what it points to) is the named type
+// pkgPath.name.
+func isNamed(t types.Type, pkgPath, name string) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	return n.Obj().Pkg().Path() == pkgPath && n.Obj().Name() == name
+}
+
+func (c *checker) recordAssign(lhs, rhs []ast.Expr) {
+	for i, l := range lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		v := c.varOf(id)
+		if v == nil {
+			continue
+		}
+		switch {
+		case len(lhs) == len(rhs):
+			c.defs[v] = append(c.defs[v], rhs[i])
+		case len(rhs) == 1:
+			c.defs[v] = append(c.defs[v], rhs[0])
+		}
+	}
+}
+
+func (c *checker) varOf(id *ast.Ident) *types.Var {
+	if obj, ok := c.pass.TypesInfo.Defs[id].(*types.Var); ok {
+		return obj
+	}
+	if obj, ok := c.pass.TypesInfo.Uses[id].(*types.Var); ok {
+		return obj
+	}
+	return nil
+}
+
+// addParams records the request contexts a function's receiver and
+// parameters hold.
+func (c *checker) addParams(recv *ast.FieldList, ft *ast.FuncType) {
+	if recv != nil {
+		for _, f := range recv.List {
+			for _, id := range f.Names {
+				v, _ := c.pass.TypesInfo.Defs[id].(*types.Var)
+				if v == nil || id.Name == "_" {
+					continue
+				}
+				if field := c.ctxField(v.Type()); field != "" {
+					c.sources[v] = source{v: v, expr: id.Name + "." + field, rank: 1}
+				}
+			}
+		}
+	}
+	if ft.Params == nil {
+		return
+	}
+	for _, f := range ft.Params.List {
+		for _, id := range f.Names {
+			v, _ := c.pass.TypesInfo.Defs[id].(*types.Var)
+			if v == nil || id.Name == "_" {
+				continue
+			}
+			t := v.Type()
+			switch {
+			case isNamed(t, "net/http", "Request"):
+				if _, ptr := t.(*types.Pointer); ptr {
+					c.sources[v] = source{v: v, expr: id.Name + ".Context()", rank: 2}
+				}
+			case isNamed(t, "github.com/gin-gonic/gin", "Context"):
+				if _, ptr := t.(*types.Pointer); ptr {
+					c.sources[v] = source{v: v, expr: id.Name + ".Request.Context()", rank: 2}
+				}
+			case c.isCtx(t) && isNamed(t, "context", "Context"):
+				if c.lifetime[v] {
+					continue // a lifetime, not a request
+				}
+				c.sources[v] = source{v: v, expr: id.Name, rank: 0}
+			}
+		}
+	}
+}
+
+// ctxField returns the name of the context.Context field of the struct t
+// (or *t), or "".
+func (c *checker) ctxField(t types.Type) string {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return ""
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if !f.Embedded() && isNamed(f.Type(), "context", "Context") {
+			return f.Name()
+		}
+	}
+	return ""
+}
+
+// addDerived marks context variables assigned from a request context.
+func (c *checker) addDerived(lhs, rhs []ast.Expr) {
+	for i, l := range lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok || id.Name == "_" {
+			continue
+		}
+		v := c.varOf(id)
+		if v == nil || !isNamed(v.Type(), "context", "Context") {
+			continue
+		}
+		var r ast.Expr
+		switch {
+		case len(lhs) == len(rhs):
+			r = rhs[i]
+		case len(rhs) == 1:
+			r = rhs[0]
+		default:
+			continue
+		}
+		if c.derivesFromSource(r) {
+			c.sources[v] = source{v: v, expr: id.Name, rank: 0}
+		}
+	}
+}
+
+// derivesFromSource reports whether e mentions a request context.
+func (c *checker) derivesFromSource(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := c.pass.TypesInfo.Uses[id].(*types.Var); ok {
+				if _, ok := c.sources[v]; ok {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// inScope returns the request context visible at pos, preferring a
+// context variable declared last.
+func (c *checker) inScope(pos token.Pos) (source, bool) {
+	scope := c.pass.Pkg.Scope().Innermost(pos)
+	if scope == nil {
+		return source{}, false
+	}
+	var best source
+	ok := false
+	for s := scope; s != nil && s != c.pass.Pkg.Scope(); s = s.Parent() {
+		for _, name := range s.Names() {
+			v, isVar := s.Lookup(name).(*types.Var)
+			if !isVar {
+				continue
+			}
+			src, isSrc := c.sources[v]
+			if !isSrc || v.Pos() > pos {
+				continue
+			}
+			if _, vis := scope.LookupParent(name, pos); vis != v {
+				continue // shadowed here
+			}
+			if !ok || src.rank < best.rank || (src.rank == best.rank && v.Pos() > best.v.Pos()) {
+				best, ok = src, true
+			}
+		}
+	}
+	return best, ok
+}
+
+// collectIgnores reads the //traceline:ignore comments of f, and reports
+// those without a reason.
+func (c *checker) collectIgnores(f *ast.File, tf *token.File) {
+	for _, g := range f.Comments {
+		for _, cm := range g.List {
+			text, ok := strings.CutPrefix(cm.Text, "//traceline:ignore")
+			if !ok {
+				continue
+			}
+			if text != "" && text[0] != ' ' && text[0] != '\t' {
+				continue // another directive
+			}
+			if strings.TrimSpace(text) == "" {
+				c.pass.Report(analysis.Diagnostic{Pos: cm.Pos(), End: cm.End(),
+					Message: "traceline:ignore needs a reason: //traceline:ignore why this context is dropped on purpose"})
+				continue
+			}
+			if c.ignores[tf] == nil {
+				c.ignores[tf] = map[int]bool{}
+			}
+			c.ignores[tf][tf.Line(cm.Pos())] = true
+		}
+	}
+}
+
+func (c *checker) report(d analysis.Diagnostic) {
+	tf := c.pass.Fset.File(d.Pos)
+	line := tf.Line(d.Pos)
+	if m := c.ignores[tf]; m[line] || m[line-1] {
+		return
+	}
+	c.pass.Report(d)
+}
+
+// isGoMethod reports whether fn starts a goroutine that runs its function
+// argument: errgroup's Go and TryGo, and conc's Go methods.
+func isGoMethod(fn *types.Func) bool {
+	if fn == nil || fn.Pkg() == nil {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return false
+	}
+	path := fn.Pkg().Path()
+	switch {
+	case path == "golang.org/x/sync/errgroup":
+		return fn.Name() == "Go" || fn.Name() == "TryGo"
+	case path == "github.com/sourcegraph/conc" || strings.HasPrefix(path, "github.com/sourcegraph/conc/"):
+		return fn.Name() == "Go"
+	}
+	return false
+}
+
+// paramRef is parameter i of fn.
+type paramRef struct {
+	fn *types.Func
+	i  int
+}
+
+// findLifetimes marks the context parameters that stand for a lifetime
+// rather than a request: those only watched (ctx.Done(), ctx.Err(),
+// ctx.Deadline()), and those handed to such a parameter of a function of
+// the package, as a Run(ctx) hands its ctx to a serve loop.
+func (c *checker) findLifetimes() {
+	param := func(r paramRef) *types.Var {
+		sig := r.fn.Type().(*types.Signature)
+		if r.i >= sig.Params().Len() || (sig.Variadic() && r.i >= sig.Params().Len()-1) {
+			return nil
+		}
+		return sig.Params().At(r.i)
+	}
+	for fn := range c.decls {
+		params := fn.Type().(*types.Signature).Params()
+		for i := 0; i < params.Len(); i++ {
+			v := params.At(i)
+			if n := c.allUses[v]; n > 0 && n == c.lifetimeUses[v] {
+				c.lifetime[v] = true
+			}
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for v, refs := range c.handedTo {
+			if c.lifetime[v] {
+				continue
+			}
+			for _, r := range refs {
+				if p := param(r); p != nil && c.lifetime[p] {
+					c.lifetime[v] = true
+					changed = true
+					break
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,54 @@
+// Package tracelint defines an analyzer that finds the places where Go code
+// drops a request's context, so the log lines and spans written there join
+// no trace.
+//
+// A function has a request context in scope when it can see one of:
+//
+//   - a parameter or variable of type context.Context (a zrpc or gRPC
+//     handler's ctx is one), or a variable derived from another request
+//     context (ctx := r.Context(), ctx, span := tracer.Start(ctx, …));
+//   - a *net/http.Request (its context is r.Context());
+//   - a *gin.Context (its context is c.Request.Context());
+//   - a receiver whose struct holds a context.Context field, as go-zero's
+//     Logic structs do (l.ctx).
+//
+// A context.Context parameter that the function only watches (ctx.Done(),
+// ctx.Err(), ctx.Deadline()) is a lifetime signal, not a request context,
+// and does not count.
+//
+// # What it reports
+//
+// Log calls that drop the context in scope:
+//
+//	slog.Info, (*slog.Logger).Info, …    use InfoContext(ctx, …)
+//	zap (*Logger).Info, Sugared …w         need zapbridge.Context(ctx) or zap.Any(…, ctx),
+//	                                       or a logger bound with one
+//	zerolog events                         need .Ctx(ctx), or a logger bound from ctx
+//	                                       (zerolog.Ctx(ctx), zerologbridge.Ctx(ctx))
+//	logx.Info*, Error*, Debug*, Slow*      use logx.WithContext(ctx).Info…
+//	logrus Info, (*Logger).Info, …         use WithContext(ctx)
+//
+// A logger counts as bound when the expression that yields it, or the
+// assignment of the local variable that holds it, passes a context value.
+//
+// Goroutines that drop it: a go statement, or an errgroup or conc Go
+// closure, whose body starts from context.Background() or context.TODO().
+// The fix is context.WithoutCancel(ctx): the request's own ctx is
+// cancelled when the request returns and would cancel the background work.
+// Log calls without a context inside such a body are reported as well.
+//
+// Fresh roots: context.Background() or context.TODO() used while a request
+// context is in scope — passed to a tracer's Start, a client call, a log
+// call, or assigned to a variable. When the callee is a function of the same
+// package that logs through that context, the diagnostic names its log call:
+// that is the line a run-time coverage report lists as untraced.
+//
+// Each diagnostic names the context in scope and carries a suggested fix.
+//
+// # Suppression
+//
+// A comment //traceline:ignore REASON on the line of a diagnostic or on the
+// line above it silences it. The reason is required; an ignore without one
+// is itself reported. Generated files (a "Code generated … DO NOT EDIT."
+// header) are skipped.
+package tracelint
