@@ -15,13 +15,13 @@ import (
 type logKind int
 
 const (
-	slogCall        logKind = iota + 1 // slog.Info, (*slog.Logger).Info
-	zapCall                            // (*zap.Logger).Info
-	zapSugarCall                       // (*zap.SugaredLogger).Infow
-	zerologMsg                         // (*zerolog.Event).Msg ends a chain
-	logxCall                           // logx.Info
-	logrusFunc                         // logrus.Info
-	logrusMethod                       // (*logrus.Logger).Info, (*logrus.Entry).Info
+	slogCall     logKind = iota + 1 // slog.Info, (*slog.Logger).Info
+	zapCall                         // (*zap.Logger).Info
+	zapSugarCall                    // (*zap.SugaredLogger).Infow
+	zerologMsg                      // (*zerolog.Event).Msg ends a chain
+	logxCall                        // logx.Info
+	logrusFunc                      // logrus.Info
+	logrusMethod                    // (*logrus.Logger).Info, (*logrus.Entry).Info
 )
 
 const (
