@@ -45,6 +45,9 @@ type checker struct {
 	decls map[*types.Func]*ast.FuncDecl
 	// goBodies are the function literals run as goroutines.
 	goBodies map[ast.Node]bool
+	// rootFuncs are the package's functions that start a fresh root
+	// without taking a context.
+	rootFuncs map[*types.Func]rootFunc
 	ignores  map[*token.File]map[int]bool
 	// goDepth is above zero while the walk is inside a goroutine body.
 	goDepth int
@@ -74,6 +77,7 @@ func run(pass *analysis.Pass) (any, error) {
 		lifetime:     map[*types.Var]bool{},
 		decls:        map[*types.Func]*ast.FuncDecl{},
 		goBodies:     map[ast.Node]bool{},
+		rootFuncs:    map[*types.Func]rootFunc{},
 		ignores:      map[*token.File]map[int]bool{},
 	}
 	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
@@ -146,6 +150,7 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	c.findLifetimes()
+	c.findRootFuncs(skip)
 
 	// Second pass, in source order: sources, then the checks.
 	insp.Nodes([]ast.Node{
@@ -423,6 +428,10 @@ func (c *checker) collectIgnores(f *ast.File, tf *token.File) {
 			c.ignores[tf][tf.Line(cm.Pos())] = true
 		}
 	}
+}
+
+func (c *checker) reportNoFix(n ast.Node, msg string) {
+	c.report(analysis.Diagnostic{Pos: n.Pos(), End: n.End(), Message: msg})
 }
 
 func (c *checker) report(d analysis.Diagnostic) {

@@ -13,7 +13,7 @@ import (
 func TestAnalyzer(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), tracelint.Analyzer,
 		"slogcases", "zapcases", "zerologcases", "gozero", "gincases", "logruscases",
-		"goroutines", "freshroots", "generated", "ignore")
+		"goroutines", "freshroots", "generated", "ignore", "recall")
 }
 
 // TestSuggestedFixes applies the fixes and compares each file with its

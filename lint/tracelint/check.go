@@ -29,7 +29,9 @@ func (c *checker) checkCall(call *ast.CallExpr) {
 	}
 	if lc, ok := classify(fn); ok {
 		c.checkLog(call, fn, lc)
+		return
 	}
+	c.checkRootCall(call, fn)
 }
 
 // checkFreshRoot reports context.Background() or TODO() used while a request

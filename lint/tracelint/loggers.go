@@ -165,7 +165,7 @@ func (c *checker) checkLog(call *ast.CallExpr, fn *types.Func, kind logKind) {
 		field, fix := c.zapField(call, src.expr, kind)
 		msg := drops("zap "+fn.Name()) + ": add " + field + " (or log through a logger bound with it)"
 		if fix == nil {
-			c.report(analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Message: msg})
+			c.reportNoFix(call, msg)
 			return
 		}
 		d = c.diag(call, msg, "add "+field, *fix)
