@@ -48,7 +48,7 @@ type checker struct {
 	// rootFuncs are the package's functions that start a fresh root
 	// without taking a context.
 	rootFuncs map[*types.Func]rootFunc
-	ignores  map[*token.File]map[int]bool
+	ignores   map[*token.File]map[int]bool
 	// goDepth is above zero while the walk is inside a goroutine body.
 	goDepth int
 }

@@ -43,7 +43,13 @@
 // package that logs through that context, the diagnostic names its log call:
 // that is the line a run-time coverage report lists as untraced.
 //
-// Each diagnostic names the context in scope and carries a suggested fix.
+// Calls of a function of the package that takes no context but starts a
+// fresh root itself (or through another such function) while a request
+// context is in scope: the callee needs a context parameter, so this report
+// has no automatic fix.
+//
+// Every other diagnostic names the context in scope and carries a suggested
+// fix.
 //
 // # Suppression
 //
