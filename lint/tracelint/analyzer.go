@@ -174,6 +174,10 @@ func run(pass *analysis.Pass) (any, error) {
 			if n.Body == nil {
 				return false
 			}
+			if lifecycle(n.Name.Name) {
+				c.addParams(n.Recv, nil)
+				return true
+			}
 			c.addParams(n.Recv, n.Type)
 		case *ast.FuncLit:
 			c.addParams(nil, n.Type)
@@ -285,7 +289,7 @@ func (c *checker) addParams(recv *ast.FieldList, ft *ast.FuncType) {
 			}
 		}
 	}
-	if ft.Params == nil {
+	if ft == nil || ft.Params == nil {
 		return
 	}
 	for _, f := range ft.Params.List {
@@ -505,4 +509,26 @@ func (c *checker) findLifetimes() {
 			}
 		}
 	}
+}
+
+// lifecycle reports whether a function named name starts, runs, builds or
+// stops a component: the context it is given bounds the component's
+// lifetime or its start-up, and carries no request's trace. These are
+// Start, Run, New, Init, Shutdown, Stop and Close, alone or followed by a
+// word (startHTTPServer, NewClient), and Serve alone (not ServeHTTP).
+func lifecycle(name string) bool {
+	if name == "" {
+		return false
+	}
+	name = strings.ToUpper(name[:1]) + name[1:]
+	if name == "Serve" {
+		return true
+	}
+	for _, verb := range []string{"Start", "Run", "New", "Init", "Shutdown", "Stop", "Close"} {
+		rest, ok := strings.CutPrefix(name, verb)
+		if ok && (rest == "" || (rest[0] >= 'A' && rest[0] <= 'Z')) {
+			return true
+		}
+	}
+	return false
 }

@@ -54,3 +54,26 @@ func Run(ctx context.Context, log *slog.Logger) {
 	log.Info("running")
 	loop(ctx, log, nil)
 }
+
+// Start's ctx bounds the component's start-up, not a request; so does a
+// constructor's and a server's start helper's.
+func (s *server) Start(ctx context.Context) error {
+	s.log.Info("starting")
+	go func() { s.log.Info("serving") }()
+	return s.startHTTP(ctx)
+}
+
+func (s *server) startHTTP(ctx context.Context) error {
+	s.log.Info("listening")
+	return nil
+}
+
+func NewServer(ctx context.Context, log *slog.Logger) *server {
+	log.Info("server built")
+	return &server{log: log}
+}
+
+// ServeHTTP is a request handler, whatever its name starts with.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.log.Info("request") // want `slog.Info drops the request context r.Context\(\)`
+}
