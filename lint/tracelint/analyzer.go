@@ -39,6 +39,14 @@ type checker struct {
 	// lifetime marks the context parameters that are a lifetime: only
 	// watched for their end, or handed to such a parameter.
 	lifetime map[*types.Var]bool
+	// watched are the lifetimes found by use (only watched, or handed to a
+	// watched parameter), not by the name of their function.
+	watched map[*types.Var]bool
+	// calls lists the arguments of each call of the package's functions.
+	calls map[*types.Func][][]ast.Expr
+	// requestFields are the context fields assigned from an *http.Request
+	// or a *gin.Context somewhere in the package.
+	requestFields map[*types.Var]bool
 	// defs maps a local variable to the expressions assigned to it.
 	defs map[*types.Var][]ast.Expr
 	// decls maps the package's functions to their declarations.
@@ -49,6 +57,8 @@ type checker struct {
 	// without taking a context.
 	rootFuncs map[*types.Func]rootFunc
 	ignores   map[*token.File]map[int]bool
+	// deliberateRoots are the lines marked //nolint:contextcheck.
+	deliberateRoots map[*token.File]map[int]bool
 	// goDepth is above zero while the walk is inside a goroutine body.
 	goDepth int
 }
@@ -67,18 +77,22 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // nothing here can hold a context
 	}
 	c := &checker{
-		pass:         pass,
-		ctxIface:     ctxPkg.Scope().Lookup("Context").Type().Underlying().(*types.Interface),
-		sources:      map[*types.Var]source{},
-		lifetimeUses: map[*types.Var]int{},
-		allUses:      map[*types.Var]int{},
-		defs:         map[*types.Var][]ast.Expr{},
-		handedTo:     map[*types.Var][]paramRef{},
-		lifetime:     map[*types.Var]bool{},
-		decls:        map[*types.Func]*ast.FuncDecl{},
-		goBodies:     map[ast.Node]bool{},
-		rootFuncs:    map[*types.Func]rootFunc{},
-		ignores:      map[*token.File]map[int]bool{},
+		pass:            pass,
+		ctxIface:        ctxPkg.Scope().Lookup("Context").Type().Underlying().(*types.Interface),
+		sources:         map[*types.Var]source{},
+		lifetimeUses:    map[*types.Var]int{},
+		allUses:         map[*types.Var]int{},
+		defs:            map[*types.Var][]ast.Expr{},
+		handedTo:        map[*types.Var][]paramRef{},
+		lifetime:        map[*types.Var]bool{},
+		watched:         map[*types.Var]bool{},
+		calls:           map[*types.Func][][]ast.Expr{},
+		requestFields:   map[*types.Var]bool{},
+		decls:           map[*types.Func]*ast.FuncDecl{},
+		goBodies:        map[ast.Node]bool{},
+		rootFuncs:       map[*types.Func]rootFunc{},
+		ignores:         map[*token.File]map[int]bool{},
+		deliberateRoots: map[*token.File]map[int]bool{},
 	}
 	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	generated := map[*token.File]bool{}
@@ -96,14 +110,32 @@ func run(pass *analysis.Pass) (any, error) {
 	insp.Preorder([]ast.Node{
 		(*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil),
 		(*ast.SelectorExpr)(nil), (*ast.GoStmt)(nil), (*ast.CallExpr)(nil),
+		(*ast.CompositeLit)(nil),
 	}, func(n ast.Node) {
 		switch n := n.(type) {
+		case *ast.CompositeLit:
+			for _, e := range n.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if k, ok := kv.Key.(*ast.Ident); ok {
+						c.recordField(pass.TypesInfo.Uses[k], kv.Value)
+					}
+				}
+			}
 		case *ast.FuncDecl:
 			if fn, ok := pass.TypesInfo.Defs[n.Name].(*types.Func); ok && n.Body != nil {
 				c.decls[fn] = n
 			}
 		case *ast.AssignStmt:
 			c.recordAssign(n.Lhs, n.Rhs)
+			if len(n.Lhs) == len(n.Rhs) {
+				for i, l := range n.Lhs {
+					if sel, ok := l.(*ast.SelectorExpr); ok {
+						if s, ok := pass.TypesInfo.Selections[sel]; ok {
+							c.recordField(s.Obj(), n.Rhs[i])
+						}
+					}
+				}
+			}
 		case *ast.ValueSpec:
 			lhs := make([]ast.Expr, len(n.Names))
 			for i, id := range n.Names {
@@ -127,6 +159,7 @@ func run(pass *analysis.Pass) (any, error) {
 		case *ast.CallExpr:
 			fn, _ := typeutil.Callee(pass.TypesInfo, n).(*types.Func)
 			if fn != nil && fn.Pkg() == pass.Pkg {
+				c.calls[fn] = append(c.calls[fn], n.Args)
 				for i, a := range n.Args {
 					if id, ok := ast.Unparen(a).(*ast.Ident); ok {
 						if v, ok := pass.TypesInfo.Uses[id].(*types.Var); ok && isNamed(v.Type(), "context", "Context") {
@@ -173,10 +206,6 @@ func run(pass *analysis.Pass) (any, error) {
 		case *ast.FuncDecl:
 			if n.Body == nil {
 				return false
-			}
-			if lifecycle(n.Name.Name) {
-				c.addParams(n.Recv, nil)
-				return true
 			}
 			c.addParams(n.Recv, n.Type)
 		case *ast.FuncLit:
@@ -283,7 +312,7 @@ func (c *checker) addParams(recv *ast.FieldList, ft *ast.FuncType) {
 				if v == nil || id.Name == "_" {
 					continue
 				}
-				if field := c.ctxField(v.Type()); field != "" {
+				if field := c.ctxField(v.Type()); field != "" && c.requestScoped(v.Type()) {
 					c.sources[v] = source{v: v, expr: id.Name + "." + field, rank: 1}
 				}
 			}
@@ -414,6 +443,14 @@ func (c *checker) inScope(pos token.Pos) (source, bool) {
 func (c *checker) collectIgnores(f *ast.File, tf *token.File) {
 	for _, g := range f.Comments {
 		for _, cm := range g.List {
+			if strings.HasPrefix(cm.Text, "//nolint:") && strings.Contains(cm.Text, "contextcheck") {
+				// The author already marked this root as deliberate.
+				if c.deliberateRoots[tf] == nil {
+					c.deliberateRoots[tf] = map[int]bool{}
+				}
+				c.deliberateRoots[tf][tf.Line(cm.Pos())] = true
+				continue
+			}
 			text, ok := strings.CutPrefix(cm.Text, "//traceline:ignore")
 			if !ok {
 				continue
@@ -485,24 +522,61 @@ func (c *checker) findLifetimes() {
 		}
 		return sig.Params().At(r.i)
 	}
-	for fn := range c.decls {
+	for fn, decl := range c.decls {
 		params := fn.Type().(*types.Signature).Params()
+		startup := lifecycle(fn.Name()) || c.takesHost(params)
 		for i := 0; i < params.Len(); i++ {
 			v := params.At(i)
 			if n := c.allUses[v]; n > 0 && n == c.lifetimeUses[v] {
 				c.lifetime[v] = true
+				c.watched[v] = true
 			}
+			if startup && isNamed(v.Type(), "context", "Context") {
+				c.lifetime[v] = true
+			}
+		}
+		_ = decl
+	}
+	uses := map[*types.Func]int{}
+	for _, obj := range c.pass.TypesInfo.Uses {
+		if f, ok := obj.(*types.Func); ok && c.decls[f] != nil {
+			uses[f]++
 		}
 	}
 	for changed := true; changed; {
 		changed = false
+		// An unexported function called only with lifetimes gets one.
+		for fn, calls := range c.calls {
+			if fn.Exported() || c.decls[fn] == nil || uses[fn] != len(calls) {
+				continue
+			}
+			params := fn.Type().(*types.Signature).Params()
+			for i := 0; i < params.Len(); i++ {
+				p := params.At(i)
+				if c.lifetime[p] || !isNamed(p.Type(), "context", "Context") {
+					continue
+				}
+				all := true
+				for _, args := range calls {
+					if i >= len(args) || !c.isLifetimeExpr(args[i]) {
+						all = false
+						break
+					}
+				}
+				if all {
+					c.lifetime[p] = true
+					changed = true
+				}
+			}
+		}
 		for v, refs := range c.handedTo {
-			if c.lifetime[v] {
+			if c.watched[v] {
 				continue
 			}
 			for _, r := range refs {
-				if p := param(r); p != nil && c.lifetime[p] {
+				if p := param(r); p != nil && c.watched[p] {
 					c.lifetime[v] = true
+					c.watched[v] = true
 					changed = true
 					break
 				}
@@ -511,10 +585,72 @@ func (c *checker) findLifetimes() {
 	}
 }
 
+// isLifetimeExpr reports whether e is a fresh root or a lifetime variable.
+func (c *checker) isLifetimeExpr(e ast.Expr) bool {
+	if isFreshRootExpr(c.pass.TypesInfo, e) {
+		return true
+	}
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
+	return ok && c.lifetime[v]
+}
+
+// takesHost reports whether a parameter is an OpenTelemetry Collector
+// component.Host: the function is start-up code.
+func (c *checker) takesHost(params *types.Tuple) bool {
+	for i := 0; i < params.Len(); i++ {
+		if isNamed(params.At(i).Type(), "go.opentelemetry.io/collector/component", "Host") {
+			return true
+		}
+	}
+	return false
+}
+
+// recordField notes a context field assigned from a request.
+func (c *checker) recordField(obj types.Object, value ast.Expr) {
+	f, ok := obj.(*types.Var)
+	if !ok || !f.IsField() || !isNamed(f.Type(), "context", "Context") {
+		return
+	}
+	ast.Inspect(value, func(n ast.Node) bool {
+		if e, ok := n.(ast.Expr); ok {
+			if t := c.pass.TypesInfo.TypeOf(e); t != nil {
+				if _, ptr := t.(*types.Pointer); ptr && (isNamed(t, "net/http", "Request") || isNamed(t, "github.com/gin-gonic/gin", "Context")) {
+					c.requestFields[f] = true
+				}
+			}
+		}
+		return !c.requestFields[f]
+	})
+}
+
+// requestScoped reports whether the struct t (or *t) lives for one
+// request: it holds a go-zero logx.Logger beside its context (goctl's Logic
+// structs), or its context field is assigned from a request.
+func (c *checker) requestScoped(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if isNamed(f.Type(), pkgLogx, "Logger") || c.requestFields[f] {
+			return true
+		}
+	}
+	return false
+}
+
 // lifecycle reports whether a function named name starts, runs, builds or
 // stops a component: the context it is given bounds the component's
 // lifetime or its start-up, and carries no request's trace. These are
-// Start, Run, New, Init, Shutdown, Stop and Close, alone or followed by a
+// Start, Run, New, Create, Init, Shutdown, Stop and Close, alone or followed by a
 // word (startHTTPServer, NewClient), and Serve alone (not ServeHTTP).
 func lifecycle(name string) bool {
 	if name == "" {
@@ -524,7 +660,7 @@ func lifecycle(name string) bool {
 	if name == "Serve" {
 		return true
 	}
-	for _, verb := range []string{"Start", "Run", "New", "Init", "Shutdown", "Stop", "Close"} {
+	for _, verb := range []string{"Start", "Run", "New", "Create", "Init", "Shutdown", "Stop", "Close"} {
 		rest, ok := strings.CutPrefix(name, verb)
 		if ok && (rest == "" || (rest[0] >= 'A' && rest[0] <= 'Z')) {
 			return true

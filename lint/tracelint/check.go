@@ -41,6 +41,9 @@ func (c *checker) checkFreshRoot(call *ast.CallExpr, fn *types.Func) {
 	if !ok {
 		return
 	}
+	if tf := c.pass.Fset.File(call.Pos()); c.deliberateRoots[tf][tf.Line(call.Pos())] {
+		return
+	}
 	root := "context." + fn.Name() + "()"
 	sel, _ := call.Fun.(*ast.SelectorExpr)
 	pkgName := "context"

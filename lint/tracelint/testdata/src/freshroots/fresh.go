@@ -62,3 +62,10 @@ func main() {
 	s := &svc{}
 	s.shadowed(ctx)
 }
+
+// A root the author already marked deliberate for contextcheck: a batch
+// merged from many requests belongs to none of them.
+func (s *svc) merge(ctx context.Context) {
+	merged := context.Background() //nolint:contextcheck // a batch of many requests
+	_ = s.c.Fetch(merged, "http://questionnaire/batch")
+}

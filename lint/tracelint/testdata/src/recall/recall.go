@@ -38,7 +38,10 @@ func r3(ctx context.Context, items []string) {
 }
 
 // R4: a go-zero Logic struct: the ctx is a field of the receiver.
-type logic struct{ ctx context.Context }
+type logic struct {
+	logx.Logger
+	ctx context.Context
+}
 
 func (l *logic) r4() {
 	slog.Info("r4") // want `slog.Info drops the request context l.ctx`
