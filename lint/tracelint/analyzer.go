@@ -9,7 +9,6 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // Analyzer reports log calls, goroutines and fresh root contexts that drop
@@ -157,7 +156,7 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 			c.goBodies[n.Call] = true
 		case *ast.CallExpr:
-			fn, _ := typeutil.Callee(pass.TypesInfo, n).(*types.Func)
+			fn := callee(pass.TypesInfo, n)
 			if fn != nil && fn.Pkg() == pass.Pkg {
 				c.calls[fn] = append(c.calls[fn], n.Args)
 				for i, a := range n.Args {
@@ -539,7 +538,8 @@ func (c *checker) findLifetimes() {
 	}
 	uses := map[*types.Func]int{}
 	for _, obj := range c.pass.TypesInfo.Uses {
-		if f, ok := obj.(*types.Func); ok && c.decls[f] != nil {
+		if f, ok := obj.(*types.Func); ok && c.decls[f.Origin()] != nil {
+			f = f.Origin()
 			uses[f]++
 		}
 	}

@@ -15,11 +15,7 @@ const withoutCancelWhy = "context.WithoutCancel(%[1]s), not %[1]s itself: %[1]s 
 
 // checkCall runs every check on one call.
 func (c *checker) checkCall(call *ast.CallExpr) {
-	fn := typeutil.StaticCallee(c.pass.TypesInfo, call)
-	if fn == nil {
-		// Interface methods (a tracer's Start, logx.Logger) are not static.
-		fn, _ = typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
-	}
+	fn := callee(c.pass.TypesInfo, call)
 	if fn == nil || fn.Pkg() == nil {
 		return
 	}
@@ -55,7 +51,7 @@ func (c *checker) checkFreshRoot(call *ast.CallExpr, fn *types.Func) {
 	parent, argIndex := c.enclosingCall(call)
 	var calleeName, tie string
 	if parent != nil {
-		if pf, ok := typeutil.Callee(c.pass.TypesInfo, parent).(*types.Func); ok {
+		if pf := callee(c.pass.TypesInfo, parent); pf != nil {
 			calleeName = pf.Name()
 			if pf.Pkg() != nil && pf.Pkg().Path() == "context" {
 				calleeName = "" // context.WithTimeout(context.Background(), …): a derivation
@@ -144,7 +140,7 @@ func (c *checker) logSiteThrough(fn *types.Func, arg int) string {
 		if !ok {
 			return true
 		}
-		f, _ := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
+		f := callee(c.pass.TypesInfo, call)
 		if f == nil || f.Pkg() == nil {
 			return true
 		}
@@ -258,7 +254,7 @@ func (c *checker) carriesCtx(e ast.Node, depth int) bool {
 }
 
 func isFreshRoot(info *types.Info, call *ast.CallExpr) bool {
-	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	fn := callee(info, call)
 	return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "context" &&
 		(fn.Name() == "Background" || fn.Name() == "TODO")
 }
@@ -266,4 +262,14 @@ func isFreshRoot(info *types.Info, call *ast.CallExpr) bool {
 func isFreshRootExpr(info *types.Info, e ast.Expr) bool {
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
 	return ok && isFreshRoot(info, call)
+}
+
+// callee returns the function or method a call calls, a generic one's
+// declaration rather than its instance, or nil.
+func callee(info *types.Info, call *ast.CallExpr) *types.Func {
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil {
+		return nil
+	}
+	return fn.Origin()
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // logKind says which logger a call belongs to and how it takes a context.
@@ -279,7 +278,7 @@ func (c *checker) zerologLevel(e ast.Expr) *ast.CallExpr {
 		if !ok {
 			return nil
 		}
-		fn, _ := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
+		fn := callee(c.pass.TypesInfo, call)
 		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 		if fn == nil || fn.Pkg() == nil || !ok {
 			return nil

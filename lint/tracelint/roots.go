@@ -6,8 +6,6 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
-
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // rootFunc is a function of the package that takes no context yet starts a
@@ -38,7 +36,7 @@ func (c *checker) findRootFuncs(skip func(ast.Node) bool) {
 						root = a.Pos()
 					}
 				}
-				if f, ok := typeutil.Callee(c.pass.TypesInfo, n).(*types.Func); ok && c.decls[f] != nil {
+				if f := callee(c.pass.TypesInfo, n); f != nil && c.decls[f] != nil {
 					callees[fn] = append(callees[fn], f)
 				}
 			}

@@ -77,3 +77,14 @@ func NewServer(ctx context.Context, log *slog.Logger) *server {
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("request") // want `slog.Info drops the request context r.Context\(\)`
 }
+
+// A helper called only from start-up code gets its lifetime, in generic
+// types too.
+type queue[T any] struct{ log *slog.Logger }
+
+func (q *queue[T]) Start(ctx context.Context) error {
+	q.load(ctx)
+	return nil
+}
+
+func (q *queue[T]) load(ctx context.Context) { q.log.Info("loaded") }
