@@ -58,6 +58,8 @@ type checker struct {
 	ignores   map[*token.File]map[int]bool
 	// deliberateRoots are the lines marked //nolint:contextcheck.
 	deliberateRoots map[*token.File]map[int]bool
+	// curDecl is the function declaration the walk is in.
+	curDecl *ast.FuncDecl
 	// goDepth is above zero while the walk is inside a goroutine body.
 	goDepth int
 }
@@ -193,6 +195,9 @@ func run(pass *analysis.Pass) (any, error) {
 			if c.goBodies[n] {
 				c.goDepth--
 			}
+			if n == ast.Node(c.curDecl) {
+				c.curDecl = nil
+			}
 			return true
 		}
 		if skip(n) {
@@ -206,6 +211,7 @@ func run(pass *analysis.Pass) (any, error) {
 			if n.Body == nil {
 				return false
 			}
+			c.curDecl = n
 			c.addParams(n.Recv, n.Type)
 		case *ast.FuncLit:
 			c.addParams(nil, n.Type)

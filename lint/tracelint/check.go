@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/types/typeutil"
@@ -40,6 +41,12 @@ func (c *checker) checkFreshRoot(call *ast.CallExpr, fn *types.Func) {
 	if tf := c.pass.Fset.File(call.Pos()); c.deliberateRoots[tf][tf.Line(call.Pos())] {
 		return
 	}
+	if c.curDecl != nil && lifecycle(c.curDecl.Name.Name) && c.goDepth == 0 {
+		return // start-up code builds long-lived things on roots of their own
+	}
+	if c.returned(call) {
+		return // handed back to the caller, who decides
+	}
 	root := "context." + fn.Name() + "()"
 	sel, _ := call.Fun.(*ast.SelectorExpr)
 	pkgName := "context"
@@ -55,6 +62,9 @@ func (c *checker) checkFreshRoot(call *ast.CallExpr, fn *types.Func) {
 			calleeName = pf.Name()
 			if pf.Pkg() != nil && pf.Pkg().Path() == "context" {
 				calleeName = "" // context.WithTimeout(context.Background(), …): a derivation
+			}
+			if pf.Pkg() != nil && strings.HasPrefix(pf.Pkg().Path(), "go.opentelemetry.io/otel/metric") {
+				return // a metric instrument: no trace to lose
 			}
 			tie = c.logSiteThrough(pf, argIndex)
 		}
@@ -81,6 +91,26 @@ func (c *checker) checkFreshRoot(call *ast.CallExpr, fn *types.Func) {
 			TextEdits: []analysis.TextEdit{{Pos: call.Pos(), End: call.End(), NewText: []byte(repl)}},
 		}},
 	})
+}
+
+// returned reports whether e is a result of a return statement.
+func (c *checker) returned(e ast.Expr) bool {
+	f := c.fileOf(e.Pos())
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if found || n == nil || n.Pos() > e.Pos() || n.End() < e.End() {
+			return false
+		}
+		if ret, ok := n.(*ast.ReturnStmt); ok {
+			for _, r := range ret.Results {
+				if ast.Unparen(r) == e {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // enclosingCall returns the call that takes e as a direct argument, and the

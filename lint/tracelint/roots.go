@@ -22,7 +22,9 @@ type rootFunc struct {
 func (c *checker) findRootFuncs(skip func(ast.Node) bool) {
 	callees := map[*types.Func][]*types.Func{}
 	for fn, decl := range c.decls {
-		if skip(decl) || c.takesContext(decl) {
+		if skip(decl) || c.takesContext(decl) || lifecycle(fn.Name()) {
+			// Start-up code (NewClient, newShard) builds long-lived things
+			// on roots of their own.
 			continue
 		}
 		var root token.Pos

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -69,3 +70,28 @@ func (s *svc) merge(ctx context.Context) {
 	merged := context.Background() //nolint:contextcheck // a batch of many requests
 	_ = s.c.Fetch(merged, "http://questionnaire/batch")
 }
+
+// Quiet: a root handed back to the caller, a metric instrument's, and the
+// roots of start-up code (a constructor's own, or one it is called for).
+func (s *svc) restore(ctx context.Context, stored bool) (context.Context, bool) {
+	if !stored {
+		return context.Background(), false
+	}
+	return ctx, true
+}
+
+func (s *svc) count(ctx context.Context, c metric.Int64Counter) {
+	c.Add(context.Background(), 1)
+}
+
+func NewClient(ctx context.Context) *client {
+	_ = (&client{}).Fetch(context.Background(), "http://questionnaire/warmup")
+	return &client{}
+}
+
+func newShard() *client {
+	_ = (&client{}).Fetch(context.Background(), "http://questionnaire/warmup")
+	return &client{}
+}
+
+func (s *svc) route(ctx context.Context) *client { return newShard() }
