@@ -13,8 +13,14 @@
 //     Logic structs do (l.ctx).
 //
 // A context.Context parameter that the function only watches (ctx.Done(),
-// ctx.Err(), ctx.Deadline()) is a lifetime signal, not a request context,
-// and does not count.
+// ctx.Err(), ctx.Deadline()), or hands to such a parameter, is a lifetime
+// signal, not a request context, and does not count. Neither does the
+// context of start-up code: a lifecycle function (Start, Run, New, Create,
+// Init, Shutdown, Stop, Close, alone or followed by a word; Serve; any
+// function taking a Collector component.Host) and the unexported helpers
+// called only with such a context. A receiver's context field counts when
+// the struct is request-scoped: it holds a logx.Logger (goctl's Logic), or
+// the field is assigned from an *http.Request or *gin.Context.
 //
 // # What it reports
 //
@@ -39,7 +45,9 @@
 //
 // Fresh roots: context.Background() or context.TODO() used while a request
 // context is in scope — passed to a tracer's Start, a client call, a log
-// call, or assigned to a variable. When the callee is a function of the same
+// call, or assigned to a variable. A root that is returned, handed to an
+// OpenTelemetry metric instrument, made by start-up code, or on a line
+// marked //nolint:contextcheck is not reported. When the callee is a function of the same
 // package that logs through that context, the diagnostic names its log call:
 // that is the line a run-time coverage report lists as untraced.
 //
