@@ -27,7 +27,7 @@ help:
 # deps: real components the tests need. Each target is idempotent.
 deps: $(DEPS)
 
-test: deps lint test-unit test-race test-matrix release-check
+test: deps lint test-unit test-race tracelint-examples test-matrix release-check
 	@echo "make test: all modules passed"
 
 lint:
