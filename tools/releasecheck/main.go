@@ -258,6 +258,10 @@ func consume(repo, scratch, proxy, version string) error {
 	}
 	env := append(os.Environ(),
 		"GOWORK=off", "GOFLAGS=-mod=mod", "GOBIN="+bin,
+		// Earlier runs may have cached other contents under the same
+		// version: forgetCachedVersions removes them, and the module index
+		// (which assumes a cached module never changes) is not consulted.
+		"GODEBUG=goindex=0",
 		"GOPROXY=file://"+filepath.ToSlash(proxy)+","+strings.TrimSpace(string(upstream)),
 		"GONOSUMDB="+rootPath, "GOPRIVATE=", "GONOPROXY=")
 	goCmd := func(args ...string) ([]byte, error) {
@@ -268,6 +272,9 @@ func consume(repo, scratch, proxy, version string) error {
 			return out, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 		}
 		return out, nil
+	}
+	if err := forgetCachedVersions(version); err != nil {
+		return err
 	}
 	if err := writeFile(filepath.Join(user, "go.mod"), []byte("module example.com/consumer\n\ngo 1.26.0\n")); err != nil {
 		return err
@@ -309,9 +316,12 @@ func consume(repo, scratch, proxy, version string) error {
 		fmt.Printf("releasecheck: go install %s@%s\n", cmdPath, version)
 	}
 	if contains(published, "correlate") {
-		parsed, err := exec.Command(filepath.Join(bin, "correlate"), "parse", logs).Output()
+		var stderr bytes.Buffer
+		cmd := exec.Command(filepath.Join(bin, "correlate"), "parse", logs)
+		cmd.Stderr = &stderr
+		parsed, err := cmd.Output()
 		if err != nil {
-			return fmt.Errorf("correlate parse: %w", err)
+			return fmt.Errorf("correlate parse: %w: %s", err, stderr.Bytes())
 		}
 		if n := bytes.Count(parsed, []byte(`"trace_id":"`+consumerTraceID+`"`)); n != 4 {
 			return fmt.Errorf("correlate parse found %d of the consumer's 4 traced lines:\n%s", n, parsed)
@@ -350,4 +360,45 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// forgetCachedVersions removes this repository's modules at version from
+// the module cache, where an earlier run (of other code) left them: the go
+// command would use those instead of asking the proxy.
+func forgetCachedVersions(version string) error {
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMODCACHE: %w", err)
+	}
+	cache := strings.TrimSpace(string(out))
+	esc, err := module.EscapePath(rootPath)
+	if err != nil {
+		return err
+	}
+	var dirs []string
+	for _, base := range []string{filepath.Join(cache, esc), filepath.Join(cache, "cache", "download", esc)} {
+		matches, _ := filepath.Glob(base + "@" + version)
+		dirs = append(dirs, matches...)
+		nested, _ := filepath.Glob(filepath.Join(base, "*", "*@"+version))
+		dirs = append(dirs, nested...)
+		more, _ := filepath.Glob(filepath.Join(base, "*@"+version))
+		dirs = append(dirs, more...)
+		for _, v := range []string{"", "*", filepath.Join("*", "*")} {
+			info, _ := filepath.Glob(filepath.Join(base, v, "@v", version+".*"))
+			dirs = append(dirs, info...)
+		}
+	}
+	for _, d := range dirs {
+		// The go command leaves extracted modules read-only.
+		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+			if err == nil && e.IsDir() {
+				os.Chmod(p, 0o755)
+			}
+			return nil
+		})
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("removing %s from the module cache: %w", d, err)
+		}
+	}
+	return nil
 }
