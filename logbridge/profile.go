@@ -14,7 +14,7 @@ type Profile struct {
 var (
 	// OTel follows OpenTelemetry's "Trace Context in Non-OTLP Log Formats":
 	// trace_id, span_id, trace_flags. It is the default profile.
-	OTel = otelProfile
+	OTel = Profile{settings.Profile{Name: "otel", TraceKey: "trace_id", SpanKey: "span_id", FlagsKey: "trace_flags", ServiceKey: "service.name"}}
 
 	// ECS is Elastic Common Schema: trace.id and span.id as dotted top-level keys.
 	ECS = Profile{settings.Profile{Name: "ecs", TraceKey: "trace.id", SpanKey: "span.id", ServiceKey: "service.name"}}
@@ -28,9 +28,9 @@ var (
 	GoZero = Profile{settings.Profile{Name: "gozero", TraceKey: "trace", SpanKey: "span", ServiceKey: "service"}}
 )
 
-// otelProfile is the default, kept apart from the exported variable so that
-// reassigning logbridge.OTel cannot change what other adapters write.
-var otelProfile = Profile{settings.Profile{Name: "otel", TraceKey: "trace_id", SpanKey: "span_id", FlagsKey: "trace_flags", ServiceKey: "service.name"}}
+// otelProfile is the default: a copy taken when the package is initialised,
+// so that reassigning logbridge.OTel cannot change what other adapters write.
+var otelProfile = OTel
 
 // GCP returns the Google Cloud Logging profile for a project: the trace is
 // written as projects/PROJECT/traces/ID so Cloud Logging links the entry to
