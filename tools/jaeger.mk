@@ -23,7 +23,7 @@ jaeger:
 		echo "jaeger: building $(JAEGER_BIN) (Jaeger v2, pinned in tools/jaeger/go.mod; cold build takes minutes)"; \
 		mkdir -p "$(JAEGER_ROOT)/bin" && \
 		cd "$(JAEGER_ROOT)/tools/jaeger" && \
-		$(GO) build -o "$(JAEGER_BIN).tmp" github.com/jaegertracing/jaeger/cmd/jaeger && \
+		GOWORK=off $(GO) build -o "$(JAEGER_BIN).tmp" github.com/jaegertracing/jaeger/cmd/jaeger && \
 		mv -f "$(JAEGER_BIN).tmp" "$(JAEGER_BIN)" && \
 		cp "$(JAEGER_ROOT)/tools/jaeger/go.sum" "$(JAEGER_SUM)" && \
 		echo "jaeger: built $(JAEGER_BIN)"; \
