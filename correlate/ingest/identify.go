@@ -67,6 +67,9 @@ func (t *tailer) fileIDOf(id uint64) fileID {
 // original truncated or gone) leaves the head to decide, as a copy may
 // lack the last lines read of its original (copytruncate loses what is
 // written between the copy and the truncation).
+//
+// The original is checked again after its bytes are read: truncated and
+// written again in between, it would hold other bytes at the same offsets.
 func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
 	if t.cps[id].Inode == 0 {
 		return false
@@ -84,18 +87,25 @@ func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
 	if w <= 0 {
 		return false
 	}
+	if testBeforeCompare != nil {
+		testBeforeCompare()
+	}
 	a, b := make([]byte, w), make([]byte, w)
 	na, _ := f.ReadAt(a, n-w)
 	nb, _ := orig.ReadAt(b, n-w)
-	return int64(na) == w && int64(nb) == w && !bytes.Equal(a, b)
+	return int64(na) == w && int64(nb) == w && !bytes.Equal(a, b) && t.holds(id, orig)
 }
+
+// testBeforeCompare, when set by a test, runs in differs between the
+// check of the original and the read of its bytes.
+var testBeforeCompare func()
 
 // original returns a descriptor of the plain file id names while it still
 // holds what was read of it: the one being read, or the file at its
 // checkpoint's path when that is still it. done releases it.
 func (t *tailer) original(id uint64) (f *os.File, done func()) {
 	if s := t.active[id]; s != nil && s.f != nil {
-		if s.gz || !s.stillSame(t.cfg.Host) {
+		if s.gz || !t.holds(id, s.f) {
 			return nil, nil
 		}
 		return s.f, func() {}
@@ -108,15 +118,29 @@ func (t *tailer) original(id uint64) (f *os.File, done func()) {
 	if err != nil {
 		return nil, nil
 	}
-	fi, err := f.Stat()
-	want := make([]byte, cp.MarkLen)
-	if err == nil && identity(fi) == (fileID{cp.Dev, cp.Inode}) && fi.Size() >= cp.Offset {
-		if n, _ := f.ReadAt(want, cp.Offset-int64(cp.MarkLen)); n == len(want) && fingerprint(t.cfg.Host, want) == cp.Mark {
-			return f, func() { f.Close() }
-		}
+	if !t.holds(id, f) {
+		f.Close()
+		return nil, nil
 	}
-	f.Close()
-	return nil, nil
+	return f, func() { f.Close() }
+}
+
+// holds reports whether f, the descriptor of file id being read or a file
+// opened at its checkpoint's path, still holds what was read of it: not
+// truncated below it and the same head, or the checkpoint's inode and the
+// bytes before its offset hashing to its Mark.
+func (t *tailer) holds(id uint64, f *os.File) bool {
+	if s := t.active[id]; s != nil && s.f == f {
+		return s.stillSame(t.cfg.Host)
+	}
+	cp := t.cps[id]
+	fi, err := f.Stat()
+	if err != nil || identity(fi) != (fileID{cp.Dev, cp.Inode}) || fi.Size() < cp.Offset || cp.MarkLen <= 0 {
+		return false
+	}
+	want := make([]byte, cp.MarkLen)
+	n, _ := f.ReadAt(want, cp.Offset-int64(cp.MarkLen))
+	return n == len(want) && fingerprint(t.cfg.Host, want) == cp.Mark
 }
 
 // newFileID returns a file id for a file whose head matches other files'
@@ -154,8 +178,12 @@ func (s *source) mark(host string, off int64) (uint64, int) {
 			s.head = make([]byte, l)
 		}
 		b := s.head[:l]
+		// checked after the read, as in read: truncated and written again
+		// first, the file would not start the same now
 		if n, _ := s.f.ReadAt(b, off-l); int64(n) == l {
-			return fingerprint(host, b), int(l)
+			if h := fingerprint(host, b); s.stillSame(host) { // b is headSame's scratch too
+				return h, int(l)
+			}
 		}
 	}
 	if off > bufStart && off <= bufEnd {
