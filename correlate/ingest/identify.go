@@ -13,8 +13,9 @@ import (
 // files may start alike — two services printing the same start-up
 // banner, or a service writing that banner again into the new file after
 // a rotation — so a matching head is only a candidate. A file is the one
-// a checkpoint names when it has the same device and inode (a rename), or
-// when it may be a copy of it: it is not certainly another file. It is
+// a checkpoint names when it has the same device and inode (a rename) and
+// still holds what was read of it, or when it may be a copy of it: it is
+// not certainly another file. It is
 // certainly another file when the file the checkpoint names is still
 // there, still holding what was read of it (its inode, and the bytes
 // before the checkpoint hash to Checkpoint.Mark), and the two differ
@@ -38,13 +39,17 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 	if me == (fileID{}) {
 		return ids[0], true
 	}
+	var rewritten uint64 // the same file, truncated and written again
 	for _, id := range ids {
 		if t.fileIDOf(id) == me {
-			return id, true // renamed, or the same name
+			if gz || t.cps[id].MarkLen <= 0 || t.holds(id, f) {
+				return id, true // renamed, or the same name
+			}
+			rewritten = id
 		}
 	}
 	for _, id := range ids {
-		if gz || !t.differs(id, f, fi) {
+		if id != rewritten && (gz || !t.differs(id, f, fi)) {
 			return id, true
 		}
 	}
@@ -181,7 +186,7 @@ func (s *source) mark(host string, off int64) (uint64, int) {
 		// checked after the read, as in read: truncated and written again
 		// first, the file would not start the same now
 		if n, _ := s.f.ReadAt(b, off-l); int64(n) == l {
-			if h := fingerprint(host, b); s.stillSame(host) { // b is headSame's scratch too
+			if h := fingerprint(host, b); s.stillSame(host) { // b is sameAt's scratch too
 				return h, int(l)
 			}
 		}

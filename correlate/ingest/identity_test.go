@@ -230,3 +230,49 @@ func TestCopyTruncateWhileCompared(t *testing.T) {
 		}
 	}
 }
+
+// TestBannerAgainAfterCopyTruncate: a service whose log is rotated by
+// copytruncate writes its banner again into the emptied file. Found
+// shorter than what was read, or grown past it, the emptied file is a new
+// file, read from its start, and the copy is the file read, read on from
+// where it was left.
+func TestBannerAgainAfterCopyTruncate(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		to   int // the new file holds seq 1001..to-1 when found
+	}{{"shorter", 1050}, {"longer", 1400}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			live := filepath.Join(dir, "app.log")
+			writeBannered(t, live, 1, 201)
+			st := openStore(t, t.TempDir())
+			defer st.Close()
+			cfg := testConfig(filepath.Join(dir, "app.log*"))
+			ctx := context.Background()
+			tl, err := newTailer(ctx, st, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.poll(ctx, []string{live}, false); err != nil {
+				t.Fatal(err)
+			}
+			copyFile(t, live, live+".1")
+			appendLines(t, live+".1", 201, 211) // written between the copy and the truncation
+			writeBannered(t, live, 1001, tt.to) // truncates
+			if err := tl.poll(ctx, []string{live, live + ".1"}, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.close(); err != nil {
+				t.Fatal(err)
+			}
+			got := collectSeq(t, st)
+			for _, r := range [][2]int{{1, 211}, {1001, tt.to}} {
+				for seq := r[0]; seq < r[1]; seq++ {
+					if len(got[seq]) != 1 {
+						t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
+					}
+				}
+			}
+		})
+	}
+}
