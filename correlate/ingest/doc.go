@@ -15,11 +15,13 @@
 //
 // Two files may start alike (two services, or one after a restart, print
 // the same banner), so a matching fingerprint is only a candidate: a file
-// with the same device and inode is the file its checkpoint names; one
-// under another inode is a file of its own when the file the checkpoint
-// names is still there, holding what was read, and their bytes differ
-// (see identify.go); otherwise it may be a copy (copytruncate, a
-// compressed copy) and continues that file.
+// with the same device and inode is the file its checkpoint names while it
+// still holds what was read (the bytes before the checkpoint); emptied and
+// written again (copytruncate), it is a new file. One under another inode
+// is a file of its own when the file the checkpoint names is still there,
+// holding what was read, and their bytes differ (see identify.go);
+// otherwise it may be a copy (copytruncate, a compressed copy) and
+// continues that file.
 //
 // A file that cannot be read — a .gz with a bad CRC, a corrupt deflate
 // stream or cut short, a read error, a named pipe or device — costs only

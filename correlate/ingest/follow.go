@@ -197,7 +197,8 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		}
 		return nil
 	}
-	id, known := t.identify(t.fps.match(prefix), f, gz)
+	alike := t.fps.match(prefix)
+	id, known := t.identify(alike, f, gz)
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -239,7 +240,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	} else {
 		fp := fingerprint(t.cfg.Host, prefix)
 		id = fp
-		if _, taken := t.cps[fp]; taken || len(t.fps.match(prefix)) > 0 {
+		if _, taken := t.cps[fp]; taken || len(alike) > 0 {
 			id = t.newFileID(fp, identityOf(f)) // another file starts alike
 		}
 		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
@@ -252,9 +253,12 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	t.upgradeFingerprint(s, prefix)
-	if known {
+	switch {
+	case known:
 		t.trace("resumed", s)
-	} else {
+	case len(alike) > 0:
+		t.trace("opened apart from files that start alike", s)
+	default:
 		t.trace("opened", s)
 	}
 	t.active[id] = s

@@ -13,8 +13,9 @@ import (
 // files may start alike — two services printing the same start-up
 // banner, or a service writing that banner again into the new file after
 // a rotation — so a matching head is only a candidate. A file is the one
-// a checkpoint names when it has the same device and inode (a rename), or
-// when it may be a copy of it: it is not certainly another file. It is
+// a checkpoint names when it has the same device and inode (a rename) and
+// still holds what was read of it, or when it may be a copy of it: it is
+// not certainly another file. It is
 // certainly another file when the file the checkpoint names is still
 // there, still holding what was read of it (its inode, and the bytes
 // before the checkpoint hash to Checkpoint.Mark), and the two differ
@@ -38,13 +39,17 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 	if me == (fileID{}) {
 		return ids[0], true
 	}
+	var rewritten uint64 // the same file, truncated and written again
 	for _, id := range ids {
 		if t.fileIDOf(id) == me {
-			return id, true // renamed, or the same name
+			if gz || t.cps[id].MarkLen <= 0 || t.holds(id, f) {
+				return id, true // renamed, or the same name
+			}
+			rewritten = id
 		}
 	}
 	for _, id := range ids {
-		if gz || !t.differs(id, f, fi) {
+		if id != rewritten && (gz || !t.differs(id, f, fi)) {
 			return id, true
 		}
 	}
@@ -67,6 +72,9 @@ func (t *tailer) fileIDOf(id uint64) fileID {
 // original truncated or gone) leaves the head to decide, as a copy may
 // lack the last lines read of its original (copytruncate loses what is
 // written between the copy and the truncation).
+//
+// The original is checked again after its bytes are read: truncated and
+// written again in between, it would hold other bytes at the same offsets.
 func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
 	if t.cps[id].Inode == 0 {
 		return false
@@ -84,18 +92,25 @@ func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
 	if w <= 0 {
 		return false
 	}
+	if testBeforeCompare != nil {
+		testBeforeCompare()
+	}
 	a, b := make([]byte, w), make([]byte, w)
 	na, _ := f.ReadAt(a, n-w)
 	nb, _ := orig.ReadAt(b, n-w)
-	return int64(na) == w && int64(nb) == w && !bytes.Equal(a, b)
+	return int64(na) == w && int64(nb) == w && !bytes.Equal(a, b) && t.holds(id, orig)
 }
+
+// testBeforeCompare, when set by a test, runs in differs between the
+// check of the original and the read of its bytes.
+var testBeforeCompare func()
 
 // original returns a descriptor of the plain file id names while it still
 // holds what was read of it: the one being read, or the file at its
 // checkpoint's path when that is still it. done releases it.
 func (t *tailer) original(id uint64) (f *os.File, done func()) {
 	if s := t.active[id]; s != nil && s.f != nil {
-		if s.gz || !s.stillSame(t.cfg.Host) {
+		if s.gz || !t.holds(id, s.f) {
 			return nil, nil
 		}
 		return s.f, func() {}
@@ -108,15 +123,29 @@ func (t *tailer) original(id uint64) (f *os.File, done func()) {
 	if err != nil {
 		return nil, nil
 	}
-	fi, err := f.Stat()
-	want := make([]byte, cp.MarkLen)
-	if err == nil && identity(fi) == (fileID{cp.Dev, cp.Inode}) && fi.Size() >= cp.Offset {
-		if n, _ := f.ReadAt(want, cp.Offset-int64(cp.MarkLen)); n == len(want) && fingerprint(t.cfg.Host, want) == cp.Mark {
-			return f, func() { f.Close() }
-		}
+	if !t.holds(id, f) {
+		f.Close()
+		return nil, nil
 	}
-	f.Close()
-	return nil, nil
+	return f, func() { f.Close() }
+}
+
+// holds reports whether f, the descriptor of file id being read or a file
+// opened at its checkpoint's path, still holds what was read of it: not
+// truncated below it and the same head, or the checkpoint's inode and the
+// bytes before its offset hashing to its Mark.
+func (t *tailer) holds(id uint64, f *os.File) bool {
+	if s := t.active[id]; s != nil && s.f == f {
+		return s.stillSame(t.cfg.Host)
+	}
+	cp := t.cps[id]
+	fi, err := f.Stat()
+	if err != nil || identity(fi) != (fileID{cp.Dev, cp.Inode}) || fi.Size() < cp.Offset || cp.MarkLen <= 0 {
+		return false
+	}
+	want := make([]byte, cp.MarkLen)
+	n, _ := f.ReadAt(want, cp.Offset-int64(cp.MarkLen))
+	return n == len(want) && fingerprint(t.cfg.Host, want) == cp.Mark
 }
 
 // newFileID returns a file id for a file whose head matches other files'
@@ -154,8 +183,12 @@ func (s *source) mark(host string, off int64) (uint64, int) {
 			s.head = make([]byte, l)
 		}
 		b := s.head[:l]
+		// checked after the read, as in read: truncated and written again
+		// first, the file would not start the same now
 		if n, _ := s.f.ReadAt(b, off-l); int64(n) == l {
-			return fingerprint(host, b), int(l)
+			if h := fingerprint(host, b); s.stillSame(host) { // b is sameAt's scratch too
+				return h, int(l)
+			}
 		}
 	}
 	if off > bufStart && off <= bufEnd {

@@ -121,3 +121,158 @@ func TestBannerAgainAfterRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkAfterCopyTruncate: the mark of a checkpoint is taken from what
+// was read, never from a file truncated and written again since the read
+// (copytruncate between a read and its checkpoint). Such a mark would
+// make the rewritten file look as if it still held what was read, and the
+// copy then look like another file, read again from its start.
+func TestMarkAfterCopyTruncate(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "app.log")
+	appendLines(t, live, 1, 201)
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	cfg := testConfig(filepath.Join(dir, "app.log*"))
+	ctx := context.Background()
+
+	t1, err := newTailer(ctx, st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := t1.poll(ctx, []string{live}, false); err != nil {
+		t.Fatal(err)
+	}
+	// copytruncate, and the service writes on, between the last read and
+	// the checkpoint that follows it
+	copyFile(t, live, live+".1")
+	if err := os.Truncate(live, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, live, 1001, 1301)
+	for _, s := range t1.active {
+		if err := t1.submit(s, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := t1.close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// a restart finds the copy, and the live file with other lines
+	t2, err := newTailer(ctx, st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := t2.poll(ctx, []string{live, live + ".1"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := t2.close(); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, st)
+	for _, r := range [][2]int{{1, 201}, {1001, 1301}} {
+		for seq := r[0]; seq < r[1]; seq++ {
+			if len(got[seq]) != 1 {
+				t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
+			}
+		}
+	}
+}
+
+// TestCopyTruncateWhileCompared: the original is truncated and written
+// again while a copy of it is being compared with it. The bytes read from
+// it are then not what was read of it, and the copy is still taken for it:
+// read on from where the original was left, not again from its start.
+func TestCopyTruncateWhileCompared(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "app.log")
+	appendLines(t, live, 1, 201)
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	cfg := testConfig(filepath.Join(dir, "app.log*"))
+	ctx := context.Background()
+	tl, err := newTailer(ctx, st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.poll(ctx, []string{live}, false); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, live, live+".1")
+	appendLines(t, live+".1", 201, 211) // written between the copy and the truncation
+	testBeforeCompare = func() {
+		testBeforeCompare = nil
+		if err := os.Truncate(live, 0); err != nil {
+			t.Error(err)
+		}
+		appendLines(t, live, 1001, 1301)
+	}
+	defer func() { testBeforeCompare = nil }()
+	if err := tl.poll(ctx, []string{live + ".1"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if testBeforeCompare != nil {
+		t.Fatal("the copy was not compared with the original")
+	}
+	if err := tl.poll(ctx, []string{live, live + ".1"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.close(); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, st)
+	for _, r := range [][2]int{{1, 211}, {1001, 1301}} {
+		for seq := r[0]; seq < r[1]; seq++ {
+			if len(got[seq]) != 1 {
+				t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
+			}
+		}
+	}
+}
+
+// TestBannerAgainAfterCopyTruncate: a service whose log is rotated by
+// copytruncate writes its banner again into the emptied file. Found
+// shorter than what was read, or grown past it, the emptied file is a new
+// file, read from its start, and the copy is the file read, read on from
+// where it was left.
+func TestBannerAgainAfterCopyTruncate(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		to   int // the new file holds seq 1001..to-1 when found
+	}{{"shorter", 1050}, {"longer", 1400}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			live := filepath.Join(dir, "app.log")
+			writeBannered(t, live, 1, 201)
+			st := openStore(t, t.TempDir())
+			defer st.Close()
+			cfg := testConfig(filepath.Join(dir, "app.log*"))
+			ctx := context.Background()
+			tl, err := newTailer(ctx, st, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.poll(ctx, []string{live}, false); err != nil {
+				t.Fatal(err)
+			}
+			copyFile(t, live, live+".1")
+			appendLines(t, live+".1", 201, 211) // written between the copy and the truncation
+			writeBannered(t, live, 1001, tt.to) // truncates
+			if err := tl.poll(ctx, []string{live, live + ".1"}, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.close(); err != nil {
+				t.Fatal(err)
+			}
+			got := collectSeq(t, st)
+			for _, r := range [][2]int{{1, 211}, {1001, tt.to}} {
+				for seq := r[0]; seq < r[1]; seq++ {
+					if len(got[seq]) != 1 {
+						t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
+					}
+				}
+			}
+		})
+	}
+}

@@ -44,7 +44,7 @@ type source struct {
 	gzDone       bool // a gzip stream read to its clean end
 	gzCut        bool // the last read met the end of a gzip stream cut short
 	recs         []parse.Record
-	head         []byte // scratch for headSame
+	head         []byte // scratch for sameAt
 }
 
 type countingReader struct {
@@ -122,7 +122,10 @@ func (s *source) close() {
 }
 
 // stillSame reports whether the descriptor still holds the file the
-// checkpoint names: not truncated below what was read, same first bytes.
+// checkpoint names: not truncated below what was read, the same first
+// bytes, and the same bytes before the checkpoint's offset (its Mark), so
+// that a file truncated and written again with the same first bytes (a
+// start-up banner) is not taken for the file read.
 func (s *source) stillSame(host string) bool {
 	if s.f == nil || s.gz {
 		return s.f != nil
@@ -131,21 +134,32 @@ func (s *source) stillSame(host string) bool {
 	if err != nil || fi.Size() < s.fdPos {
 		return false
 	}
-	return s.headSame(host)
+	return s.headSame(host) && s.markSame(host)
 }
 
 // headSame reports whether the descriptor's file still starts with the
 // bytes the checkpoint's fingerprint covers.
 func (s *source) headSame(host string) bool {
-	n := s.cp.FingerprintLen
+	return s.sameAt(host, 0, s.cp.FingerprintLen, s.cp.Fingerprint)
+}
+
+// markSame reports whether the descriptor's file still holds the bytes the
+// checkpoint's Mark covers (true when it has no Mark).
+func (s *source) markSame(host string) bool {
+	return s.cp.MarkLen <= 0 || s.sameAt(host, s.cp.Offset-int64(s.cp.MarkLen), s.cp.MarkLen, s.cp.Mark)
+}
+
+// sameAt reports whether the n bytes at off of the descriptor's file hash
+// to want.
+func (s *source) sameAt(host string, off int64, n int, want uint64) bool {
 	if cap(s.head) < n {
 		s.head = make([]byte, n)
 	}
 	p := s.head[:n]
-	if m, _ := s.f.ReadAt(p, 0); m < n {
+	if m, _ := s.f.ReadAt(p, off); m < n {
 		return false
 	}
-	return fingerprint(host, p) == s.cp.Fingerprint
+	return fingerprint(host, p) == want
 }
 
 // read reads what is new, up to the end of the descriptor, handing batches
@@ -229,12 +243,12 @@ func (t *tailer) read(s *source) (bool, error) {
 			s.buf = nb
 		}
 		n, err := s.rd.Read(s.buf[s.bend:])
-		if n > 0 && !s.gz && !s.headSame(t.cfg.Host) {
+		if n > 0 && !s.gz && !(s.headSame(t.cfg.Host) && s.markSame(t.cfg.Host)) {
 			// Truncated (copytruncate) and written again since the last
 			// check: these bytes may be the new content at the old
-			// offset. Checked after the read, the head proves them: had
-			// the truncation come first, the head would differ now. The
-			// rest of the old content is in the copy, if it is listed.
+			// offset. Checked after the read, the head and the mark prove
+			// them: had the truncation come first, they would differ now.
+			// The rest of the old content is in the copy, if it is listed.
 			s.close()
 			s.eof = true
 			break

@@ -82,7 +82,8 @@ type Checkpoint struct {
 	FingerprintLen int
 	// Dev and Inode identify the file on its machine, where the system
 	// gives them (zero otherwise): of two files whose first bytes match
-	// the fingerprint, the one with this inode is this file.
+	// the fingerprint, the one with this inode is this file while it
+	// still holds what was read (Mark).
 	Dev   uint64 `json:",omitempty"`
 	Inode uint64 `json:",omitempty"`
 	// Mark is a hash of the MarkLen bytes before Offset (0: none): it

@@ -3,6 +3,7 @@ package torture
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"sync/atomic"
@@ -40,8 +41,10 @@ func (c *crashingWriter) Write(ctx context.Context, entries []store.Entry, cp st
 // committed), half a crash of the store after a random number of writes
 // (what a kill loses: the batches not yet written). A one-shot pass reads
 // what the last follower left, and the store must then hold every line
-// once, where it was written, as in TestTorture. TORTURE_SEED replays the
-// writer; TORTURE=long writes ten times as many lines.
+// once, where it was written, as in TestTorture; when it does not, the
+// test shows what the followers did with the files involved (Config.Trace).
+// TORTURE_SEED replays the writer; TORTURE=long writes ten times as many
+// lines.
 func TestRestartStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the restart storm runs for ~10 s")
@@ -68,6 +71,12 @@ func TestRestartStorm(t *testing.T) {
 			time.Sleep(time.Duration(pace.IntN(3000)) * time.Microsecond)
 		}
 	}()
+	trace := tracePath(data)
+	tf, err := os.OpenFile(trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tf.Close()
 	rng := rand.New(rand.NewPCG(seed, 9))
 	restarts, crashes := 0, 0
 	done := false
@@ -75,6 +84,10 @@ func TestRestartStorm(t *testing.T) {
 		cfg := followConfig(live)
 		cfg.PollInterval = time.Duration(1+rng.IntN(10)) * time.Millisecond
 		cfg.IdleFlush = 20 * time.Millisecond
+		run := restarts
+		cfg.Trace = func(format string, args ...any) {
+			fmt.Fprintf(tf, "%s run %d: %s\n", time.Now().Format("15:04:05.000000"), run, fmt.Sprintf(format, args...))
+		}
 		var sw store.Writer = st
 		crash := rng.IntN(2) == 0
 		if crash {
@@ -108,5 +121,5 @@ func TestRestartStorm(t *testing.T) {
 	}
 	stats, res := finalPass(t, st, live, w)
 	t.Logf("%d restarts (%d crashed), rotations %+v, the one-shot pass after them %d entries; result: %v", restarts, crashes, w.Rotations, stats.Entries, res)
-	reportFaults(t, res, w, "")
+	reportFaults(t, res, w, trace)
 }
