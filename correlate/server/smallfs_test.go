@@ -3,7 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/traceline/traceline/correlate/internal/tmpfstest"
 	"io"
 	"net/http"
 	"os"
@@ -15,23 +15,6 @@ import (
 
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
-
-// mountTmpfs mounts a tmpfs of size bytes at dir for the life of the test.
-// It needs root; without it the test skips locally and fails in CI.
-func mountTmpfs(t *testing.T, dir string, size int) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
-		msg := fmt.Sprintf("cannot mount a small tmpfs (%v): run as root", err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-}
 
 type statusBody struct {
 	Index struct {
@@ -67,7 +50,7 @@ func getStatus(t *testing.T, base string) (statusBody, int) {
 // until it can again.
 func TestSmallFilesystem(t *testing.T) {
 	mnt := filepath.Join(t.TempDir(), "mnt")
-	mountTmpfs(t, mnt, 20<<20)
+	tmpfstest.Mount(t, mnt, 20<<20)
 	logFile := filepath.Join(t.TempDir(), "app.log")
 	const followed, pushed = "5a11f5000000000000000000000000f0", "5a11f5000000000000000000000000f1"
 	os.WriteFile(logFile, []byte(`{"time":"2026-11-24T12:00:00Z","msg":"followed","trace_id":"`+followed+`"}`+"\n"), 0o644)

@@ -375,18 +375,14 @@ func forgetCachedVersions(version string) error {
 	if err != nil {
 		return err
 	}
+	// The modules sit at depth 0 (the root), 1 (correlate, lint) and 2
+	// (adapters/logxbridge) below the root's path: extracted as
+	// path@version, downloaded as path/@v/version.*.
 	var dirs []string
-	for _, base := range []string{filepath.Join(cache, esc), filepath.Join(cache, "cache", "download", esc)} {
-		matches, _ := filepath.Glob(base + "@" + version)
-		dirs = append(dirs, matches...)
-		nested, _ := filepath.Glob(filepath.Join(base, "*", "*@"+version))
-		dirs = append(dirs, nested...)
-		more, _ := filepath.Glob(filepath.Join(base, "*@"+version))
-		dirs = append(dirs, more...)
-		for _, v := range []string{"", "*", filepath.Join("*", "*")} {
-			info, _ := filepath.Glob(filepath.Join(base, v, "@v", version+".*"))
-			dirs = append(dirs, info...)
-		}
+	for _, sub := range []string{"", "*", filepath.Join("*", "*")} {
+		extracted, _ := filepath.Glob(filepath.Join(cache, esc, sub) + "@" + version)
+		downloaded, _ := filepath.Glob(filepath.Join(cache, "cache", "download", esc, sub, "@v", version+".*"))
+		dirs = append(append(dirs, extracted...), downloaded...)
 	}
 	for _, d := range dirs {
 		// The go command leaves extracted modules read-only.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/traceline/traceline/correlate/internal/tmpfstest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,31 +18,6 @@ import (
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
-
-// mountTmpfs mounts a tmpfs of size bytes at dir, for the life of the test.
-// It needs root (CAP_SYS_ADMIN); without it the test skips locally and
-// fails in CI.
-func mountTmpfs(t *testing.T, dir string, size int) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
-		msg := fmt.Sprintf("cannot mount a small tmpfs for a real full disk (%v): run as root", err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-}
-
-func resizeTmpfs(t *testing.T, dir string, size int) {
-	t.Helper()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT, fmt.Sprintf("size=%d", size)); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestDiskFullReal indexes onto a real file system that fills up: a 3 MiB
 // tmpfs under an index of about 8 MiB of lines that do not compress well.
@@ -59,7 +35,7 @@ func TestDiskFullReal(t *testing.T) {
 func testDiskFullReal(t *testing.T, mode string) {
 	tmp := t.TempDir()
 	mnt := filepath.Join(tmp, "mnt")
-	mountTmpfs(t, mnt, 3<<20)
+	tmpfstest.Mount(t, mnt, 3<<20)
 	logs := filepath.Join(tmp, "logs")
 	os.MkdirAll(logs, 0o755)
 	const lines = 40000
@@ -101,7 +77,7 @@ func testDiskFullReal(t *testing.T, mode string) {
 		// Room comes back before the close: the run still in memory
 		// carries checkpoints beyond the run that was lost, and must not
 		// be ingested now.
-		resizeTmpfs(t, mnt, 64<<20)
+		tmpfstest.Resize(t, mnt, 64<<20)
 		if err := st.Close(); err != nil && !errors.Is(err, syscall.ENOSPC) {
 			t.Fatalf("close: %v", err)
 		}
@@ -112,7 +88,7 @@ func testDiskFullReal(t *testing.T, mode string) {
 	} else {
 		// `correlate serve` keeps the store open: once there is room,
 		// Pebble's retried flush succeeds and writes are taken again.
-		resizeTmpfs(t, mnt, 64<<20)
+		tmpfstest.Resize(t, mnt, 64<<20)
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			_, err := ingest.Index(context.Background(), st, cfg)
