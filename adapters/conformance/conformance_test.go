@@ -243,6 +243,37 @@ var callerKeyAdapters = []callerKeyAdapter{
 	{"zap-jsoncore", zapOwnKeys(func(opts []logbridge.Option, buf *bytes.Buffer) zapcore.Core {
 		return zapbridge.NewJSONCore(zapConfig, zapcore.AddSync(buf), zapcore.DebugLevel, opts...)
 	})},
+	// A zerolog Hook cannot see the caller's fields; behind the Writer the
+	// rule holds.
+	{"zerolog-writer", func(ctx context.Context, bind bool, opts []logbridge.Option, own map[string]string) []byte {
+		var buf bytes.Buffer
+		l := zerolog.New(zerologbridge.NewWriter(&buf, opts...)).Hook(zerologbridge.NewHook(opts...))
+		if bind {
+			c := l.With().Ctx(ctx)
+			for _, k := range sortedKeys(own) {
+				c = c.Str(k, own[k])
+			}
+			l = c.Logger()
+			l.Info().Msg("form stored")
+		} else {
+			e := l.Info().Ctx(ctx)
+			for _, k := range sortedKeys(own) {
+				e = e.Str(k, own[k])
+			}
+			e.Msg("form stored")
+		}
+		return buf.Bytes()
+	}},
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // zapOwnKeys logs through the core newCore makes, the caller's fields given

@@ -1,15 +1,30 @@
 package zerologbridge
 
 // dedupe appends to dst the JSON object line p without the top-level
-// members whose key is one of w.block, except those of the last run of
-// members that holds exactly w.block in order: the fields the Hook wrote
-// last. It returns false, and p must be written as it is, when p holds no
-// such run (the Hook wrote no span fields) or is not one JSON object.
+// members whose key the Hook writes, except the Hook's own: the last run of
+// members that holds exactly w.block in order (the span fields the Hook
+// wrote last) and the members right after it that hold configured baggage
+// keys in their configured order (the baggage members it wrote with them).
+// A baggage key the Hook did not write on that run is left alone. It
+// returns false, and p must be written as it is, when p holds no such run
+// (the Hook wrote no span fields) or is not one JSON object.
 func (w *Writer) dedupe(dst, p []byte) ([]byte, bool) {
-	// First pass: find the ordinal of the last complete run.
+	// First pass: find the ordinal of the last complete run, then the
+	// baggage members that follow it.
 	last, run := -1, 0
+	var bagEnd, nextBag int // end of the Hook's baggage members; next bag key index
+	var ours uint64         // bits of the bag keys the Hook wrote on its last run
 	ok := members(p, func(i, ks, ke, _ int) {
 		key := p[ks+1 : ke-1]
+		if last >= 0 && i == bagEnd {
+			for k := nextBag; k < len(w.bag) && k < 64; k++ {
+				if string(key) == w.bag[k] {
+					ours |= 1 << k
+					bagEnd, nextBag = i+1, k+1
+					break
+				}
+			}
+		}
 		switch {
 		case string(key) == w.block[run]:
 			run++
@@ -20,23 +35,21 @@ func (w *Writer) dedupe(dst, p []byte) ([]byte, bool) {
 		}
 		if run == len(w.block) {
 			last, run = i-len(w.block)+1, 0
+			bagEnd, nextBag, ours = i+1, 0, 0
 		}
 	})
 	if !ok || last < 0 {
 		return dst, false
 	}
-	// Second pass: copy every member but the ones the run overrides.
+	// Second pass: copy every member but the ones the Hook's override.
 	dst = append(dst, '{')
 	first := true
 	end := 0
 	members(p, func(i, ks, ke, ve int) {
 		end = ve
-		if i < last || i >= last+len(w.block) {
-			key := p[ks+1 : ke-1]
-			for _, k := range w.block {
-				if string(key) == k {
-					return
-				}
+		if i < last || i >= bagEnd {
+			if w.overridden(p[ks+1:ke-1], ours) {
+				return
 			}
 		}
 		if !first {
@@ -51,6 +64,23 @@ func (w *Writer) dedupe(dst, p []byte) ([]byte, bool) {
 		rest = rest[1:]
 	}
 	return append(dst, rest...), true
+}
+
+// overridden reports whether a member under key, outside the Hook's own
+// run, is dropped: its key is a span key, or a baggage key the Hook wrote
+// (ours has its bit).
+func (w *Writer) overridden(key []byte, ours uint64) bool {
+	for _, k := range w.block {
+		if string(key) == k {
+			return true
+		}
+	}
+	for k, b := range w.bag {
+		if k < 64 && ours&(1<<k) != 0 && string(key) == b {
+			return true
+		}
+	}
+	return false
 }
 
 // members calls f for each top-level member of the JSON object p, with

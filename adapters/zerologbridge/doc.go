@@ -26,7 +26,8 @@
 //	  of one profile                              event holds); behind a Writer the line has them once
 //	trace_id written by the caller                the line has both; behind a Writer only the span's
 //	                                              (ours win), and without a valid span the caller's
-//	baggage member written twice                  kept twice, also behind a Writer
+//	baggage member written twice (hook twice, or  kept twice; behind a Writer only the Hook's
+//	  the caller's field of the same name)        (ours win), when the context carries it
 //
 // # Exactly once: the Writer
 //
@@ -36,7 +37,7 @@
 // made with the same options: zerolog hands it each line whole, and it drops
 // every top-level field under a key the Hook writes except the ones the Hook
 // wrote last (its span fields, recognised as the run of members with the
-// Hook's keys in order). A line in which no such key is repeated, the usual
+// Hook's keys in order, and the baggage members right after them). A line in which no such key is repeated, the usual
 // line, is passed on without a copy:
 //
 //	logger := zerolog.New(zerologbridge.NewWriter(os.Stdout)).Hook(zerologbridge.NewHook())

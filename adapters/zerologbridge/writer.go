@@ -13,8 +13,9 @@ import (
 )
 
 // Writer is the zerolog.LevelWriter that makes a line carry a span's
-// fields exactly once, whatever else wrote the same keys: a Hook installed
-// twice, two hooks of one profile, or the caller's own trace_id. A Hook
+// fields and baggage members exactly once, whatever else wrote the same
+// keys: a Hook installed twice, two hooks of one profile, or the caller's
+// own trace_id. A Hook
 // cannot see what an event holds already; the Writer sees the whole line,
 // since zerolog writes each event with one Write call. Make one with
 // NewWriter, with the options the Hook was given.
@@ -24,14 +25,19 @@ type Writer struct {
 	// block are the keys the Hook writes for a span, in the order it
 	// writes them.
 	block []string
+	// bag are the baggage members the Hook writes after block, in order,
+	// when the context carries them.
+	bag []string
 }
 
 var _ zerolog.LevelWriter = (*Writer)(nil)
 
 // NewWriter returns a Writer that passes each line to next, first dropping
 // from it any top-level field under a key the Hook writes that the Hook did
-// not write, when the line carries the Hook's span fields (ours win). A
-// line without them (no valid span) passes untouched. opts must be the
+// not write, when the line carries the Hook's span fields (ours win). The
+// Hook's fields are the last run of its span keys in order, and the
+// baggage members that follow that run directly. A line without span
+// fields (no valid span) passes untouched. opts must be the
 // options given to NewHook:
 //
 //	logger := zerolog.New(zerologbridge.NewWriter(os.Stdout)).Hook(zerologbridge.NewHook())
@@ -50,6 +56,7 @@ func NewWriter(next io.Writer, opts ...logbridge.Option) *Writer {
 	for _, f := range b.SpanFields(probe).Fields {
 		w.block = append(w.block, f.Key)
 	}
+	w.bag = b.BaggageKeys()
 	return w
 }
 
@@ -93,6 +100,24 @@ func (w *Writer) writeLine(p []byte, write func([]byte) (int, error)) (int, erro
 	return n, err
 }
 
+// keyAt returns the index, in block followed by bag, of the key that ends
+// with the quote before p[colon], or -1.
+func (w *Writer) keyAt(p []byte, colon int) int {
+	for k, key := range w.block {
+		start := colon - 2 - len(key)
+		if start >= 0 && p[start] == '"' && string(p[start+1:colon-1]) == key {
+			return k
+		}
+	}
+	for k, key := range w.bag {
+		start := colon - 2 - len(key)
+		if start >= 0 && p[start] == '"' && string(p[start+1:colon-1]) == key {
+			return len(w.block) + k
+		}
+	}
+	return -1
+}
+
 // linePool holds the buffers lines are rebuilt in.
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
@@ -102,7 +127,7 @@ var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 // the line, of the length of its keys and colons. A match inside a string
 // value or a nested object only sends the line to dedupe, which parses it.
 func (w *Writer) repeats(p []byte) bool {
-	if len(w.block) > 64 { // more keys than seen has bits
+	if len(w.block)+len(w.bag) > 64 { // more keys than seen has bits
 		return true
 	}
 	var seen uint64
@@ -115,15 +140,11 @@ func (w *Writer) repeats(p []byte) bool {
 		if i == 0 || p[i-1] != '"' {
 			continue
 		}
-		for k, key := range w.block {
-			start := i - 2 - len(key)
-			if start >= 0 && p[start] == '"' && string(p[start+1:i-1]) == key {
-				if seen&(1<<k) != 0 {
-					return true
-				}
-				seen |= 1 << k
-				break
+		if k := w.keyAt(p, i); k >= 0 {
+			if seen&(1<<k) != 0 {
+				return true
 			}
+			seen |= 1 << k
 		}
 	}
 	return false

@@ -128,13 +128,24 @@ func TestExactlyOnce(t *testing.T) {
 			l := zerolog.New(w).Hook(h, NewHook(logbridge.WithProfile(logbridge.Datadog)))
 			l.Info().Ctx(span).Msg("m")
 		}, map[string][2]int{"trace_id": {1, 1}, "dd.trace_id": {1, 1}, "dd.span_id": {1, 1}}, nil},
-		// The Writer cannot learn the baggage keys from the options:
-		// baggage members are written by each run of the Hook.
 		{"baggage, hook twice", baggageOpt, func(w io.Writer, opts []logbridge.Option) {
 			hk := NewHook(opts...)
 			l := zerolog.New(w).Hook(hk, hk)
 			l.Info().Ctx(bag).Msg("m")
-		}, map[string][2]int{"trace_id": {2, 1}, "trial_id": {2, 2}}, map[string]string{"trial_id": `"T-17"`}},
+		}, map[string][2]int{"trace_id": {2, 1}, "trial_id": {2, 1}}, map[string]string{"trial_id": `"T-17"`}},
+		{"caller's baggage key, context carries the member", baggageOpt, func(w io.Writer, opts []logbridge.Option) {
+			l := zerolog.New(w).Hook(NewHook(opts...)).With().Str("trial_id", "mine").Logger()
+			l.Info().Ctx(bag).Str("trial_id", "also mine").Msg("m")
+		}, map[string][2]int{"trace_id": {1, 1}, "trial_id": {3, 1}}, map[string]string{"trial_id": `"T-17"`}},
+		{"caller's baggage key, context without the member", baggageOpt, func(w io.Writer, opts []logbridge.Option) {
+			l := zerolog.New(w).Hook(NewHook(opts...), NewHook(opts...))
+			l.Info().Ctx(span).Str("trial_id", "mine").Msg("m")
+		}, map[string][2]int{"trace_id": {2, 1}, "trial_id": {1, 1}}, map[string]string{"trial_id": `"mine"`}},
+		{"baggage key after the caller's fields, hook twice", baggageOpt, func(w io.Writer, opts []logbridge.Option) {
+			hk := NewHook(opts...)
+			l := zerolog.New(w).Hook(hk, hk)
+			l.Info().Ctx(bag).Str("trial_id", "mine").Msg("m")
+		}, map[string][2]int{"span_id": {2, 1}, "trial_id": {3, 1}}, map[string]string{"trial_id": `"T-17"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

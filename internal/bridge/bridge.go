@@ -112,6 +112,12 @@ func (b *Bridge) Owns(key string) bool {
 // HasBaggage reports whether the Bridge copies any baggage members.
 func (b *Bridge) HasBaggage() bool { return len(b.cfg.BaggageKeys) > 0 }
 
+// BaggageKeys returns the baggage members the Bridge copies, in the order
+// AppendBaggage writes them.
+func (b *Bridge) BaggageKeys() []string {
+	return append([]string(nil), b.cfg.BaggageKeys...)
+}
+
 // SpanFields are the encoded fields of one span under a Bridge's profiles,
 // followed by the service fields. They are immutable and shared by every
 // line of the span.
