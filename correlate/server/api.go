@@ -296,8 +296,9 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request) {
 const pastedPages = 20
 
 // placePasted finds where the index holds the pasted line rec: an entry of
-// its trace with its span id and time (the message breaks ties; a line
-// without a time must match by message). It reads at most pastedPages
+// its trace with its span id and time; the message, then the level, break
+// ties (redaction at ingest may have changed the message), and a line
+// without a time must match by message. It reads at most pastedPages
 // pages of the trace and answers "" when the line is not there.
 func (s *Server) placePasted(ctx context.Context, rec *parse.Record) (string, int64) {
 	if rec.Time.IsZero() && rec.Msg == "" {
@@ -311,6 +312,7 @@ func (s *Server) placePasted(ctx context.Context, rec *parse.Record) (string, in
 	defer release()
 	var file string
 	var line int64
+	sameLevel := false
 	var after store.Cursor
 	for range pastedPages {
 		pg, err := store.ReadPage(ctx, s.store, ids, after, 0)
@@ -325,8 +327,11 @@ func (s *Server) placePasted(ctx context.Context, rec *parse.Record) (string, in
 			if e.Msg == rec.Msg {
 				return e.File, e.Line
 			}
-			if file == "" && !rec.Time.IsZero() {
-				file, line = e.File, e.Line
+			if rec.Time.IsZero() || sameLevel {
+				continue
+			}
+			if file == "" || e.Level == rec.Level {
+				file, line, sameLevel = e.File, e.Line, e.Level == rec.Level
 			}
 		}
 		if !pg.More {
