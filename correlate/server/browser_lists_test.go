@@ -251,13 +251,13 @@ func TestBrowserFailures(t *testing.T) {
 			asked.add(r.URL.Query())
 			writeJSON(w, http.StatusOK, map[string]any{"jaeger": "ok", "failures": []any{
 				map[string]any{"trace_id": traceID, "start": now.Add(-time.Minute).Format(time.RFC3339Nano), "duration_ms": 12.5,
-					"services": []string{"forms", hostile[2]},
+					"services":    []string{"forms", hostile[2]},
 					"first_error": map[string]any{"time": now.Add(-time.Minute).Format(time.RFC3339Nano), "service": "forms", "level": "error", "msg": "insert failed: deadlock"},
-					"lines": 5, "error_lines": 2, "spans": 0, "error_spans": 0, "sampled": true, "reason": ""},
+					"lines":       5, "error_lines": 2, "spans": 0, "error_spans": 0, "sampled": true, "reason": ""},
 				map[string]any{"trace_id": "0af7651916cd43dd8448eb211c80319c", "start": now.Add(-2 * time.Minute).Format(time.RFC3339Nano), "duration_ms": 0,
-					"services": []string{"worker"},
+					"services":    []string{"worker"},
 					"first_error": map[string]any{"time": now.Add(-2 * time.Minute).Format(time.RFC3339Nano), "service": "worker", "level": "error", "msg": hostile[0], "file": "worker.log", "line": 7},
-					"lines": 1, "error_lines": 1, "spans": 0, "error_spans": 0, "sampled": false, "reason": "not sampled: " + hostile[3]},
+					"lines":       1, "error_lines": 1, "spans": 0, "error_spans": 0, "sampled": false, "reason": "not sampled: " + hostile[3]},
 				map[string]any{"trace_id": "javascript:alert(1)", "services": []string{}, "first_error": map[string]any{"msg": hostile[1]}},
 			}})
 		},
