@@ -134,7 +134,9 @@ func TestBrowserSearch(t *testing.T) {
 					entry(hostile[0], "", "", "untraced.log", 9, nil),
 				}, "next": "page-2", "limit": 50}
 			case "page-2":
-				body = map[string]any{"entries": []any{entry(hostile[1], "", "", "untraced.log", 3, map[string]string{hostile[1]: "x"})}, "limit": 50}
+				e := entry(hostile[1], "", "", "untraced.log", 3, map[string]string{hostile[1]: "x"})
+				e["time_approx"] = true
+				body = map[string]any{"entries": []any{e}, "limit": 50}
 			default:
 				writeError(w, http.StatusBadRequest, "bad cursor")
 				return
@@ -146,6 +148,7 @@ func TestBrowserSearch(t *testing.T) {
 
 	var first, all []string
 	var nextHidden bool
+	var approx []string
 	var href, pwned string
 	var injected int
 	err := chromedp.Run(ctx,
@@ -163,6 +166,7 @@ func TestBrowserSearch(t *testing.T) {
 		chromedp.WaitVisible(`body[data-results="3"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`[...document.querySelectorAll("#results tbody tr td.msg > span:first-child")].map(e => e.textContent)`, &all),
 		chromedp.Evaluate(`document.querySelector("#search-next").classList.contains("hidden")`, &nextHidden),
+		chromedp.Evaluate(`[...document.querySelectorAll("#results tbody tr .time")].map(e => e.textContent.startsWith("~") ? "approx:" + e.title.includes("approximate") : "exact")`, &approx),
 		chromedp.Evaluate(`String(window.__pwned)`, &pwned),
 		chromedp.Evaluate(`document.querySelectorAll("#main img, #main script, #main a[href^='javascript']").length`, &injected),
 	)
@@ -186,6 +190,9 @@ func TestBrowserSearch(t *testing.T) {
 	}
 	if len(all) != 3 || all[2] != hostile[1] || !nextHidden {
 		t.Errorf("after next: %q, next hidden %v", all, nextHidden)
+	}
+	if want := []string{"exact", "exact", "approx:true"}; strings.Join(approx, " ") != strings.Join(want, " ") {
+		t.Errorf("times shown %q, want %q (time_approx as ~ with a reason)", approx, want)
 	}
 	if want := "/trace/" + traceID + "?line=" + url.QueryEscape(at["insert failed: deadlock"]) + "#span-00000000000000b2"; href != want {
 		t.Errorf("result links to %q, want %q", href, want)

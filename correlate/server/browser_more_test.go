@@ -57,3 +57,39 @@ func TestBrowserLoadMore(t *testing.T) {
 		t.Error("the last page still offers more")
 	}
 }
+
+// TestBrowserHighlightPastFirstPage: a highlighted line beyond the first
+// page of a long trace is read in by the page itself, then shown
+// highlighted; a line the trace lacks says so.
+func TestBrowserHighlightPastFirstPage(t *testing.T) {
+	const id, n = "10ad0000000000000000000000000043", 25
+	_, _, base := startServer(t, func(c *Config) { c.PageLines = 10 })
+	var b strings.Builder
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for i := range n {
+		fmt.Fprintf(&b, `{"time":"%s","level":"info","msg":"line %02d","trace_id":"%s"}`+"\n", t0.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), i, id)
+	}
+	postOK(t, base+"/api/v1/ingest?source=long", "application/x-ndjson", []byte(b.String()))
+	ctx := browsertest.New(t, 60*time.Second)
+
+	var hl, missing string
+	var shown int
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A23"),
+		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("li.log.hl .msg").textContent`, &hl),
+		chromedp.Evaluate(`document.querySelectorAll("#orphans li.log").length`, &shown),
+		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A99"),
+		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
+		chromedp.Text("#highlight-missing", &missing, chromedp.ByID),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if hl != "line 22" || shown < 23 || shown > n {
+		t.Errorf("highlighted %q with %d lines shown; want line 22 after reading the pages up to it", hl, shown)
+	}
+	if !strings.Contains(missing, "push:long:99") {
+		t.Errorf("a line the trace lacks: %q", missing)
+	}
+}

@@ -341,9 +341,11 @@
     for (let n = 1; hl && !hl.error && tr.next && n < maxHighlightPages && !findHighlight(tr, hl); n++) {
       morePage(tr, await api("/api/v1/traces/" + encodeURIComponent(id) + "?cursor=" + encodeURIComponent(tr.next)));
     }
+    const t1 = performance.now();
     renderTrace(main, tr, id, hl);
     document.title = "trace " + tr.trace_id.slice(0, 8) + " — correlate";
     document.body.setAttribute("data-rendered-ms", String(Math.round(performance.now() - t0)));
+    document.body.setAttribute("data-render-ms", String(Math.round(performance.now() - t1)));
     document.body.setAttribute("data-ready", "trace");
   }
 
