@@ -79,6 +79,17 @@
     return frac ? hh + "." + frac.slice(0, 6).padEnd(3, "0") : hh;
   }
 
+  // compareTimes orders RFC 3339 times to the nanosecond (Date keeps
+  // milliseconds; the digits below come from the text); a missing time
+  // sorts last.
+  function compareTimes(a, b) {
+    if (!a || !b) return (!a) - (!b);
+    const d = Date.parse(a) - Date.parse(b);
+    if (d || isNaN(d)) return d || 0;
+    const sub = t => (String(t).match(/\.\d{3}(\d*)/) || [null, ""])[1].padEnd(6, "0");
+    return sub(a) < sub(b) ? -1 : sub(a) > sub(b) ? 1 : 0;
+  }
+
   function fmtMs(ms) {
     if (ms >= 1000) return (ms / 1000).toFixed(2) + " s";
     if (ms >= 10) return ms.toFixed(0) + " ms";
@@ -318,7 +329,7 @@
       if (hl.error) {
         const lv = levelClass(l.level);
         if (lv !== "error" && lv !== "fatal" && lv !== "panic") return;
-        if (!best || String(l.time || "\uffff") < String(best.line.time || "\uffff")) best = { line: l, span: spanID };
+        if (!best || compareTimes(l.time, best.line.time) < 0) best = { line: l, span: spanID };
       } else if (!best && l.file === hl.file && String(l.line) === hl.line) {
         best = { line: l, span: spanID };
       }
@@ -447,7 +458,7 @@
       el("h1", null, "Trace ", el("span", { class: "id", text: tr.trace_id })),
       el("span", { text: spans.length + " spans · " + nLogs + " log lines" + (isFinite(total) && spans.length ? " · " + fmtMs(total) : "") }));
     if (tr.jaeger_url) head.appendChild(el("a", { href: tr.jaeger_url, target: "_blank", rel: "noopener noreferrer", text: "Open in Jaeger" }));
-    head.appendChild(el("a", { href: "/trace/" + tr.trace_id, class: "permalink", text: "Link to this view" }));
+    head.appendChild(el("a", { href: traceHref(tr.trace_id, location.hash.slice(6), new URLSearchParams(location.search).get("line") || ""), class: "permalink", text: "Link to this view" }));
     frag.appendChild(head);
     for (const n of tr.notes || []) frag.appendChild(el("p", { class: "note", text: n }));
     if (hl && !target) frag.appendChild(el("p", { class: "note", id: "highlight-missing", text: hl.error ? "No error line of this trace is in the index." : "The line " + hl.file + ":" + hl.line + " is not among this trace's lines shown here." }));
@@ -567,7 +578,7 @@
       const all = [];
       for (const s of spans) for (const l of s.logs || []) all.push(Object.assign({ span_id: s.span_id }, l));
       for (const l of orphans) all.push(l);
-      all.sort((a, b) => String(a.time || "").localeCompare(String(b.time || "")));
+      all.sort((a, b) => compareTimes(a.time, b.time));
       const ul = el("ul", { class: "logs" });
       for (const l of all) ul.appendChild(logRow(l, true));
       merged.append(el("h2", { text: "All " + all.length + " lines in time order" }), ul);
