@@ -149,8 +149,11 @@ func TestMeasureBigTrace(t *testing.T) {
 	// The page as a pasted line opens it: a line near the end highlighted
 	// and scrolled into view.
 	page := base + "/trace/" + jointest.TraceID + "?line=" + url.QueryEscape("push:big:9000")
+	// On a shared machine the fastest of several loads is the closest to
+	// the page's own cost; the median is what a reader waits.
+	const loads = 9
 	var renders []int
-	for i := 0; i < 5; i++ {
+	for i := 0; i < loads; i++ {
 		var ms, split string
 		var hl int
 		if err := chromedp.Run(ctx,
@@ -172,7 +175,8 @@ func TestMeasureBigTrace(t *testing.T) {
 	}
 	inOrder := fmt.Sprint(renders)
 	sort.Ints(renders)
-	t.Logf("page load to first render in Chromium, a line highlighted (navigation start to rendered waterfall): median %d ms, max %d ms (in load order: %s ms; the first is a fresh browser)", renders[2], renders[4], inOrder)
+	t.Logf("page load to first render in Chromium, a line highlighted (navigation start to rendered waterfall): min %d ms, median %d ms, max %d ms (in load order: %s ms; the first is a fresh browser)",
+		renders[0], renders[loads/2], renders[loads-1], inOrder)
 }
 
 // withDetails gives every span what a real one carries: attributes, a
