@@ -159,11 +159,21 @@ func TestBrowserTracePage(t *testing.T) {
 
 	t.Run("time axis", func(t *testing.T) {
 		var ticks []string
-		if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll("#time-axis .tick")].map(e => e.textContent)`, &ticks)); err != nil {
+		var lefts []float64
+		if err := chromedp.Run(ctx,
+			chromedp.Evaluate(`[...document.querySelectorAll("#time-axis .tick")].map(e => e.textContent)`, &ticks),
+			// Positions come through the CSSOM, which the CSP allows: each tick right of the last.
+			chromedp.Evaluate(`[...document.querySelectorAll("#time-axis .tick")].map(e => e.getBoundingClientRect().left)`, &lefts),
+		); err != nil {
 			t.Fatal(err)
 		}
 		if len(ticks) < 3 || ticks[0] != "0.00 ms" {
 			t.Errorf("time axis ticks %q: want at least 3 from 0.00 ms", ticks)
+		}
+		for i := 1; i < len(lefts); i++ {
+			if lefts[i] <= lefts[i-1] {
+				t.Errorf("tick %d at %.0fpx, not right of tick %d at %.0fpx: %v", i, lefts[i], i-1, lefts[i-1], lefts)
+			}
 		}
 	})
 
