@@ -233,7 +233,9 @@
   function failureRow(f) {
     const fe = f.first_error || {};
     const ok = traceRe.test(f.trace_id || "");
-    const hl = fileLine(fe.file, fe.line) || "error";
+    // The first error line when the list names one; a trace failed only by
+    // a span in error opens without a highlighted line.
+    const hl = fileLine(fe.file, fe.line) || (fe.msg ? "error" : "");
     const msg = el("span", { class: "msg", text: fe.msg || "(no error line: a span in error)" });
     const first = el("td", { class: "first-error" },
       fe.service ? el("span", { class: "svc", style: "background:" + serviceColour(fe.service), text: fe.service }) : null,
@@ -348,8 +350,9 @@
     const t0 = performance.now();
     const tr = await api("/api/v1/traces/" + encodeURIComponent(id));
     const hl = highlightOf();
-    // A highlighted line past the first page: read on until it is there.
-    for (let n = 1; hl && !hl.error && tr.next && n < maxHighlightPages && !findHighlight(tr, hl); n++) {
+    // A highlighted line past the first page: read on until it is there
+    // (pages come in time order, so the first error line found is the first).
+    for (let n = 1; hl && tr.next && n < maxHighlightPages && !findHighlight(tr, hl); n++) {
       morePage(tr, await api("/api/v1/traces/" + encodeURIComponent(id) + "?cursor=" + encodeURIComponent(tr.next)));
     }
     const t1 = performance.now();
