@@ -72,13 +72,19 @@ func TestBrowserHighlightPastFirstPage(t *testing.T) {
 	postOK(t, base+"/api/v1/ingest?source=long", "application/x-ndjson", []byte(b.String()))
 	ctx := browsertest.New(t, 60*time.Second)
 
-	var hl, missing string
-	var shown int
+	var hl, afterMore, missing string
+	var shown, mergedHL int
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A23"),
+		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A13"),
 		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector("li.log.hl .msg").textContent`, &hl),
 		chromedp.Evaluate(`document.querySelectorAll("#orphans li.log").length`, &shown),
+		// More lines keep the highlight; so does the merged view.
+		chromedp.Click(`#load-more`, chromedp.ByID),
+		chromedp.WaitVisible(`body[data-pages="2"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("#orphans li.log.hl .msg").textContent`, &afterMore),
+		chromedp.Click(`#merged-toggle`, chromedp.ByID),
+		chromedp.Evaluate(`document.querySelectorAll("#merged li.log.hl").length`, &mergedHL),
 		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A99"),
 		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
 		chromedp.Text("#highlight-missing", &missing, chromedp.ByID),
@@ -86,8 +92,11 @@ func TestBrowserHighlightPastFirstPage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	if hl != "line 22" || shown < 23 || shown > n {
-		t.Errorf("highlighted %q with %d lines shown; want line 22 after reading the pages up to it", hl, shown)
+	if hl != "line 12" || shown != 20 {
+		t.Errorf("highlighted %q with %d lines shown; want line 12 after reading the two pages up to it", hl, shown)
+	}
+	if afterMore != "line 12" || mergedHL != 1 {
+		t.Errorf("after more lines the highlight is on %q, %d in the merged view", afterMore, mergedHL)
 	}
 	if !strings.Contains(missing, "push:long:99") {
 		t.Errorf("a line the trace lacks: %q", missing)

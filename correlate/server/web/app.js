@@ -438,7 +438,9 @@
     return box;
   }
 
-  function renderTrace(main, tr, id, hl) {
+  // renderTrace draws tr; hl is the line to highlight (highlightOf), which
+  // is scrolled into view unless keepScroll (another page of lines came in).
+  function renderTrace(main, tr, id, hl, keepScroll) {
     const spans = tr.spans || [];
     const orphans = tr.orphans || [];
     let minStart = Infinity, maxEnd = -Infinity, nLogs = orphans.length;
@@ -563,7 +565,7 @@
         try {
           const page = await api("/api/v1/traces/" + encodeURIComponent(id) + "?cursor=" + encodeURIComponent(tr.next));
           morePage(tr, page);
-          renderTrace(main, tr, id, null);
+          renderTrace(main, tr, id, hl, true);
           document.body.setAttribute("data-pages", String(Number(document.body.getAttribute("data-pages") || "1") + 1));
         } catch (e) {
           showError(e.message);
@@ -579,11 +581,15 @@
     let mergedBuilt = false;
     function buildMerged() {
       const all = [];
-      for (const s of spans) for (const l of s.logs || []) all.push(Object.assign({ span_id: s.span_id }, l));
-      for (const l of orphans) all.push(l);
-      all.sort((a, b) => compareTimes(a.time, b.time));
+      for (const s of spans) for (const l of s.logs || []) all.push({ l: l, span: s.span_id });
+      for (const l of orphans) all.push({ l: l });
+      all.sort((a, b) => compareTimes(a.l.time, b.l.time));
       const ul = el("ul", { class: "logs" });
-      for (const l of all) ul.appendChild(logRow(l, true));
+      for (const { l, span } of all) {
+        const li = logRow(span ? Object.assign({ span_id: span }, l) : l, true);
+        if (target && l === target.line) li.classList.add("hl");
+        ul.appendChild(li);
+      }
       merged.append(el("h2", { text: "All " + all.length + " lines in time order" }), ul);
       mergedBuilt = true;
     }
@@ -612,6 +618,7 @@
       for (const b of boxes) b.classList.toggle("collapsed", collapse);
       $("#collapse-all").textContent = collapse ? "Expand all" : "Collapse all";
     });
+    if (keepScroll) return;
     if (hlLi) hlLi.scrollIntoView({ block: "center" });
     else if (hlSpan) { const t = document.getElementById("span-" + hlSpan); if (t) t.scrollIntoView(); }
   }
