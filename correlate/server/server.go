@@ -14,7 +14,8 @@
 //	GET  /api/v1/traces/{traceID}   the joined trace (the JSON of `correlate trace --format json`)
 //	GET  /api/v1/traces/{traceID}/logs  the trace's lines, in time order
 //	DELETE /api/v1/traces/{traceID} forget a trace's lines (privacy requests)
-//	POST /api/v1/find               {"line": "…"} → trace id, span id, links
+//	POST /api/v1/find               {"line": "…"} → trace id, span id, links, and the
+//	                                line's file and line when the index holds it
 //	GET  /api/v1/coverage           the coverage report
 //	GET  /api/v1/status             index status
 //	POST /api/v1/ingest             JSON lines (application/x-ndjson or application/json)
