@@ -57,4 +57,6 @@
 // skew tolerance (WithSkewTolerance, default 1 s) is marked Skewed, with the
 // distance in Skew; its time is never changed. A span in error that has no
 // record at all is marked SilentError: something failed and said nothing.
+// A failed client (or producer) span is not, when a child span (the server
+// side of the call) holds records: the lines are there, one level down.
 package join

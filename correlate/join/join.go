@@ -60,7 +60,9 @@ type Span struct {
 	// Logs are the records placed under the span, in time order (records
 	// without a time last, in input order).
 	Logs []Line
-	// SilentError is set for a span in error with no record under it.
+	// SilentError is set for a span in error with no record under it,
+	// unless it is a client (or producer) span one of whose children holds
+	// records: the callee's lines tell what failed.
 	SilentError bool
 }
 
@@ -193,8 +195,17 @@ func Join(tr traces.Trace, recs []parse.Record, opts ...Option) *Trace {
 		sp := &t.Spans[p.span]
 		sp.Logs = append(sp.Logs, l)
 	}
+	// A failed call whose callee holds lines told what happened there: the
+	// client span itself says nothing, by design.
+	calleeSpoke := make([]bool, len(t.Spans))
+	for c := range t.Spans {
+		if p := t.Spans[c].Parent; p >= 0 && len(t.Spans[c].Logs) > 0 {
+			calleeSpoke[p] = true
+		}
+	}
 	for s := range t.Spans {
-		if sp := &t.Spans[s]; sp.Error && len(sp.Logs) == 0 {
+		sp := &t.Spans[s]
+		if sp.Error && len(sp.Logs) == 0 && !(calleeSpoke[s] && (sp.Kind == "client" || sp.Kind == "producer")) {
 			sp.SilentError = true
 			t.SilentErrors++
 		}

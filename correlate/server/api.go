@@ -244,6 +244,10 @@ type findResponse struct {
 	Service    string `json:"service,omitempty"`
 	Correlator string `json:"correlator_url"`
 	Jaeger     string `json:"jaeger_url,omitempty"`
+	// File and Line are where the index holds the pasted line, when it
+	// does: the trace page highlights it (/trace/{id}?line=FILE:LINE).
+	File string `json:"file,omitempty"`
+	Line int64  `json:"line,omitempty"`
 }
 
 func (s *Server) find(w http.ResponseWriter, r *http.Request) {
@@ -279,11 +283,63 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := "http://" + r.Host
-	writeJSON(w, http.StatusOK, findResponse{
+	resp := findResponse{
 		TraceID: rec.TraceID, SpanID: rec.SpanID, TraceFlags: rec.TraceFlags, Service: rec.Service,
 		Correlator: links.Correlator(base, rec.TraceID),
 		Jaeger:     links.Jaeger(s.jaegerUI(), rec.TraceID, rec.SpanID),
-	})
+	}
+	resp.File, resp.Line = s.placePasted(r.Context(), &rec)
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// pastedPages bounds the pages of a trace read to place a pasted line.
+const pastedPages = 20
+
+// placePasted finds where the index holds the pasted line rec: an entry of
+// its trace with its span id and time; the message, then the level, break
+// ties (redaction at ingest may have changed the message), and a line
+// without a time must match by message. It reads at most pastedPages
+// pages of the trace and answers "" when the line is not there.
+func (s *Server) placePasted(ctx context.Context, rec *parse.Record) (string, int64) {
+	if rec.Time.IsZero() && rec.Msg == "" {
+		return "", 0
+	}
+	ids, err := parseTraceID(rec.TraceID)
+	if err != nil {
+		return "", 0
+	}
+	release := s.admit.lookup()
+	defer release()
+	var file string
+	var line int64
+	sameLevel := false
+	var after store.Cursor
+	for range pastedPages {
+		pg, err := store.ReadPage(ctx, s.store, ids, after, 0)
+		if err != nil {
+			return file, line
+		}
+		for i := range pg.Records {
+			e := &pg.Records[i]
+			if e.SpanID != rec.SpanID || !e.Time.Equal(rec.Time) {
+				continue
+			}
+			if e.Msg == rec.Msg {
+				return e.File, e.Line
+			}
+			if rec.Time.IsZero() || sameLevel {
+				continue
+			}
+			if file == "" || e.Level == rec.Level {
+				file, line, sameLevel = e.File, e.Line, e.Level == rec.Level
+			}
+		}
+		if !pg.More {
+			break
+		}
+		after = pg.Next
+	}
+	return file, line
 }
 
 // coverageReport is GET /api/v1/coverage.

@@ -57,3 +57,48 @@ func TestBrowserLoadMore(t *testing.T) {
 		t.Error("the last page still offers more")
 	}
 }
+
+// TestBrowserHighlightPastFirstPage: a highlighted line beyond the first
+// page of a long trace is read in by the page itself, then shown
+// highlighted; a line the trace lacks says so.
+func TestBrowserHighlightPastFirstPage(t *testing.T) {
+	const id, n = "10ad0000000000000000000000000043", 25
+	_, _, base := startServer(t, func(c *Config) { c.PageLines = 10 })
+	var b strings.Builder
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for i := range n {
+		fmt.Fprintf(&b, `{"time":"%s","level":"info","msg":"line %02d","trace_id":"%s"}`+"\n", t0.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), i, id)
+	}
+	postOK(t, base+"/api/v1/ingest?source=long", "application/x-ndjson", []byte(b.String()))
+	ctx := browsertest.New(t, 60*time.Second)
+
+	var hl, afterMore, missing string
+	var shown, mergedHL int
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A13"),
+		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("li.log.hl .msg").textContent`, &hl),
+		chromedp.Evaluate(`document.querySelectorAll("#orphans li.log").length`, &shown),
+		// More lines keep the highlight; so does the merged view.
+		chromedp.Click(`#load-more`, chromedp.ByID),
+		chromedp.WaitVisible(`body[data-pages="2"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("#orphans li.log.hl .msg").textContent`, &afterMore),
+		chromedp.Click(`#merged-toggle`, chromedp.ByID),
+		chromedp.Evaluate(`document.querySelectorAll("#merged li.log.hl").length`, &mergedHL),
+		chromedp.Navigate(base+"/trace/"+id+"?line=push%3Along%3A99"),
+		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
+		chromedp.Text("#highlight-missing", &missing, chromedp.ByID),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if hl != "line 12" || shown != 20 {
+		t.Errorf("highlighted %q with %d lines shown; want line 12 after reading the two pages up to it", hl, shown)
+	}
+	if afterMore != "line 12" || mergedHL != 1 {
+		t.Errorf("after more lines the highlight is on %q, %d in the merged view", afterMore, mergedHL)
+	}
+	if !strings.Contains(missing, "push:long:99") {
+		t.Errorf("a line the trace lacks: %q", missing)
+	}
+}

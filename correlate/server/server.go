@@ -5,13 +5,17 @@
 //
 // Routes (fixed: links and scripts use them):
 //
-//	GET  /                          search page
-//	GET  /trace/{traceID}           a trace's waterfall with its log lines
+//	GET  /                          failing requests of a window (?since=15m|1h|6h|24h)
+//	GET  /search                    search the index's lines (?q=&service=&level=&since=)
+//	GET  /trace/{traceID}           a trace's waterfall with its log lines; ?line=FILE:LINE
+//	                                (or ?line=error: the first error line) highlights a line
+//	                                and its span, #span-{spanID} a span
 //	GET  /coverage                  where services drop the context
 //	GET  /api/v1/traces/{traceID}   the joined trace (the JSON of `correlate trace --format json`)
 //	GET  /api/v1/traces/{traceID}/logs  the trace's lines, in time order
 //	DELETE /api/v1/traces/{traceID} forget a trace's lines (privacy requests)
-//	POST /api/v1/find               {"line": "…"} → trace id, span id, links
+//	POST /api/v1/find               {"line": "…"} → trace id, span id, links, and the
+//	                                line's file and line when the index holds it
 //	GET  /api/v1/coverage           the coverage report
 //	GET  /api/v1/status             index status
 //	POST /api/v1/ingest             JSON lines (application/x-ndjson or application/json)

@@ -13,8 +13,8 @@ import (
 var webFiles embed.FS
 
 // tracePageID is the id of a trace page's path, /trace/{traceID}; the
-// other pages are /, /coverage and /status. Each serves the same document,
-// whose script reads the path.
+// other pages are / (failing requests), /search, /coverage and /status.
+// Each serves the same document, whose script reads the path.
 func tracePageID(path string) (string, bool) {
 	id, ok := strings.CutPrefix(path, "/trace/")
 	id = strings.TrimSuffix(id, "/")
@@ -45,7 +45,7 @@ func (s *Server) webHandler() http.Handler {
 			}
 			w.Header().Set("Cache-Control", "no-cache")
 			assets.ServeHTTP(w, r)
-		case r.URL.Path == "/" || r.URL.Path == "/coverage" || r.URL.Path == "/status" || tracePage:
+		case r.URL.Path == "/" || r.URL.Path == "/search" || r.URL.Path == "/coverage" || r.URL.Path == "/status" || tracePage:
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				w.Header().Set("Allow", "GET, HEAD")
 				writeError(w, http.StatusMethodNotAllowed, "pages answer GET only")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,8 +44,16 @@ type classicSpan struct {
 	StartTime flexInt         `json:"startTime"` // µs
 	Duration  flexInt         `json:"duration"`  // µs
 	Tags      []classicTag    `json:"tags"`
+	Logs      []classicLog    `json:"logs"`
 	ProcessID string          `json:"processID"`
 	Process   *classicProcess `json:"process"`
+}
+
+// classicLog is a span log, what OpenTelemetry calls a span event: its
+// name is the "event" field.
+type classicLog struct {
+	Timestamp flexInt      `json:"timestamp"` // µs
+	Fields    []classicTag `json:"fields"`
 }
 
 type classicProcess struct {
@@ -154,14 +163,23 @@ func (o *classicSpan) span(tr *classicTrace) (traces.Span, bool) {
 	}
 	attrs := make(map[string]string, len(o.Tags)+8)
 	service := ""
+	var resource []traces.Attr
 	if proc != nil {
 		service = proc.ServiceName
+		res := make(map[string]string, len(proc.Tags)+1)
+		if service != "" {
+			res["service.name"] = service
+		}
 		for _, t := range proc.Tags {
 			attrs[t.Key] = t.value()
+			res[t.Key] = attrs[t.Key]
 		}
+		resource = traces.SortedAttrs(res)
 	}
+	own := make(map[string]string, len(o.Tags))
 	for _, t := range o.Tags {
 		attrs[t.Key] = t.value()
+		own[t.Key] = attrs[t.Key]
 	}
 	s := traces.Span{
 		TraceID:      traceID,
@@ -172,6 +190,9 @@ func (o *classicSpan) span(tr *classicTrace) (traces.Span, bool) {
 		Kind:         classicKind(attrs["span.kind"]),
 		Start:        unixMicro(int64(o.StartTime)),
 		Attributes:   attrs,
+		Own:          traces.SortedAttrs(own),
+		Resource:     resource,
+		Events:       classicEvents(o.Logs),
 	}
 	if d := int64(o.Duration); d > 0 {
 		if d > math.MaxInt64/int64(time.Microsecond) {
@@ -181,9 +202,42 @@ func (o *classicSpan) span(tr *classicTrace) (traces.Span, bool) {
 	}
 	if isTrue(attrs["error"]) || strings.EqualFold(attrs["otel.status_code"], "ERROR") {
 		s.Error = true
+		s.Status = "error"
 		s.StatusMsg = attrs["otel.status_description"]
+	} else if strings.EqualFold(attrs["otel.status_code"], "OK") {
+		s.Status = "ok"
 	}
 	return s, true
+}
+
+// classicEvents converts span logs to events: the "event" field is the
+// name, the other fields its attributes.
+func classicEvents(in []classicLog) []traces.Event {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]traces.Event, 0, len(in))
+	for _, l := range in {
+		e := traces.Event{Time: unixMicro(int64(l.Timestamp))}
+		m := make(map[string]string, len(l.Fields))
+		for _, f := range l.Fields {
+			if f.Key == "event" && e.Name == "" {
+				e.Name = f.value()
+				continue
+			}
+			m[f.Key] = f.value()
+		}
+		e.Attributes = traces.SortedAttrs(m)
+		out = append(out, e)
+	}
+	sortEvents(out)
+	return out
+}
+
+// sortEvents orders events by time, keeping the source's order for equal
+// times.
+func sortEvents(es []traces.Event) {
+	slices.SortStableFunc(es, func(a, b traces.Event) int { return a.Time.Compare(b.Time) })
 }
 
 func classicKind(k string) string {

@@ -18,6 +18,15 @@ const (
 	child = "00f067aa0ba902b7"
 )
 
+// kv builds sorted attributes from key, value pairs.
+func kv(pairs ...string) []traces.Attr {
+	out := make([]traces.Attr, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, traces.Attr{Key: pairs[i], Value: pairs[i+1]})
+	}
+	return out
+}
+
 var t0 = time.Date(2026, 11, 24, 12, 0, 0, 123456789, time.UTC)
 
 // v3Doc is what Jaeger's api/v3 answers for a two-span, two-service trace.
@@ -34,7 +43,9 @@ const v3Doc = `{"result":{"resourceSpans":[
   "scopeSpans":[{"scope":{},"spans":[
    {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7","parentSpanId":"b7ad6b7169203331","name":"store","kind":3,
     "startTimeUnixNano":"1795521600133456789","endTimeUnixNano":"1795521600143456789",
-    "status":{"code":2,"message":"disk full"}}]}]}]}}`
+    "status":{"code":2,"message":"disk full"},
+    "events":[{"timeUnixNano":"1795521600143000000","name":"retry","attributes":[{"key":"attempt","value":{"intValue":"2"}}]},
+              {"timeUnixNano":"1795521600134000000","name":"exception","attributes":[{"key":"exception.message","value":{"stringValue":"disk full"}}]}]}]}]}]}}`
 
 func TestDecodeV3(t *testing.T) {
 	got, err := DecodeV3([]byte(v3Doc))
@@ -49,12 +60,19 @@ func TestDecodeV3(t *testing.T) {
 				"service.name": "frontend", "host.name": "h1", "otel.scope.name": "app", "otel.scope.version": "1.0",
 				"http.status_code": "200", "ok": "true", "ratio": "0.5", "tags": `["a",1]`, "m": `{"k":"v"}`,
 			},
+			Own:      kv("http.status_code", "200", "m", `{"k":"v"}`, "ok", "true", "otel.scope.name", "app", "otel.scope.version", "1.0", "ratio", "0.5", "tags", `["a",1]`),
+			Resource: kv("host.name", "h1", "service.name", "frontend"),
 		},
 		{
 			TraceID: tid, SpanID: child, ParentSpanID: root, Service: "backend", Name: "store", Kind: "client",
 			Start: t0.Add(10 * time.Millisecond), Duration: 10 * time.Millisecond,
-			Error: true, StatusMsg: "disk full",
+			Error: true, Status: "error", StatusMsg: "disk full",
 			Attributes: map[string]string{"service.name": "backend"},
+			Resource:   kv("service.name", "backend"),
+			Events: []traces.Event{
+				{Time: time.Date(2026, 11, 24, 12, 0, 0, 134000000, time.UTC), Name: "exception", Attributes: kv("exception.message", "disk full")},
+				{Time: time.Date(2026, 11, 24, 12, 0, 0, 143000000, time.UTC), Name: "retry", Attributes: kv("attempt", "2")},
+			},
 		},
 	}}}
 	if !reflect.DeepEqual(got, want) {
@@ -124,7 +142,8 @@ const classicDoc = `{"data":[{"traceID":"0af7651916cd43dd8448eb211c80319c","span
    "startTime":1795521600133456,"duration":10000,
    "tags":[{"key":"span.kind","type":"string","value":"client"},{"key":"error","type":"bool","value":true},
            {"key":"otel.status_code","type":"string","value":"ERROR"},{"key":"otel.status_description","type":"string","value":"disk full"}],
-   "logs":[],"processID":"p2","warnings":null},
+   "logs":[{"timestamp":1795521600134000,"fields":[{"key":"event","type":"string","value":"exception"},{"key":"exception.message","type":"string","value":"disk full"}]}],
+   "processID":"p2","warnings":null},
   {"traceID":"0af7651916cd43dd8448eb211c80319c","spanID":"b7ad6b7169203331","operationName":"GET /form","references":[],
    "startTime":1795521600123456,"duration":50000,
    "tags":[{"key":"span.kind","type":"string","value":"server"},{"key":"http.status_code","type":"int64","value":200}],
@@ -144,11 +163,16 @@ func TestDecodeClassic(t *testing.T) {
 			TraceID: tid, SpanID: root, Service: "frontend", Name: "GET /form", Kind: "server",
 			Start: us, Duration: 50 * time.Millisecond,
 			Attributes: map[string]string{"host.name": "h1", "span.kind": "server", "http.status_code": "200"},
+			Own:        kv("http.status_code", "200", "span.kind", "server"),
+			Resource:   kv("host.name", "h1", "service.name", "frontend"),
 		},
 		{
 			TraceID: tid, SpanID: child, ParentSpanID: root, Service: "backend", Name: "store", Kind: "client",
-			Start: us.Add(10 * time.Millisecond), Duration: 10 * time.Millisecond, Error: true, StatusMsg: "disk full",
+			Start: us.Add(10 * time.Millisecond), Duration: 10 * time.Millisecond, Error: true, Status: "error", StatusMsg: "disk full",
 			Attributes: map[string]string{"span.kind": "client", "error": "true", "otel.status_code": "ERROR", "otel.status_description": "disk full"},
+			Own:        kv("error", "true", "otel.status_code", "ERROR", "otel.status_description", "disk full", "span.kind", "client"),
+			Resource:   kv("service.name", "backend"),
+			Events:     []traces.Event{{Time: time.Date(2026, 11, 24, 12, 0, 0, 134000000, time.UTC), Name: "exception", Attributes: kv("exception.message", "disk full")}},
 		},
 	}}}
 	if !reflect.DeepEqual(got, want) {

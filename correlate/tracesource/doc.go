@@ -53,7 +53,13 @@
 //     classic API) is kept.
 //   - Kind: server, client, internal, producer, consumer or "".
 //   - Attributes: resource/process attributes, then span attributes (which
-//     win), stringified; otel.scope.name is added from the OTLP scope.
+//     win), stringified; otel.scope.name is added from the OTLP scope. The
+//     same apart, sorted by key: Own (the span's, the scope's) and Resource
+//     (the resource's or process's, service.name included).
+//   - Status: "error" as above, "ok" for status code OK (otel.status_code=OK
+//     on the classic API), "" when unset.
+//   - Events: OTLP span events, classic span logs (the "event" field is the
+//     name, the other fields its attributes), in time order.
 //   - Spans: sorted by start time, then span id; duplicates dropped.
 //   - Times: UTC. OTLP keeps the nanoseconds the SDK recorded; the classic
 //     API truncates them to microseconds.

@@ -52,6 +52,13 @@ type otlpSpan struct {
 		Code    flexEnum `json:"code"`
 		Message string   `json:"message"`
 	} `json:"status"`
+	Events []otlpEvent `json:"events"`
+}
+
+type otlpEvent struct {
+	TimeUnixNano flexUint       `json:"timeUnixNano"`
+	Name         string         `json:"name"`
+	Attributes   []otlpKeyValue `json:"attributes"`
 }
 
 type otlpKeyValue struct {
@@ -204,6 +211,7 @@ func (d *otlpTraces) traces() []traces.Trace {
 			resAttrs[kv.Key] = kv.Value.String()
 		}
 		service := resAttrs["service.name"]
+		resource := traces.SortedAttrs(resAttrs)
 		for _, group := range [][]otlpScopeSpans{rs.ScopeSpans, rs.InstrumentationLibrarySpans} {
 			for _, ss := range group {
 				scope := ss.Scope
@@ -211,7 +219,7 @@ func (d *otlpTraces) traces() []traces.Trace {
 					scope = ss.InstrumentationLibrary
 				}
 				for i := range ss.Spans {
-					if s, ok := ss.Spans[i].span(service, scope, resAttrs); ok {
+					if s, ok := ss.Spans[i].span(service, scope, resAttrs, resource); ok {
 						c.add(s)
 					}
 				}
@@ -221,7 +229,7 @@ func (d *otlpTraces) traces() []traces.Trace {
 	return c.traces()
 }
 
-func (o *otlpSpan) span(service string, scope otlpScope, resAttrs map[string]string) (traces.Span, bool) {
+func (o *otlpSpan) span(service string, scope otlpScope, resAttrs map[string]string, resource []traces.Attr) (traces.Span, bool) {
 	traceID, ok := NormalizeTraceID(o.TraceID)
 	if !ok {
 		return traces.Span{}, false
@@ -241,8 +249,17 @@ func (o *otlpSpan) span(service string, scope otlpScope, resAttrs map[string]str
 	if scope.Version != "" {
 		attrs["otel.scope.version"] = scope.Version
 	}
+	own := make(map[string]string, len(o.Attributes)+2)
+	if scope.Name != "" {
+		own["otel.scope.name"] = scope.Name
+	}
+	if scope.Version != "" {
+		own["otel.scope.version"] = scope.Version
+	}
 	for _, kv := range o.Attributes {
-		attrs[kv.Key] = kv.Value.String()
+		v := kv.Value.String()
+		attrs[kv.Key] = v
+		own[kv.Key] = v
 	}
 	s := traces.Span{
 		TraceID:      traceID,
@@ -253,15 +270,38 @@ func (o *otlpSpan) span(service string, scope otlpScope, resAttrs map[string]str
 		Kind:         otlpKind(o.Kind),
 		Start:        unixNano(uint64(o.StartTimeUnixNano)),
 		Attributes:   attrs,
+		Own:          traces.SortedAttrs(own),
+		Resource:     resource,
+		Events:       otlpEvents(o.Events),
 	}
 	if o.EndTimeUnixNano > o.StartTimeUnixNano {
 		s.Duration = time.Duration(o.EndTimeUnixNano - o.StartTimeUnixNano)
 	}
 	if o.Status.Code.Num == 2 || o.Status.Code.Name == "ERROR" || isTrue(attrs["error"]) {
 		s.Error = true
+		s.Status = "error"
 		s.StatusMsg = o.Status.Message
+	} else if o.Status.Code.Num == 1 || o.Status.Code.Name == "OK" {
+		s.Status = "ok"
 	}
 	return s, true
+}
+
+// otlpEvents converts span events, in time order.
+func otlpEvents(in []otlpEvent) []traces.Event {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]traces.Event, 0, len(in))
+	for _, e := range in {
+		m := make(map[string]string, len(e.Attributes))
+		for _, kv := range e.Attributes {
+			m[kv.Key] = kv.Value.String()
+		}
+		out = append(out, traces.Event{Time: unixNano(uint64(e.TimeUnixNano)), Name: e.Name, Attributes: traces.SortedAttrs(m)})
+	}
+	sortEvents(out)
+	return out
 }
 
 // otlpKind maps OTLP's SpanKind (1 internal … 5 consumer) to the model's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,7 @@ func sendTrace(t *testing.T, j *jaegertest.Jaeger) (string, []traces.Span) {
 	remote := trace.ContextWithRemoteSpanContext(context.Background(), trace.SpanContextFromContext(ctx))
 	_, store := back.Tracer("store").Start(remote, "store", trace.WithSpanKind(trace.SpanKindServer), at(2*time.Millisecond+7),
 		trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.Int("rows", 3)))
+	store.AddEvent("retry", trace.WithAttributes(attribute.Int("attempt", 2)), trace.WithTimestamp(base.Add(3*time.Millisecond)))
 	store.SetStatus(codes.Error, "disk full")
 	store.End(at(5*time.Millisecond + 3))
 	call.End(at(6 * time.Millisecond))
@@ -62,6 +64,7 @@ func sendTrace(t *testing.T, j *jaegertest.Jaeger) (string, []traces.Span) {
 			ms.ParentSpanID = s.Parent().SpanID().String()
 		}
 		if ms.Error {
+			ms.Status = "error"
 			ms.StatusMsg = s.Status().Description
 		}
 		want = append(want, ms)
@@ -70,12 +73,12 @@ func sendTrace(t *testing.T, j *jaegertest.Jaeger) (string, []traces.Span) {
 	return traceID, want
 }
 
-// comparable strips what the APIs legitimately add (attributes) and rounds
-// times to the API's precision.
+// comparable strips what the APIs legitimately add (attributes, checked
+// apart, as are events) and rounds times to the API's precision.
 func comparable(spans []traces.Span, precision time.Duration) map[string]traces.Span {
 	out := make(map[string]traces.Span, len(spans))
 	for _, s := range spans {
-		s.Attributes = nil
+		s.Attributes, s.Own, s.Resource, s.Events = nil, nil, nil, nil
 		s.Start = s.Start.Truncate(precision)
 		s.Duration = s.Duration.Truncate(precision)
 		out[s.SpanID] = s
@@ -127,8 +130,17 @@ func TestRealJaeger(t *testing.T) {
 				}
 			}
 			for _, s := range tr.Spans {
-				if s.Name == "store" && (s.Attributes["db.system"] != "postgresql" || s.Attributes["rows"] != "3") {
+				if s.Name != "store" {
+					continue
+				}
+				if s.Attributes["db.system"] != "postgresql" || s.Attributes["rows"] != "3" {
 					t.Errorf("store attributes = %v", s.Attributes)
+				}
+				if !slices.Contains(s.Own, traces.Attr{Key: "db.system", Value: "postgresql"}) || !slices.Contains(s.Resource, traces.Attr{Key: "service.name", Value: "backend"}) {
+					t.Errorf("store own attributes %v, resource %v", s.Own, s.Resource)
+				}
+				if len(s.Events) != 1 || s.Events[0].Name != "retry" || !slices.Contains(s.Events[0].Attributes, traces.Attr{Key: "attempt", Value: "2"}) {
+					t.Errorf("store events = %+v", s.Events)
 				}
 			}
 		})

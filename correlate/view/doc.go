@@ -20,7 +20,10 @@
 //     "start","duration_ms","error","logs":[line+"match"]}],
 //     "orphans":[line+"reason"]}. A line object is parse.Record.AppendJSON's
 //     (file, line, trace_id, span_id, time, level, msg, service, …). Extra
-//     keys: span "kind", "status_message", "silent_error"; line
+//     keys: span "kind", "status" ("ok" or "error"; absent when unset),
+//     "status_message", "silent_error", "attributes" (the span's own, an
+//     object of strings), "resource" (its resource's or process's),
+//     "events" ([{"time","name","attributes"}], time order); line
 //     "candidates" (ambiguous), "skewed" and "skew_ms"; top-level
 //     "source_error" when the trace source failed. Spans are in start order,
 //     lines in time order, "spans" and "orphans" are never null.

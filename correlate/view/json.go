@@ -7,6 +7,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/traces"
 )
 
 // JSON writes j as the JSON object described in the package doc, followed
@@ -119,7 +120,52 @@ func appendSpanHead(dst []byte, s *join.Span) []byte {
 	if s.SilentError {
 		dst = append(dst, `,"silent_error":true`...)
 	}
+	if s.Status != "" {
+		dst = append(dst, `,"status":`...)
+		dst = appendString(dst, s.Status)
+	}
+	if len(s.Own) > 0 {
+		dst = append(dst, `,"attributes":`...)
+		dst = appendAttrs(dst, s.Own)
+	}
+	if len(s.Resource) > 0 {
+		dst = append(dst, `,"resource":`...)
+		dst = appendAttrs(dst, s.Resource)
+	}
+	if len(s.Events) > 0 {
+		dst = append(dst, `,"events":[`...)
+		for i := range s.Events {
+			ev := &s.Events[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"time":"`...)
+			dst = ev.Time.UTC().AppendFormat(dst, time.RFC3339Nano)
+			dst = append(dst, `","name":`...)
+			dst = appendString(dst, ev.Name)
+			if len(ev.Attributes) > 0 {
+				dst = append(dst, `,"attributes":`...)
+				dst = appendAttrs(dst, ev.Attributes)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
 	return append(dst, `,"logs":[`...)
+}
+
+// appendAttrs appends attributes as a JSON object, in their (key) order.
+func appendAttrs(dst []byte, as []traces.Attr) []byte {
+	dst = append(dst, '{')
+	for i, a := range as {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, a.Key)
+		dst = append(dst, ':')
+		dst = appendString(dst, a.Value)
+	}
+	return append(dst, '}')
 }
 
 // appendLine appends a placed line: the record's object plus "match" and

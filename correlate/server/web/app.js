@@ -54,7 +54,11 @@
     }
     let body = null;
     try { body = await res.json(); } catch (e) { /* not JSON */ }
-    if (!res.ok) throw new Error((body && body.error) || ("HTTP " + res.status));
+    if (!res.ok) {
+      const err = new Error((body && body.error) || ("HTTP " + res.status));
+      err.status = res.status;
+      throw err;
+    }
     return body;
   }
 
@@ -75,6 +79,17 @@
     return frac ? hh + "." + frac.slice(0, 6).padEnd(3, "0") : hh;
   }
 
+  // compareTimes orders RFC 3339 times to the nanosecond (Date keeps
+  // milliseconds; the digits below come from the text); a missing time
+  // sorts last.
+  function compareTimes(a, b) {
+    if (!a || !b) return (!a) - (!b);
+    const d = Date.parse(a) - Date.parse(b);
+    if (d || isNaN(d)) return d || 0;
+    const sub = t => (String(t).match(/\.\d{3}(\d*)/) || [null, ""])[1].padEnd(6, "0");
+    return sub(a) < sub(b) ? -1 : sub(a) > sub(b) ? 1 : 0;
+  }
+
   function fmtMs(ms) {
     if (ms >= 1000) return (ms / 1000).toFixed(2) + " s";
     if (ms >= 10) return ms.toFixed(0) + " ms";
@@ -90,13 +105,23 @@
     return "info";
   }
 
+  // timeCell shows a line's time; a time the correlator could only place
+  // approximately (coarser than its neighbours') reads "~" with the reason.
+  function timeCell(l) {
+    if (l.time_approx) {
+      return el("span", { class: "time mono approx", text: "~" + fmtTime(l.time),
+        title: (l.time || "") + " (approximate: this line's time is coarser than its neighbours'; it is placed by its span and its file's order)" });
+    }
+    return el("span", { class: "time mono", text: fmtTime(l.time), title: l.time || "" });
+  }
+
   function logRow(l, showSpan) {
     const lvl = levelClass(l.level);
     const meta = [];
     if (l.service) meta.push(l.service);
     if (l.file) meta.push(l.file + ":" + l.line);
     const li = el("li", { class: "log " + lvl, "data-level": lvl, "data-service": l.service || "" },
-      el("span", { class: "time mono", text: fmtTime(l.time), title: l.time || "" }),
+      timeCell(l),
       el("span", { class: "lvl", text: l.level || "" }),
       el("span", { class: "msg", text: l.msg || l.raw || "" }),
       el("span", { class: "meta", text: meta.join(" · ") }));
@@ -109,20 +134,232 @@
     return li;
   }
 
+  // ---- links ----
+
+  const spanRe = /^[0-9a-f]{16}$/;
+  const traceRe = /^[0-9a-f]{32}$/;
+
+  // traceHref is the page of a trace. highlight is "FILE:LINE" (a line of
+  // the index: a pasted line, a search result), "error" (the trace's first
+  // error line) or empty; the page reads it from ?line= and shows that
+  // line and its span highlighted, scrolled into view.
+  function traceHref(traceID, spanID, highlight) {
+    let h = "/trace/" + traceID;
+    if (highlight) h += "?line=" + encodeURIComponent(highlight);
+    if (spanID && spanRe.test(spanID)) h += "#span-" + spanID;
+    return h;
+  }
+
+  function fileLine(file, line) {
+    return file && line ? file + ":" + line : "";
+  }
+
+  const windows = ["15m", "1h", "6h", "24h"];
+
+  function windowSelect(id, current) {
+    const sel = el("select", { id: id, name: "since" });
+    for (const w of windows) sel.appendChild(el("option", { value: w, text: "last " + w, selected: w === current ? "selected" : null }));
+    return sel;
+  }
+
+  // searchForm is the search bar: message text, service, level, window.
+  // It leads to /search with the same parameters.
+  function searchForm(p) {
+    const level = el("select", { id: "s-level", name: "level" });
+    for (const [v, label] of [["", "any level"], ["error", "error"], ["warn+", "warn and above"], ["warn", "warn"], ["info", "info"], ["debug", "debug"]]) {
+      level.appendChild(el("option", { value: v, text: label, selected: v === (p.get("level") || "") ? "selected" : null }));
+    }
+    const f = el("form", { id: "searchbar", class: "searchbar", action: "/search", method: "get", autocomplete: "off" },
+      el("label", { for: "s-q", class: "sr", text: "Text in the message" }),
+      el("input", { id: "s-q", name: "q", type: "search", placeholder: "Search log lines: text in the message", value: p.get("q") || "" }),
+      el("label", { for: "s-service", class: "sr", text: "Service" }),
+      el("input", { id: "s-service", name: "service", type: "text", placeholder: "service", value: p.get("service") || "" }),
+      level,
+      windowSelect("s-since", p.get("since") || "1h"),
+      el("button", { type: "submit", text: "Search" }));
+    f.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const q = new URLSearchParams();
+      for (const [k, v] of new FormData(f)) if (String(v).trim()) q.set(k, String(v).trim());
+      location.assign("/search?" + q.toString());
+    });
+    return f;
+  }
+
+  // unavailable answers whether an API error means the route does not
+  // exist on this correlator (an older or a trimmed build).
+  function unavailable(e) { return e && e.status === 404; }
+
   // ---- pages ----
 
+  // home is the failing requests of a window, newest first, each a link to
+  // its trace with the first error line highlighted.
   async function home() {
-    document.title = "correlate";
+    document.title = "Failing requests — correlate";
+    const main = $("#main");
+    const params = new URLSearchParams(location.search);
+    const since = windows.includes(params.get("since")) ? params.get("since") : "15m";
+    const sel = windowSelect("f-since", since);
+    sel.addEventListener("change", () => location.assign("/?since=" + encodeURIComponent(sel.value)));
+    const list = el("section", { id: "failures", class: "panel" }, el("p", { text: "Loading failing requests…" }));
+    main.replaceChildren(searchForm(new URLSearchParams()),
+      el("div", { class: "summary" }, el("h1", { text: "Failing requests" }), el("label", { for: "f-since", class: "sr", text: "Window" }), sel),
+      list);
+    let res;
+    try {
+      res = await api("/api/v1/failures?since=" + encodeURIComponent(since));
+    } catch (e) {
+      if (!unavailable(e)) throw e;
+      list.replaceChildren(el("p", { class: "note", id: "failures-unavailable", text: "The failing-requests list is unavailable on this correlator. Paste a log line or a trace id above." }));
+      document.body.setAttribute("data-ready", "failures");
+      return;
+    }
+    const rows = (res && res.failures) || [];
+    const frag = document.createDocumentFragment();
+    if (res && res.jaeger === "unreachable") frag.appendChild(el("p", { class: "note", text: "Jaeger is unreachable: failures are found from error lines only, and spans are not counted." }));
+    if (!rows.length) {
+      frag.appendChild(el("p", { id: "no-failures", text: "No failing requests in the last " + since + "." }));
+    } else {
+      const tb = el("tbody");
+      for (const f of rows) tb.appendChild(failureRow(f));
+      frag.appendChild(el("table", { id: "failures-table", class: "list" },
+        el("thead", null, el("tr", null, ...["time", "services", "first error", "lines", "spans", "duration", "sampled"].map(h => el("th", { text: h })))),
+        tb));
+    }
+    list.replaceChildren(frag);
+    document.body.setAttribute("data-ready", "failures");
   }
+
+  function failureRow(f) {
+    const fe = f.first_error || {};
+    const ok = traceRe.test(f.trace_id || "");
+    // The first error line when the list names one; a trace failed only by
+    // a span in error opens without a highlighted line.
+    const hl = fileLine(fe.file, fe.line) || (fe.msg ? "error" : "");
+    const msg = el("span", { class: "msg", text: fe.msg || "(no error line: a span in error)" });
+    const first = el("td", { class: "first-error" },
+      fe.service ? el("span", { class: "svc", style: "background:" + serviceColour(fe.service), text: fe.service }) : null,
+      ok ? el("a", { href: traceHref(f.trace_id, "", hl), class: "trace-link" }, msg) : msg);
+    const services = el("td", { class: "services" });
+    for (const s of f.services || []) services.appendChild(el("span", { class: "svc", style: "background:" + serviceColour(s), text: s }));
+    const sampled = f.sampled ? "yes" : "no" + (f.reason ? ": " + f.reason : "");
+    return el("tr", { class: "failure" + (f.sampled ? "" : " unsampled"), "data-trace": ok ? f.trace_id : "" },
+      el("td", { class: "time mono", text: fmtTime(fe.time || f.start), title: fe.time || f.start || "" }),
+      services, first,
+      el("td", { class: "num", text: String(f.lines || 0) + (f.error_lines ? " (" + f.error_lines + " error)" : "") }),
+      el("td", { class: "num", text: String(f.spans || 0) + (f.error_spans ? " (" + f.error_spans + " error)" : "") }),
+      el("td", { class: "num", text: f.duration_ms ? fmtMs(f.duration_ms) : "" }),
+      el("td", { class: "sampled", text: sampled }));
+  }
+
+  // searchPage shows the entries of /api/v1/search for the page's
+  // parameters, newest first, a page at a time.
+  async function searchPage() {
+    document.title = "Search — correlate";
+    const main = $("#main");
+    const p = new URLSearchParams(location.search);
+    const since = windows.includes(p.get("since")) ? p.get("since") : "1h";
+    const q = new URLSearchParams({ since: since, limit: "50" });
+    for (const k of ["q", "service", "level"]) if (p.get(k)) q.set(k, p.get(k));
+    const tb = el("tbody");
+    const table = el("table", { id: "results", class: "list" },
+      el("thead", null, el("tr", null, ...["time", "service", "level", "message", "trace"].map(h => el("th", { text: h })))), tb);
+    const status = el("p", { id: "search-status", text: "Searching…" });
+    const more = el("button", { type: "button", id: "search-next", class: "hidden", text: "Next" });
+    main.replaceChildren(searchForm(p), status, table, el("p", null, more));
+    let shown = 0;
+    async function load(cursor) {
+      if (cursor) q.set("cursor", cursor);
+      let res;
+      try {
+        res = await api("/api/v1/search?" + q.toString());
+      } catch (e) {
+        if (!unavailable(e)) throw e;
+        status.textContent = "Search is unavailable on this correlator.";
+        status.id = "search-unavailable";
+        table.classList.add("hidden");
+        return;
+      }
+      for (const e of (res && res.entries) || []) tb.appendChild(resultRow(e));
+      shown = tb.childElementCount;
+      status.textContent = shown ? shown + " lines, newest first" + (res.scanned ? " (" + res.scanned + " scanned)" : "") : "No line matches in the last " + since + ".";
+      more.classList.toggle("hidden", !(res && res.next));
+      more.onclick = () => {
+        more.disabled = true;
+        load(res.next).catch(e => showError(e.message)).finally(() => { more.disabled = false; });
+      };
+      document.body.setAttribute("data-results", String(shown));
+    }
+    await load("");
+    document.body.setAttribute("data-ready", "search");
+  }
+
+  function resultRow(e) {
+    const lvl = levelClass(e.level);
+    const fields = [];
+    for (const [k, v] of Object.entries(e.fields || {})) fields.push(k + "=" + v);
+    const msg = el("td", { class: "msg" }, el("span", { text: e.msg || "" }),
+      fields.length ? el("span", { class: "fields", text: fields.join(" ") }) : null,
+      e.file ? el("span", { class: "meta", text: e.file + ":" + e.line }) : null);
+    const link = traceRe.test(e.trace_id || "")
+      ? el("a", { class: "trace-link mono", href: traceHref(e.trace_id, e.span_id, fileLine(e.file, e.line)), text: e.trace_id.slice(0, 8) + (e.span_id ? " · " + e.span_id.slice(0, 8) : "") })
+      : el("span", { class: "meta", text: "no trace" });
+    return el("tr", { class: "result lvl-" + lvl },
+      el("td", null, timeCell(e)),
+      el("td", null, e.service ? el("span", { class: "svc", style: "background:" + serviceColour(e.service), text: e.service }) : null),
+      el("td", { class: "lvl", text: e.level || "" }),
+      msg, el("td", null, link));
+  }
+
+  // highlightOf reads ?line= of the trace page: {file, line} of one line,
+  // {error: true} for the first error line, or null.
+  function highlightOf() {
+    const v = new URLSearchParams(location.search).get("line");
+    if (!v) return null;
+    if (v === "error") return { error: true };
+    const i = v.lastIndexOf(":");
+    if (i <= 0) return null;
+    return { file: v.slice(0, i), line: v.slice(i + 1) };
+  }
+
+  // findHighlight returns the line to highlight in tr and the span id it
+  // sits under ("" for an orphan), or null.
+  function findHighlight(tr, hl) {
+    if (!hl) return null;
+    let best = null;
+    const consider = (l, spanID) => {
+      if (hl.error) {
+        const lv = levelClass(l.level);
+        if (lv !== "error" && lv !== "fatal" && lv !== "panic") return;
+        if (!best || compareTimes(l.time, best.line.time) < 0) best = { line: l, span: spanID };
+      } else if (!best && l.file === hl.file && String(l.line) === hl.line) {
+        best = { line: l, span: spanID };
+      }
+    };
+    for (const s of tr.spans || []) for (const l of s.logs || []) consider(l, s.span_id);
+    for (const l of tr.orphans || []) consider(l, "");
+    return best;
+  }
+
+  // maxHighlightPages bounds the pages read to reach a highlighted line.
+  const maxHighlightPages = 20;
 
   async function tracePage(id) {
     const main = $("#main");
     main.replaceChildren(el("p", { text: "Loading trace " + id + "…" }));
     const t0 = performance.now();
     const tr = await api("/api/v1/traces/" + encodeURIComponent(id));
-    renderTrace(main, tr, id);
+    const hl = highlightOf();
+    // A highlighted line past the first page: read on until it is there
+    // (pages come in time order, so the first error line found is the first).
+    for (let n = 1; hl && tr.next && n < maxHighlightPages && !findHighlight(tr, hl); n++) {
+      morePage(tr, await api("/api/v1/traces/" + encodeURIComponent(id) + "?cursor=" + encodeURIComponent(tr.next)));
+    }
+    const t1 = performance.now();
+    renderTrace(main, tr, id, hl);
     document.title = "trace " + tr.trace_id.slice(0, 8) + " — correlate";
     document.body.setAttribute("data-rendered-ms", String(Math.round(performance.now() - t0)));
+    document.body.setAttribute("data-render-ms", String(Math.round(performance.now() - t1)));
     document.body.setAttribute("data-ready", "trace");
   }
 
@@ -139,7 +376,71 @@
     tr.next = page.next;
   }
 
-  function renderTrace(main, tr, id) {
+  // niceStep is the tick interval (1, 2 or 5 × 10^n ms) that cuts total
+  // into about six.
+  function niceStep(total) {
+    const raw = total / 6;
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5, 10]) if (raw <= m * p) return m * p;
+    return 10 * p;
+  }
+
+  // timeAxis is the waterfall's scale: ticks from the trace's start.
+  function timeAxis(total) {
+    const track = el("div", { class: "axis-track" });
+    if (isFinite(total) && total > 0) {
+      const step = niceStep(total);
+      for (let t = 0; t <= total * 1.0001; t += step) {
+        const left = (t / total) * 100;
+        track.appendChild(el("span", { class: "tick" + (left > 92 ? " end" : ""), style: "left:" + left.toFixed(3) + "%", text: fmtMs(t) }));
+      }
+    }
+    return el("div", { class: "axis", id: "time-axis" }, el("div", { class: "meta", text: "span" }), track, el("div", { class: "dur meta", text: "duration" }));
+  }
+
+  function kvTable(title, cls, obj) {
+    const keys = Object.keys(obj || {});
+    if (!keys.length) return null;
+    const tb = el("tbody");
+    for (const k of keys) tb.appendChild(el("tr", null, el("th", { class: "mono", text: k }), el("td", { class: "mono", text: String(obj[k]) })));
+    return el("div", { class: cls }, el("h3", { text: title }), el("table", { class: "kv" }, tb));
+  }
+
+  // spanDetails is what a click on a span shows: ids, kind, status,
+  // attributes, events and resource. Built on first click only.
+  function spanDetails(s) {
+    const st = Date.parse(s.start);
+    const status = s.status || (s.error ? "error" : "unset");
+    const facts = {
+      "span id": s.span_id, "parent span id": s.parent_span_id || "(root)", service: s.service || "", kind: s.kind || "(unknown)",
+      start: s.start || "", duration: fmtMs(s.duration_ms || 0),
+    };
+    const box = el("div", { class: "details", "data-details": s.span_id },
+      el("p", { class: "status status-" + status }, el("strong", { text: "Status: " + status }), s.status_message ? el("span", { class: "status-msg", text: " — " + s.status_message }) : null),
+      kvTable("Span", "facts", facts),
+      kvTable("Attributes", "attributes", s.attributes));
+    if ((s.events || []).length) {
+      const ul = el("ul", { class: "events" });
+      for (const e of s.events) {
+        const at = Date.parse(e.time);
+        const off = isNaN(at) || isNaN(st) ? "" : "+" + fmtMs(at - st);
+        ul.appendChild(el("li", { class: "event" },
+          el("span", { class: "time mono", text: off, title: e.time || "" }), el("strong", { class: "event-name", text: e.name || "(unnamed)" }),
+          kvTable("", "event-attrs", e.attributes)));
+      }
+      box.appendChild(el("div", { class: "events-box" }, el("h3", { text: "Events" }), ul));
+    }
+    const res = kvTable("Resource", "resource", s.resource);
+    if (res) box.appendChild(res);
+    if (!Object.keys(s.attributes || {}).length && !(s.events || []).length && !Object.keys(s.resource || {}).length) {
+      box.appendChild(el("p", { class: "meta", text: "The trace source gave no attributes, events or resource for this span." }));
+    }
+    return box;
+  }
+
+  // renderTrace draws tr; hl is the line to highlight (highlightOf), which
+  // is scrolled into view unless keepScroll (another page of lines came in).
+  function renderTrace(main, tr, id, hl, keepScroll) {
     const spans = tr.spans || [];
     const orphans = tr.orphans || [];
     let minStart = Infinity, maxEnd = -Infinity, nLogs = orphans.length;
@@ -155,15 +456,17 @@
     }
     for (const l of orphans) { levels.add(levelClass(l.level)); if (l.service) services.add(l.service); }
     const total = Math.max(maxEnd - minStart, 0.001);
+    const target = findHighlight(tr, hl);
 
     const frag = document.createDocumentFragment();
     const head = el("div", { class: "summary" },
       el("h1", null, "Trace ", el("span", { class: "id", text: tr.trace_id })),
       el("span", { text: spans.length + " spans · " + nLogs + " log lines" + (isFinite(total) && spans.length ? " · " + fmtMs(total) : "") }));
     if (tr.jaeger_url) head.appendChild(el("a", { href: tr.jaeger_url, target: "_blank", rel: "noopener noreferrer", text: "Open in Jaeger" }));
-    head.appendChild(el("a", { href: "/trace/" + tr.trace_id, class: "permalink", text: "Link to this view" }));
+    head.appendChild(el("a", { href: traceHref(tr.trace_id, location.hash.slice(6), new URLSearchParams(location.search).get("line") || ""), class: "permalink", text: "Link to this view" }));
     frag.appendChild(head);
     for (const n of tr.notes || []) frag.appendChild(el("p", { class: "note", text: n }));
+    if (hl && !target) frag.appendChild(el("p", { class: "note", id: "highlight-missing", text: hl.error ? "No error line of this trace is in the index." : "The line " + hl.file + ":" + hl.line + " is not among this trace's lines shown here." }));
 
     // Filters: levels and services; the merged chronological view.
     const bar = el("div", { class: "toolbar" });
@@ -194,35 +497,62 @@
       depth.set(s.span_id, d);
       return d;
     }
+    const hashSpan = location.hash.startsWith("#span-") ? location.hash.slice(6) : "";
+    const hlSpan = target ? target.span : hashSpan;
+    let hlLi = null;
     const list = el("div", { class: "spans", id: "waterfall" });
+    if (spans.length) list.appendChild(timeAxis(total));
     for (const s of spans) {
       const st = Date.parse(s.start);
       const left = isNaN(st) ? 0 : ((st - minStart) / total) * 100;
       const width = Math.max(((s.duration_ms || 0) / total) * 100, 0.2);
       const logs = s.logs || [];
-      const row = el("div", { class: "span-row", title: s.service + " " + s.name },
+      // silent_error: in error with no line, and not a client span whose
+      // server span holds the lines (the correlator decides).
+      const silent = s.silent_error && !logs.length;
+      const row = el("div", { class: "span-row", title: s.service + " " + s.name + " (click for details)", "data-row": s.span_id },
         el("div", { class: "span-name", style: "padding-left:" + (depthOf(s) * 14) + "px" },
+          el("button", { type: "button", class: "fold", title: "Show or hide this span's lines", "aria-label": "fold", text: "▾" }),
           el("span", { class: "svc", style: "background:" + serviceColour(s.service || ""), text: s.service || "?" }),
           el("span", { text: s.name || "" }),
           logs.length ? el("span", { class: "meta", text: "  (" + logs.length + ")" }) : null,
-          s.error && !logs.length ? el("span", { class: "flag", text: "no log lines" }) : null),
+          silent ? el("span", { class: "flag", text: "no log lines" }) : null),
         el("div", { class: "track" }, el("div", { class: "bar", style: "left:" + left.toFixed(3) + "%;width:" + width.toFixed(3) + "%" })),
         el("div", { class: "dur", text: fmtMs(s.duration_ms || 0) }));
       const ul = el("ul", { class: "logs" });
       ul.style.marginLeft = (depthOf(s) * 14) + "px";
-      for (const l of logs) ul.appendChild(logRow(l, false));
-      const box = el("div", { class: "span" + (s.error ? " err" : ""), id: "span-" + s.span_id, "data-span": s.span_id }, row, ul);
+      for (const l of logs) {
+        const li = logRow(l, false);
+        if (target && l === target.line) { li.classList.add("hl"); li.id = "highlighted-line"; hlLi = li; }
+        ul.appendChild(li);
+      }
+      const box = el("div", { class: "span" + (s.error ? " err" : "") + (s.span_id === hlSpan ? " hl-span" : ""), id: "span-" + s.span_id, "data-span": s.span_id }, row, ul);
       if (tr.jaeger_ui) {
         row.lastChild.appendChild(el("a", { href: tr.jaeger_ui + "/trace/" + tr.trace_id + "?uiFind=" + s.span_id, target: "_blank", rel: "noopener noreferrer", class: "meta", text: " Jaeger" }));
       }
-      row.addEventListener("click", (ev) => { if (ev.target.tagName !== "A") box.classList.toggle("collapsed"); });
       list.appendChild(box);
     }
+    // One listener for every span: the fold button folds its lines, a click
+    // elsewhere on the row shows or hides the span's details.
+    list.addEventListener("click", (ev) => {
+      if (ev.target.closest("a")) return;
+      const row = ev.target.closest(".span-row");
+      if (!row) return;
+      const box = row.parentElement;
+      if (ev.target.closest(".fold")) { box.classList.toggle("collapsed"); return; }
+      let d = box.querySelector(":scope > .details");
+      if (!d) { d = spanDetails(byId.get(row.getAttribute("data-row"))); row.after(d); } else d.classList.toggle("hidden");
+      box.classList.toggle("open", !d.classList.contains("hidden"));
+    });
     frag.appendChild(list);
 
     if (orphans.length) {
       const ul = el("ul", { class: "logs" });
-      for (const l of orphans) ul.appendChild(logRow(l, true));
+      for (const l of orphans) {
+        const li = logRow(l, true);
+        if (target && l === target.line) { li.classList.add("hl"); li.id = "highlighted-line"; hlLi = li; }
+        ul.appendChild(li);
+      }
       frag.appendChild(el("section", { class: "orphans", id: "orphans" }, el("h2", { text: "Lines without a span in this trace (" + orphans.length + ")" }), ul));
     }
 
@@ -235,7 +565,7 @@
         try {
           const page = await api("/api/v1/traces/" + encodeURIComponent(id) + "?cursor=" + encodeURIComponent(tr.next));
           morePage(tr, page);
-          renderTrace(main, tr, id);
+          renderTrace(main, tr, id, hl, true);
           document.body.setAttribute("data-pages", String(Number(document.body.getAttribute("data-pages") || "1") + 1));
         } catch (e) {
           showError(e.message);
@@ -251,11 +581,15 @@
     let mergedBuilt = false;
     function buildMerged() {
       const all = [];
-      for (const s of spans) for (const l of s.logs || []) all.push(Object.assign({ span_id: s.span_id }, l));
-      for (const l of orphans) all.push(l);
-      all.sort((a, b) => String(a.time || "").localeCompare(String(b.time || "")));
+      for (const s of spans) for (const l of s.logs || []) all.push({ l: l, span: s.span_id });
+      for (const l of orphans) all.push({ l: l });
+      all.sort((a, b) => compareTimes(a.l.time, b.l.time));
       const ul = el("ul", { class: "logs" });
-      for (const l of all) ul.appendChild(logRow(l, true));
+      for (const { l, span } of all) {
+        const li = logRow(span ? Object.assign({ span_id: span }, l) : l, true);
+        if (target && l === target.line) li.classList.add("hl");
+        ul.appendChild(li);
+      }
       merged.append(el("h2", { text: "All " + all.length + " lines in time order" }), ul);
       mergedBuilt = true;
     }
@@ -284,8 +618,9 @@
       for (const b of boxes) b.classList.toggle("collapsed", collapse);
       $("#collapse-all").textContent = collapse ? "Expand all" : "Collapse all";
     });
-    const hash = location.hash.slice(1);
-    if (hash.startsWith("span-")) { const t = document.getElementById(hash); if (t) t.scrollIntoView(); }
+    if (keepScroll) return;
+    if (hlLi) hlLi.scrollIntoView({ block: "center" });
+    else if (hlSpan) { const t = document.getElementById("span-" + hlSpan); if (t) t.scrollIntoView(); }
   }
 
   async function coveragePage() {
@@ -325,6 +660,8 @@
     document.body.setAttribute("data-ready", "status");
   }
 
+  // find goes from a pasted line (or id) to its trace: the span in the
+  // fragment, the line itself in ?line= when the index holds it.
   async function find(q) {
     q = q.trim();
     if (!q) return;
@@ -333,7 +670,7 @@
     if (hexRe.test(id)) { location.assign("/trace/" + id); return; }
     const res = await api("/api/v1/find", { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify({ line: q }) });
     if (!res || !hexRe.test(res.trace_id || "")) throw new Error("No trace id in that line.");
-    location.assign("/trace/" + res.trace_id + (res.span_id && /^[0-9a-f]{16}$/.test(res.span_id) ? "#span-" + res.span_id : ""));
+    location.assign(traceHref(res.trace_id, res.span_id, fileLine(res.file, res.line)));
   }
 
   function route() {
@@ -343,6 +680,7 @@
     if (m) work = tracePage(m[1].toLowerCase());
     else if (p === "/coverage") work = coveragePage();
     else if (p === "/status") work = statusPage();
+    else if (p === "/search") work = searchPage();
     else work = home();
     work.catch(e => { showError(e.message); document.body.setAttribute("data-ready", "error"); });
   }
