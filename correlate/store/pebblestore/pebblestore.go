@@ -97,6 +97,10 @@ type Store struct {
 	// deleted is set once a range deletion was written (Compact must
 	// then run even when all tables are in the last level).
 	deleted atomic.Bool
+	// searchable says the s space indexes every entry; searchMarked that
+	// its marker (metaSearch) is written. Both are set at open; a write
+	// sets searchMarked (under mu).
+	searchable, searchMarked bool
 	bulkMu  sync.Mutex
 	bulk    bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
@@ -306,6 +310,10 @@ func (quietLogger) Fatalf(format string, args ...any) {
 
 var metaNewest = []byte{storefmt.SpaceMeta, 'n'}
 
+// metaSearch marks a store that has kept the search index (s space) since
+// it was created.
+var metaSearch = []byte{storefmt.SpaceMeta, 's'}
+
 func (s *Store) load() error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{storefmt.SpaceBucket}, UpperBound: []byte{storefmt.SpaceBucket + 1}})
 	if err != nil {
@@ -317,6 +325,18 @@ func (s *Store) load() error {
 		}
 	}
 	if err := it.Close(); err != nil {
+		return err
+	}
+	// The search index: complete when the store was created with it (its
+	// marker), or when the store is empty (this process writes it).
+	switch v, closer, err := s.db.Get(metaSearch); {
+	case err == nil:
+		closer.Close()
+		_ = v
+		s.searchable, s.searchMarked = true, true
+	case errors.Is(err, pebble.ErrNotFound):
+		s.searchable = len(s.buckets) == 0
+	default:
 		return err
 	}
 	if s.opts.ReadOnly {
@@ -512,6 +532,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			v := len(kv.buf)
 			kv.buf = storefmt.AppendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
 			kv.mark(k, v)
+			kv.searchKey(bk, at, file, e, nil)
 			continue
 		}
 		hi := id.Hi
@@ -523,6 +544,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		v := len(kv.buf)
 		kv.buf = storefmt.AppendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
+		kv.searchKey(bk, at, file, e, &[2]uint64{hi, id.Lo})
 		if hi != 0 && kv.newLow(bk, hi, id.Lo) {
 			k = len(kv.buf)
 			kv.buf = storefmt.AppendLowKey(kv.buf, bk, id.Lo, hi)
@@ -530,6 +552,16 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		}
 	}
 	return touched, newest
+}
+
+// searchKey appends e's key and value of the search index (s space).
+func (x *kvSorter) searchKey(bk uint32, at time.Time, file uint64, e *store.Entry, id *[2]uint64) {
+	rank := store.LevelRank(e.Level)
+	k := len(x.buf)
+	x.buf = storefmt.AppendSearchKey(x.buf, bk, rank, at, file, e.Offset)
+	v := len(x.buf)
+	x.buf = storefmt.AppendSearchValue(x.buf, id, e.Service, e.Level, rank)
+	x.mark(k, v)
 }
 
 // Write stores entries and the checkpoint in one Pebble batch.
@@ -601,7 +633,13 @@ func (s *Store) write(ctx context.Context, entries []store.Entry, cp store.Check
 			return err
 		}
 	}
+	mark := s.searchable && !s.searchMarked
 	s.mu.Unlock()
+	if mark {
+		if err := b.Set(metaSearch, nil, nil); err != nil {
+			return err
+		}
+	}
 	if cp.Updated.IsZero() {
 		cp.Updated = time.Now().UTC()
 	}
@@ -617,6 +655,11 @@ func (s *Store) write(ctx context.Context, entries []store.Entry, cp store.Check
 		return fmt.Errorf("pebblestore: write: %w", err)
 	}
 	s.markBuckets(newBuckets)
+	if mark {
+		s.mu.Lock()
+		s.searchMarked = true
+		s.mu.Unlock()
+	}
 	return nil
 }
 
@@ -878,7 +921,7 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 			break
 		}
 		b := s.db.NewBatch()
-		for _, sp := range []byte{storefmt.SpaceTrace, storefmt.SpaceLow, storefmt.SpaceUntraced} {
+		for _, sp := range []byte{storefmt.SpaceTrace, storefmt.SpaceLow, storefmt.SpaceUntraced, storefmt.SpaceSearch} {
 			start := storefmt.AppendBucketKey(nil, sp, bk)
 			if err := b.DeleteRange(start, storefmt.AppendBucketKey(nil, sp, bk+1), nil); err != nil {
 				b.Close()
