@@ -101,8 +101,8 @@ type Store struct {
 	// its marker (metaSearch) is written. Both are set at open; a write
 	// sets searchMarked (under mu).
 	searchable, searchMarked bool
-	bulkMu  sync.Mutex
-	bulk    bulkState // BulkLoad: entries not yet ingested (see bulk.go)
+	bulkMu                   sync.Mutex
+	bulk                     bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
 
 var _ store.Store = (*Store)(nil)
