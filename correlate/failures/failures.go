@@ -29,12 +29,16 @@ package failures
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/search"
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/traces"
 	"github.com/traceline/traceline/correlate/tracesource"
@@ -165,10 +169,10 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 				continue
 			}
 			key := traceKey(e.Record)
-			if seen[key] {
+			if seen[key[16:]] { // by the low half: a trace's 64-bit-only lines are the same request
 				continue
 			}
-			seen[key] = true
+			seen[key[16:]] = true
 			// (a 128-bit id also finds the trace's 64-bit-only lines)
 			order = append(order, found{id: key, ids: []store.TraceID{id}})
 			if len(order) == limit {
@@ -196,8 +200,8 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 				continue
 			}
 			spans[t.TraceID] = t
-			if !seen[t.TraceID] {
-				seen[t.TraceID] = true
+			if len(t.TraceID) == 32 && !seen[t.TraceID[16:]] {
+				seen[t.TraceID[16:]] = true
 				if ids, err := store.ParseTraceID(t.TraceID); err == nil {
 					order = append(order, found{id: t.TraceID, ids: ids, spanOnly: &ts[i]})
 				}
@@ -210,7 +214,8 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
-	var storeErr error
+	var storeErr, lookupErr error
+	listErr := srcErr
 	for i, f := range order {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -224,12 +229,13 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 				mu.Unlock()
 				return
 			}
+			id := fullID(f.id, recs)
 			var tr *traces.Trace
 			var terr error
-			if t, ok := spans[f.id]; ok {
+			if t, ok := spans[id]; ok {
 				tr = &t
-			} else if src != nil && srcErr == nil {
-				t, err := src.Trace(ctx, f.id, window(recs))
+			} else if src != nil && listErr == nil {
+				t, err := src.Trace(ctx, id, window(recs))
 				switch {
 				case err == nil:
 					tr = &t
@@ -238,10 +244,10 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 					terr = err
 				}
 			}
-			fl := summarize(f.id, recs, tr)
+			fl := summarize(id, recs, tr)
 			switch {
 			case src == nil:
-			case srcErr != nil || terr != nil:
+			case listErr != nil || terr != nil:
 				fl.Reason = ReasonUnreachable
 			case tr == nil || len(tr.Spans) == 0:
 				fl.Sampled = false
@@ -253,8 +259,8 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 				fl.Sampled, fl.Reason = true, ""
 			}
 			mu.Lock()
-			if terr != nil && srcErr == nil {
-				srcErr = terr
+			if terr != nil && lookupErr == nil {
+				lookupErr = terr
 			}
 			mu.Unlock()
 			out[i] = fl
@@ -264,9 +270,9 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 	if storeErr != nil {
 		return res, storeErr
 	}
-	if srcErr != nil {
+	if err := errors.Join(listErr, lookupErr); err != nil {
 		res.Jaeger = JaegerUnreachable
-		res.JaegerError = srcErr.Error()
+		res.JaegerError = err.Error()
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].FirstError.Time.After(out[j].FirstError.Time) })
 	if len(out) > limit {
@@ -274,6 +280,21 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 	}
 	res.Failures = out
 	return res, nil
+}
+
+// fullID is the id a failure is listed under: id, or, when id was found
+// by a 64-bit-only line, the full id another of its lines has.
+func fullID(id string, recs []parse.Record) string {
+	const zero = "0000000000000000"
+	if !strings.HasPrefix(id, zero) {
+		return id
+	}
+	for _, r := range recs {
+		if len(r.TraceID) == 32 && r.TraceID[16:] == id[16:] && !strings.HasPrefix(r.TraceID, zero) {
+			return r.TraceID
+		}
+	}
+	return id
 }
 
 // traceKey is the id a record's trace is listed under: its 32 hex digits
@@ -390,4 +411,33 @@ func summarize(id string, recs []parse.Record, tr *traces.Trace) Failure {
 		f.Reason = ReasonFlags00
 	}
 	return f
+}
+
+// DefaultSince is the window of a list that names none.
+const DefaultSince = 15 * time.Minute
+
+// ParseQuery reads the parameters of GET /api/v1/failures (and `correlate
+// failures`) at time now: since=15m or from=/to= (RFC 3339; default the
+// last 15 minutes), service= (repeatable), limit= (default 100, at most
+// 1000).
+func ParseQuery(v url.Values, now time.Time) (Query, error) {
+	var q Query
+	var err error
+	if q.From, q.To, err = search.ParseWindow(v, now, DefaultSince); err != nil {
+		return q, err
+	}
+	for _, s := range v["service"] {
+		if s = strings.TrimSpace(s); s != "" {
+			q.Services = append(q.Services, s)
+		}
+	}
+	for k := range v {
+		switch k {
+		case "since", "from", "to", "service", "limit":
+		default:
+			return q, fmt.Errorf("%s: not a parameter of a failures list (since, from, to, service, limit)", k)
+		}
+	}
+	q.Limit, err = search.ParseLimit(v, DefaultLimit, MaxLimit)
+	return q, err
 }

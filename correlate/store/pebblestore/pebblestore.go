@@ -62,6 +62,11 @@ type Options struct {
 	// one memtable), so a restart re-reads from the last flushed
 	// checkpoint. Close flushes.
 	DisableWAL bool
+	// NoSearchIndex leaves out the search index (store.Searcher): about a
+	// quarter smaller and a seventh less CPU to index, but Search then
+	// answers store.ErrNoSearchIndex, as it does on a store once written
+	// without the index.
+	NoSearchIndex bool
 	// BulkLoad writes entries straight into the last level, for a
 	// one-shot load (see bulk.go): runs are spilled to files by part of
 	// the key space, and each part is sorted and written as final tables
@@ -339,6 +344,16 @@ func (s *Store) load() error {
 	default:
 		return err
 	}
+	if s.opts.NoSearchIndex && !s.opts.ReadOnly {
+		// What this process writes goes unindexed: the index is no
+		// longer complete.
+		if s.searchMarked {
+			if err := s.db.Delete(metaSearch, s.syncWrite()); err != nil {
+				return err
+			}
+		}
+		s.searchable, s.searchMarked = false, false
+	}
 	if s.opts.ReadOnly {
 		// A lookup process does not need it: Stats reads it when asked,
 		// and a lookup opens one table fewer (its own, after a bulk load).
@@ -532,7 +547,9 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			v := len(kv.buf)
 			kv.buf = storefmt.AppendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
 			kv.mark(k, v)
-			kv.searchKey(bk, at, file, e, nil)
+			if !s.opts.NoSearchIndex {
+				kv.searchKey(bk, at, file, e, nil)
+			}
 			continue
 		}
 		hi := id.Hi
@@ -544,7 +561,9 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		v := len(kv.buf)
 		kv.buf = storefmt.AppendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
-		kv.searchKey(bk, at, file, e, &[2]uint64{hi, id.Lo})
+		if !s.opts.NoSearchIndex {
+			kv.searchKey(bk, at, file, e, &[2]uint64{hi, id.Lo})
+		}
 		if hi != 0 && kv.newLow(bk, hi, id.Lo) {
 			k = len(kv.buf)
 			kv.buf = storefmt.AppendLowKey(kv.buf, bk, id.Lo, hi)

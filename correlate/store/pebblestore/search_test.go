@@ -84,3 +84,26 @@ func TestSearchDeleted(t *testing.T) {
 		t.Errorf("scanned %d index keys, want 2 (the deleted lines' keys gone)", pg.Scanned)
 	}
 }
+
+// TestNoSearchIndex: a store written with NoSearchIndex, or reopened with
+// it after holding the index, says it cannot search.
+func TestNoSearchIndex(t *testing.T) {
+	for _, reopen := range []bool{false, true} {
+		dir := t.TempDir()
+		o := Options{NoSearchIndex: true}
+		if reopen {
+			s := openTest(t, dir, Options{})
+			storetest.WriteSearchCorpus(t, s)
+			s.Close()
+		}
+		s := openTest(t, dir, o)
+		storetest.WriteSearchCorpus(t, s)
+		s.Close()
+		s = openTest(t, dir, Options{})
+		_, err := s.Search(context.Background(), store.SearchQuery{})
+		s.Close()
+		if !errors.Is(err, store.ErrNoSearchIndex) {
+			t.Errorf("reopen %v: Search %v, want ErrNoSearchIndex", reopen, err)
+		}
+	}
+}
