@@ -41,6 +41,9 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	limit = min(limit, store.MaxSearchLimit)
 	ranks := searchRanks(q.Levels)
 	var pg store.SearchPage
+	if q.NeedsEntry() {
+		return s.scanSearch(ctx, q, limit)
+	}
 
 	upper := [3]uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64} // exclusive: at, file, offset
 	if !q.To.IsZero() {
