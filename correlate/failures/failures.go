@@ -155,7 +155,9 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 	}
 	var order []found
 	seen := map[string]bool{}
-	sq := store.SearchQuery{From: q.From, To: q.To, Services: q.Services, Levels: errorLevels, Traced: true, Limit: store.MaxSearchLimit}
+	// Only the trace ids are needed: the index alone tells them.
+	sq := store.SearchQuery{From: q.From, To: q.To, Services: q.Services, Levels: errorLevels, Traced: true, IndexOnly: true,
+		Limit: min(2*limit, store.MaxSearchLimit)}
 	for len(order) < limit {
 		pg, err := st.Search(ctx, sq)
 		if err != nil {

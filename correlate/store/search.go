@@ -40,6 +40,13 @@ type SearchQuery struct {
 	Fields []FieldMatch
 	// Traced keeps only entries with a trace id.
 	Traced bool
+	// IndexOnly asks for entries with only what a time index holds: At,
+	// Service, Level and the trace id (TraceID, or TraceIDLow for a
+	// 64-bit id); no message, raw line, file or line. A store answers
+	// such a search without reading the entries themselves when it can
+	// (and with whole entries otherwise). Text and field conditions
+	// still apply.
+	IndexOnly bool
 	// After is the Next of the previous page; zero for the first.
 	After Cursor
 	// Limit is the page size: DefaultSearchLimit when <= 0, at most
@@ -106,8 +113,7 @@ func ExpandLevel(s string) ([]string, error) {
 const ErrorRank = 5
 
 // Match reports whether e meets q's conditions other than its window and
-// cursor. fields are e's fields (Fields of its raw line), computed only
-// when q has field conditions; pass nil to have Match compute them.
+// cursor.
 func (q *SearchQuery) Match(e *Entry) bool {
 	if !q.MatchIndexed(e.Service, e.Level, e.TraceID != "" || e.TraceIDLow != "") {
 		return false

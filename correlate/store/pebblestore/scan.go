@@ -116,7 +116,8 @@ func (s *Store) scanSearch(ctx context.Context, q store.SearchQuery, limit int) 
 				}
 				if needle != nil {
 					text = storefmt.AppendStoredText(text[:0], v, id)
-					if !containsFoldBytes(text, needle) {
+					lowerASCII(text)
+					if !bytes.Contains(text, needle) {
 						continue
 					}
 				}
@@ -164,29 +165,11 @@ func quickNeedle(q store.SearchQuery) []byte {
 	return bytes.ToLower([]byte(t))
 }
 
-// containsFoldBytes reports whether b contains needle (lower-case ASCII),
-// ignoring ASCII case.
-func containsFoldBytes(b, needle []byte) bool {
-	first, n := needle[0], len(needle)
-	up := first
-	if 'a' <= first && first <= 'z' {
-		up = first - 'a' + 'A'
+// lowerASCII lower-cases the ASCII letters of b in place.
+func lowerASCII(b []byte) {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
-	for i := 0; i+n <= len(b); {
-		j := bytes.IndexByte(b[i:len(b)-n+1], first)
-		if up != first {
-			if k := bytes.IndexByte(b[i:len(b)-n+1], up); k >= 0 && (j < 0 || k < j) {
-				j = k
-			}
-		}
-		if j < 0 {
-			return false
-		}
-		i += j
-		if bytes.EqualFold(b[i:i+n], needle) {
-			return true
-		}
-		i++
-	}
-	return false
 }

@@ -3,7 +3,9 @@ package pebblestore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -39,11 +41,33 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		limit = store.DefaultSearchLimit
 	}
 	limit = min(limit, store.MaxSearchLimit)
-	ranks := searchRanks(q.Levels)
-	var pg store.SearchPage
-	if q.NeedsEntry() {
+	if !q.NeedsEntry() {
+		return s.indexSearch(ctx, q, limit, 0)
+	}
+	// A text or field condition needs each candidate read whole. Common
+	// words fill a page within a few thousand candidates, read through
+	// the index newest first; past that, reading the window in key order
+	// (scanSearch) costs less than a random read per candidate.
+	pg, err := s.indexSearch(ctx, q, limit, textFetchBudget)
+	if errors.Is(err, errBudget) {
 		return s.scanSearch(ctx, q, limit)
 	}
+	return pg, err
+}
+
+// textFetchBudget is how many entries a text or field search reads
+// through the index before it reads the window in key order instead. A
+// variable for tests.
+var textFetchBudget = 2000
+
+var errBudget = errors.New("fetch budget spent")
+
+// indexSearch answers q through the search index; with budget > 0 it
+// gives up with errBudget once it has read more entries than that.
+func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, budget int) (store.SearchPage, error) {
+	ranks := searchRanks(q.Levels)
+	var pg store.SearchPage
+	fetched := 0
 
 	upper := [3]uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64} // exclusive: at, file, offset
 	if !q.To.IsZero() {
@@ -98,6 +122,14 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			if !q.MatchIndexed(string(sv.Service), level, sv.Traced) {
 				return true, nil
 			}
+			if q.IndexOnly && !q.NeedsEntry() {
+				found = append(found, indexEntry(k, &sv, level))
+				keys = append(keys, keyOf(k))
+				return len(found) <= limit, nil
+			}
+			if fetched++; budget > 0 && fetched > budget {
+				return false, errBudget
+			}
 			e, ok, err := f.entry(bk, k, &sv)
 			if err != nil || !ok { // !ok: deleted (DeleteTrace) since
 				return err == nil, err
@@ -122,6 +154,23 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	}
 	pg.Entries = found
 	return pg, nil
+}
+
+// indexEntry is the entry of s key k as the index alone tells it.
+func indexEntry(k []byte, sv *storefmt.SearchValue, level string) store.Entry {
+	e := store.Entry{At: storefmt.AtFromKey(binary.BigEndian.Uint64(k[6:]))}
+	e.Service, e.Level = string(sv.Service), level
+	if sv.Traced {
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:8], sv.ID[0])
+		binary.BigEndian.PutUint64(b[8:], sv.ID[1])
+		if sv.ID[0] != 0 {
+			e.TraceID = hex.EncodeToString(b[:])
+		} else {
+			e.TraceIDLow = hex.EncodeToString(b[8:])
+		}
+	}
+	return e
 }
 
 // searchRanks are the ranks a search must read for levels (all when none).

@@ -23,6 +23,16 @@ func TestSearch(t *testing.T) {
 	}
 }
 
+// TestSearchByScan runs the search tests with text and field searches
+// read in key order from the first candidate on.
+func TestSearchByScan(t *testing.T) {
+	defer func(b int) { textFetchBudget = b }(textFetchBudget)
+	textFetchBudget = 1
+	s := openTest(t, t.TempDir(), Options{})
+	defer s.Close()
+	storetest.Search(t, s)
+}
+
 // TestSearchReopen checks that the index and its marker survive a reopen,
 // read-only too.
 func TestSearchReopen(t *testing.T) {

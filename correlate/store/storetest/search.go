@@ -170,9 +170,13 @@ func Search(t *testing.T, st SearchStore) {
 				}
 				return int(b.e.Offset - a.e.Offset)
 			})
-			for _, limit := range []int{0, 1, 3} {
+			for _, run := range []struct {
+				limit     int
+				indexOnly bool
+			}{{0, false}, {1, false}, {3, false}, {3, true}} {
+				limit := run.limit
 				q := tt.q
-				q.Limit = limit
+				q.Limit, q.IndexOnly = limit, run.indexOnly
 				var got []store.Entry
 				for pages := 0; ; pages++ {
 					if pages > 20 {
@@ -199,6 +203,13 @@ func Search(t *testing.T, st SearchStore) {
 				}
 				for i := range got {
 					g, w := got[i], want[i].e
+					if run.indexOnly {
+						// at least what the index holds
+						if !g.At.Equal(w.At) || g.Service != w.Service || g.Level != w.Level || g.TraceID != w.TraceID || g.TraceIDLow != w.TraceIDLow {
+							t.Fatalf("index only, entry %d: got %+v\nwant %+v", i, g, w)
+						}
+						continue
+					}
 					if g.Msg != w.Msg || !g.At.Equal(w.At) || g.Service != w.Service || g.Level != w.Level ||
 						g.TraceID != w.TraceID || g.TraceIDLow != w.TraceIDLow || g.SpanID != w.SpanID || g.File != w.File || g.Line != w.Line {
 						t.Fatalf("limit %d, entry %d: got %+v\nwant %+v", limit, i, g.Record, w.Record)
