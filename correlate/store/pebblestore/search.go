@@ -3,9 +3,9 @@ package pebblestore
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
