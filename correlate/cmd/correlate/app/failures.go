@@ -101,12 +101,14 @@ func (o *failuresOptions) run(ctx context.Context, e *Env, args []string) error 
 		return err
 	}
 	var res failures.Result
-	var stats func() (store.Stats, error)
+	var stats *store.Stats // when nothing failed
 	err = withIndex(e, o.index, func(r *remoteReader) error {
-		stats = func() (store.Stats, error) { return r.Stats(ctx) }
-		return r.getJSON(ctx, "/api/v1/failures?"+v.Encode(), &res)
+		if err := r.getJSON(ctx, "/api/v1/failures?"+v.Encode(), &res); err != nil {
+			return err
+		}
+		stats = statsIfEmpty(ctx, r, len(res.Failures))
+		return nil
 	}, func(st *pebblestore.Store) error {
-		stats = func() (store.Stats, error) { return st.Stats(ctx) }
 		var src failures.Source
 		if o.jaeger != "" {
 			j, err := tracesource.NewJaeger(o.jaeger, tracesource.WithTimeout(0, o.timeout))
@@ -117,7 +119,11 @@ func (o *failuresOptions) run(ctx context.Context, e *Env, args []string) error 
 			src = j
 		}
 		res, err = failures.List(ctx, st, src, q)
-		return err
+		if err != nil {
+			return err
+		}
+		stats = statsIfEmpty(ctx, st, len(res.Failures))
+		return nil
 	})
 	if err != nil {
 		return err

@@ -164,16 +164,19 @@ func (o *searchOptions) run(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	var resp search.Response
-	var stats func() (store.Stats, error)
+	var stats *store.Stats // when nothing matched
 	err = withIndex(e, o.index, func(r *remoteReader) error {
-		stats = func() (store.Stats, error) { return r.Stats(ctx) }
-		return r.getJSON(ctx, "/api/v1/search?"+v.Encode(), &resp)
+		if err := r.getJSON(ctx, "/api/v1/search?"+v.Encode(), &resp); err != nil {
+			return err
+		}
+		stats = statsIfEmpty(ctx, r, len(resp.Entries))
+		return nil
 	}, func(st *pebblestore.Store) error {
-		stats = func() (store.Stats, error) { return st.Stats(ctx) }
 		resp, err = search.Run(ctx, st, q)
 		if err != nil {
 			return err
 		}
+		stats = statsIfEmpty(ctx, st, len(resp.Entries))
 		return nil
 	})
 	if errors.Is(err, store.ErrBadCursor) {
@@ -222,17 +225,26 @@ func withIndex(e *Env, l lookupFlags, remote func(*remoteReader) error, local fu
 	return local(st)
 }
 
+// statsIfEmpty returns what the index holds when an answer had n == 0
+// results (nil otherwise, or when that is unknown).
+func statsIfEmpty(ctx context.Context, r store.Reader, n int) *store.Stats {
+	if n > 0 {
+		return nil
+	}
+	st, err := r.Stats(ctx)
+	if err != nil {
+		return nil
+	}
+	return &st
+}
+
 // whyNothing says why a search or a list found nothing: an empty index,
-// a window outside what it holds, or no match (noMatch).
-func whyNothing(stats func() (store.Stats, error), from, to time.Time, noMatch string, firstPage bool) string {
+// a window outside what it holds (st, when known), or no match (noMatch).
+func whyNothing(st *store.Stats, from, to time.Time, noMatch string, firstPage bool) string {
 	if !firstPage {
 		return "no more entries"
 	}
-	if stats == nil {
-		return noMatch
-	}
-	st, err := stats()
-	if err != nil {
+	if st == nil {
 		return noMatch
 	}
 	const f = "2006-01-02 15:04:05Z07:00"
