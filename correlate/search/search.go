@@ -73,7 +73,7 @@ func ParseWindow(v url.Values, now time.Time, def time.Duration) (from, to time.
 		if err != nil || d <= 0 {
 			return from, to, fmt.Errorf("since: want a positive duration such as 15m or 2h, not %q", since)
 		}
-		return now.Add(-d), now, nil
+		return now.Add(-d).UTC(), now.UTC(), nil
 	}
 	if t != "" {
 		if to, err = time.Parse(time.RFC3339Nano, t); err != nil {

@@ -793,8 +793,8 @@ func (x iterScanner) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 // Range calls fn for every entry with from <= At < to (zero times leave
 // that end open), day by day: first the day's untraced entries in time
 // order, then its traced entries grouped by trace id, each trace's in time
-// order (the store keeps no time index of traced entries: it would cost
-// about as much as the entries themselves).
+// order: a whole day is read in key order, the cheapest way to read it
+// all. Search reads entries newest first through the search index.
 func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.Entry) bool) error {
 	if err := s.ingestRun(); err != nil {
 		return err
