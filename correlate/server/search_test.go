@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/failures"
+	"github.com/traceline/traceline/correlate/internal/clickhousetest"
 	"github.com/traceline/traceline/correlate/search"
+	"github.com/traceline/traceline/correlate/store/chstore"
 	"github.com/traceline/traceline/correlate/store/storetest"
 )
 
@@ -151,5 +154,32 @@ func TestFailuresAPI(t *testing.T) {
 	code, body = fetch(t, base+"/api/v1/failures?since=1m")
 	if code != 200 || !strings.Contains(body, `"failures":[]`) {
 		t.Errorf("empty window: %d %s", code, body)
+	}
+}
+
+// TestSearchAndFailuresOnClickHouse: the two endpoints on a service whose
+// index is a two-shard ClickHouse.
+func TestSearchAndFailuresOnClickHouse(t *testing.T) {
+	c := clickhousetest.Start(t, 2)
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.ClickHouse, cfg.ClickHouseCluster = c.URLs(), c.Name
+	st, err := chstore.Open(context.Background(), chstore.Config{Shards: c.URLs(), Cluster: c.Name, Database: "serversearch", Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + runServer(t, cfg, st, nil).Addr()
+	storetest.WriteSearchCorpus(t, st)
+	win := window(storetest.T0, storetest.T0.Add(2*time.Hour))
+	code, body := fetch(t, base+"/api/v1/search?"+win+"&level=error%2B&q=timeout")
+	var resp search.Response
+	if code != 200 || json.Unmarshal([]byte(body), &resp) != nil || len(resp.Entries) != 2 || resp.Entries[1].Msg != "Database Timeout" {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	code, body = fetch(t, base+"/api/v1/failures?"+win)
+	var res failures.Result
+	if code != 200 || json.Unmarshal([]byte(body), &res) != nil || len(res.Failures) != 2 || res.Failures[1].Lines != 5 {
+		t.Fatalf("failures: %d %s", code, body)
 	}
 }
