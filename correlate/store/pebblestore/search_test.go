@@ -117,3 +117,21 @@ func TestNoSearchIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchOlderStore: a store an earlier release wrote (testdata,
+// without the search index) says a search needs a new index, read-only
+// and writable, and stays so after new writes.
+func TestSearchOlderStore(t *testing.T) {
+	dir := copyDir(t, "testdata/rowformat")
+	for _, ro := range []bool{true, false} {
+		s := openTest(t, dir, Options{ReadOnly: ro})
+		if !ro {
+			storetest.WriteSearchCorpus(t, s)
+		}
+		_, err := s.Search(context.Background(), store.SearchQuery{})
+		s.Close()
+		if !errors.Is(err, store.ErrNoSearchIndex) {
+			t.Errorf("read-only %v: Search %v, want ErrNoSearchIndex", ro, err)
+		}
+	}
+}
