@@ -22,7 +22,7 @@
 // to return it (see search.go). A search with text or field conditions
 // reads candidates through that index up to a budget, then the window's
 // entries in key order (scan.go). The search index adds about 30% to the
-// index's size and a fifth to the CPU time of indexing
+// index's size and 12-18% to the CPU time of indexing
 // (docs/BENCHMARKS.md); Options.NoSearchIndex leaves it out. A store records in its metadata
 // that it has kept the index since it was created: one written before
 // (or with NoSearchIndex) answers Search with store.ErrNoSearchIndex, and

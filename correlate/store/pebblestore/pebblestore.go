@@ -63,7 +63,7 @@ type Options struct {
 	// checkpoint. Close flushes.
 	DisableWAL bool
 	// NoSearchIndex leaves out the search index (store.Searcher): an
-	// index about a quarter smaller, a sixth less CPU to index; Search then
+	// index about a quarter smaller and 10-15% less CPU to index; Search then
 	// answers store.ErrNoSearchIndex, as it does on a store once written
 	// without the index.
 	NoSearchIndex bool
