@@ -23,11 +23,11 @@
 // reads candidates through that index up to a budget, then the window's
 // entries in key order (scan.go). The search index adds about 30% to the
 // index's size and 12-18% to the CPU time of indexing
-// (docs/BENCHMARKS.md); Options.NoSearchIndex leaves it out. A store records in its metadata
-// that it has kept the index since it was created: one written before
-// (or with NoSearchIndex) answers Search with store.ErrNoSearchIndex, and
-// is not converted in place; index the logs again into a new folder to
-// search them.
+// (docs/BENCHMARKS.md); Options.NoSearchIndex leaves it out. A store
+// records in its metadata that it has kept the index since it was
+// created: one written before (or with NoSearchIndex) answers Search with
+// store.ErrNoSearchIndex, and is not converted in place; index the logs
+// again into a new folder to search them.
 //
 // A traced entry's value is its raw line, its line number and file, and
 // only those fields that parsing the raw line again would not give back
