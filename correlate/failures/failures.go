@@ -224,20 +224,34 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			recs, err := st.Logs(ctx, f.ids...)
-			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrEmpty) {
-				mu.Lock()
-				storeErr = errors.Join(storeErr, err)
-				mu.Unlock()
-				return
+			// The trace's lines a page at a time: a trace of a million
+			// lines costs a page of memory.
+			tl := newTally(f.id)
+			after := store.Cursor{}
+			for {
+				pg, err := store.ReadPage(ctx, st, f.ids, after, pageLines)
+				if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty) {
+					break
+				}
+				if err != nil {
+					mu.Lock()
+					storeErr = errors.Join(storeErr, err)
+					mu.Unlock()
+					return
+				}
+				tl.addLines(pg.Records)
+				if !pg.More {
+					break
+				}
+				after = pg.Next
 			}
-			id := fullID(f.id, recs)
+			id := tl.f.TraceID
 			var tr *traces.Trace
 			var terr error
 			if t, ok := spans[id]; ok {
 				tr = &t
 			} else if src != nil && listErr == nil {
-				t, err := src.Trace(ctx, id, window(recs))
+				t, err := src.Trace(ctx, id, tl.window())
 				switch {
 				case err == nil:
 					tr = &t
@@ -246,7 +260,8 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 					terr = err
 				}
 			}
-			fl := summarize(id, recs, tr)
+			tl.addTrace(tr)
+			fl := tl.failure()
 			switch {
 			case src == nil:
 			case listErr != nil || terr != nil:
@@ -254,7 +269,7 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 			case tr == nil || len(tr.Spans) == 0:
 				fl.Sampled = false
 				fl.Reason = ReasonNoSpans
-				if sampledFlags(recs) == 0 {
+				if tl.flags == 0 {
 					fl.Reason += " (trace_flags 00)"
 				}
 			default:
@@ -284,21 +299,6 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 	return res, nil
 }
 
-// fullID is the id a failure is listed under: id, or, when id was found
-// by a 64-bit-only line, the full id another of its lines has.
-func fullID(id string, recs []parse.Record) string {
-	const zero = "0000000000000000"
-	if !strings.HasPrefix(id, zero) {
-		return id
-	}
-	for _, r := range recs {
-		if len(r.TraceID) == 32 && r.TraceID[16:] == id[16:] && !strings.HasPrefix(r.TraceID, zero) {
-			return r.TraceID
-		}
-	}
-	return id
-}
-
 // traceKey is the id a record's trace is listed under: its 32 hex digits
 // (a 64-bit id left-padded).
 func traceKey(r parse.Record) string {
@@ -317,98 +317,107 @@ func errorSpanIn(t traces.Trace, services []string) bool {
 	return false
 }
 
-// window is the time range of recs, a hint for the source.
-func window(recs []parse.Record) tracesource.Window {
-	var w tracesource.Window
+// pageLines is how many of a failing trace's lines are read at once. A
+// variable for tests.
+var pageLines = store.DefaultPageLines
+
+// tally accumulates what a failure shows of a trace: its lines a page at
+// a time, then its spans.
+type tally struct {
+	f          Failure
+	start, end time.Time
+	// flags says what the lines' trace_flags say: 1 sampled, 0 not, -1
+	// nothing.
+	flags int
+}
+
+func newTally(id string) *tally {
+	return &tally{f: Failure{TraceID: id, Services: []string{}}, flags: -1}
+}
+
+func (t *tally) widen(a, b time.Time) {
+	if a.IsZero() {
+		return
+	}
+	if t.start.IsZero() || a.Before(t.start) {
+		t.start = a
+	}
+	if b.After(t.end) {
+		t.end = b
+	}
+}
+
+func (t *tally) addService(s string) {
+	if s != "" && !slices.Contains(t.f.Services, s) {
+		t.f.Services = append(t.f.Services, s)
+	}
+}
+
+// addLines counts a page of the trace's lines.
+func (t *tally) addLines(recs []parse.Record) {
+	const zero = "0000000000000000"
+	t.f.Lines += len(recs)
 	for _, r := range recs {
-		if r.Time.IsZero() {
+		t.widen(r.Time, r.Time)
+		t.addService(r.Service)
+		if store.LevelRank(r.Level) >= store.ErrorRank {
+			t.f.ErrorLines++
+			if t.f.FirstError.Time.IsZero() || !r.Time.IsZero() && r.Time.Before(t.f.FirstError.Time) {
+				t.f.FirstError = Line{Time: r.Time, Service: r.Service, Level: r.Level, Msg: r.Msg}
+			}
+		}
+		switch {
+		case r.TraceFlags == "":
+		case r.TraceFlags[len(r.TraceFlags)-1]&1 == 1:
+			t.flags = 1
+		case t.flags < 0:
+			t.flags = 0
+		}
+		// Found by a 64-bit-only line: name the trace by its full id
+		// when another of its lines has it.
+		if id := t.f.TraceID; strings.HasPrefix(id, zero) && len(r.TraceID) == 32 && r.TraceID[16:] == id[16:] && !strings.HasPrefix(r.TraceID, zero) {
+			t.f.TraceID = r.TraceID
+		}
+	}
+}
+
+// window is the time range of the lines so far, a hint for the source.
+func (t *tally) window() tracesource.Window {
+	return tracesource.Window{Start: t.start, End: t.end}
+}
+
+// addTrace counts the trace's spans (tr may be nil).
+func (t *tally) addTrace(tr *traces.Trace) {
+	if tr == nil {
+		return
+	}
+	t.f.Spans = len(tr.Spans)
+	for _, s := range tr.Spans {
+		t.widen(s.Start, s.Start.Add(s.Duration))
+		t.addService(s.Service)
+		if !s.Error {
 			continue
 		}
-		if w.Start.IsZero() || r.Time.Before(w.Start) {
-			w.Start = r.Time
-		}
-		if r.Time.After(w.End) {
-			w.End = r.Time
+		t.f.ErrorSpans++
+		if t.f.ErrorLines == 0 && (t.f.FirstError.Time.IsZero() || s.Start.Before(t.f.FirstError.Time)) {
+			msg := s.Name
+			if s.StatusMsg != "" {
+				msg += ": " + s.StatusMsg
+			}
+			t.f.FirstError = Line{Time: s.Start, Service: s.Service, Level: "error", Msg: msg}
 		}
 	}
-	return w
 }
 
-// sampledFlags is 1 when a line says the trace was sampled, 0 when the
-// lines say it was not, -1 when they do not say.
-func sampledFlags(recs []parse.Record) int {
-	v := -1
-	for _, r := range recs {
-		switch r.TraceFlags {
-		case "":
-		case "00":
-			if v < 0 {
-				v = 0
-			}
-		default:
-			if r.TraceFlags[len(r.TraceFlags)-1]&1 == 1 {
-				return 1
-			}
-			if v < 0 {
-				v = 0
-			}
-		}
-	}
-	return v
-}
-
-// summarize describes one failing trace from its lines and spans.
-func summarize(id string, recs []parse.Record, tr *traces.Trace) Failure {
-	f := Failure{TraceID: id, Lines: len(recs), Services: []string{}}
-	var start, end time.Time
-	widen := func(a, b time.Time) {
-		if a.IsZero() {
-			return
-		}
-		if start.IsZero() || a.Before(start) {
-			start = a
-		}
-		if b.After(end) {
-			end = b
-		}
-	}
-	addService := func(s string) {
-		if s != "" && !slices.Contains(f.Services, s) {
-			f.Services = append(f.Services, s)
-		}
-	}
-	for _, r := range recs {
-		widen(r.Time, r.Time)
-		addService(r.Service)
-		if store.LevelRank(r.Level) >= store.ErrorRank {
-			f.ErrorLines++
-			if f.FirstError.Time.IsZero() || !r.Time.IsZero() && r.Time.Before(f.FirstError.Time) {
-				f.FirstError = Line{Time: r.Time, Service: r.Service, Level: r.Level, Msg: r.Msg}
-			}
-		}
-	}
-	if tr != nil {
-		f.Spans = len(tr.Spans)
-		for _, s := range tr.Spans {
-			widen(s.Start, s.Start.Add(s.Duration))
-			addService(s.Service)
-			if s.Error {
-				f.ErrorSpans++
-				if f.ErrorLines == 0 && (f.FirstError.Time.IsZero() || s.Start.Before(f.FirstError.Time)) {
-					msg := s.Name
-					if s.StatusMsg != "" {
-						msg += ": " + s.StatusMsg
-					}
-					f.FirstError = Line{Time: s.Start, Service: s.Service, Level: "error", Msg: msg}
-				}
-			}
-		}
-	}
+// failure is the failure as counted; Sampled follows the lines' flags.
+func (t *tally) failure() Failure {
+	f := t.f
+	f.Services = slices.Clone(f.Services)
 	slices.Sort(f.Services)
-	f.Start = start
-	f.Duration = end.Sub(start)
+	f.Start = t.start
+	f.Duration = t.end.Sub(t.start)
 	f.DurationMS = float64(f.Duration.Microseconds()) / 1000
-	f.Sampled = sampledFlags(recs) != 0
+	f.Sampled = t.flags != 0
 	if !f.Sampled {
 		f.Reason = ReasonFlags00
 	}
