@@ -149,9 +149,8 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 
 	// Error lines, newest first, until limit distinct traces.
 	type found struct {
-		id       string
-		ids      []store.TraceID
-		spanOnly *traces.Trace // found through Jaeger only
+		id  string
+		ids []store.TraceID
 	}
 	var order []found
 	seen := map[string]bool{}
@@ -205,7 +204,7 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 			if len(t.TraceID) == 32 && !seen[t.TraceID[16:]] {
 				seen[t.TraceID[16:]] = true
 				if ids, err := store.ParseTraceID(t.TraceID); err == nil {
-					order = append(order, found{id: t.TraceID, ids: ids, spanOnly: &ts[i]})
+					order = append(order, found{id: t.TraceID, ids: ids})
 				}
 			}
 		}
