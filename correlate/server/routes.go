@@ -19,6 +19,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/find", s.find)
 	mux.HandleFunc("GET /api/v1/coverage", s.coverageReport)
 	mux.HandleFunc("GET /api/v1/entries", s.entries)
+	mux.HandleFunc("GET /api/v1/search", s.lookupRoute(s.searchEntries))
+	mux.HandleFunc("GET /api/v1/failures", s.lookupRoute(s.failingRequests))
 	mux.HandleFunc("POST /api/v1/ingest", s.ingestJSONLines)
 	mux.HandleFunc("POST /v1/logs", s.otlpLogs)
 	mux.Handle("GET /metrics", s.metrics.handler())

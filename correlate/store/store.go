@@ -15,7 +15,10 @@
 //     caller, message cut to UntracedMsgBytes, file, line, offset; no raw
 //     line), ordered by time, for coverage reports and time-range views;
 //   - one Checkpoint per file, written in the same atomic write as the
-//     entries it covers.
+//     entries it covers;
+//   - where the store is a Searcher, a time-ordered index over every entry
+//     (search.go), so that the entries of a window, service and level
+//     come back newest first without reading the others.
 //
 // # Trace ids
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/traceline/traceline/correlate/internal/clickhousetest"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/storetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -302,5 +303,19 @@ func TestShardDown(t *testing.T) {
 	}
 	if recs, err := s.Logs(ctx, idOn(1)); err != nil || len(recs) != 1 {
 		t.Errorf("after restart: %q, %v", msgs(recs), err)
+	}
+}
+
+// TestSearch runs the search tests every store passes, on one server
+// and on a two-shard cluster.
+func TestSearch(t *testing.T) {
+	c := clickhousetest.Start(t, 2)
+	single := &clickhousetest.Servers{Name: c.Name, Servers: c.Servers[:1]}
+	for _, cl := range []struct {
+		name string
+		c    *clickhousetest.Servers
+		db   string
+	}{{"one server", single, "search_single"}, {"two shards", c, "search_sharded"}} {
+		t.Run(cl.name, func(t *testing.T) { storetest.Search(t, openStore(t, cl.c, cl.db, "")) })
 	}
 }

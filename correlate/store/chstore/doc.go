@@ -55,6 +55,16 @@
 // shard is down it fails with a *ShardError naming every shard that does
 // not answer /ping.
 //
+// # Search
+//
+// Search (store.Searcher) queries both entry tables through the
+// Distributed tables, newest first, with the window, service, level and
+// text conditions in SQL and field conditions applied here; days outside
+// the window are skipped by partition, and within a day's parts the
+// untraced table's primary key is time. It needs no extra table or
+// index: 18.16 has no skip indexes, and a time-ordered copy of the
+// traced rows would double what every write sends.
+//
 // # Guarantee: no transactions, no loss, no duplicates
 //
 // ClickHouse has no transactions, so the embedded store's atomic

@@ -97,7 +97,8 @@ const (
 	zeroHiParts   = 32  // t space, 64-bit ids (high half zero): the low half's top 5 bits
 	lowParts      = 4   // l space: the low half's top 2 bits
 	untracedParts = 16  // u space: slots of the day (see untracedSlots)
-	spillParts    = traceParts + zeroHiParts + lowParts + untracedParts
+	searchParts   = 64  // s space: slots of the day; a tenth of the bytes of t, in parts as small
+	spillParts    = traceParts + zeroHiParts + lowParts + untracedParts + searchParts
 	// untracedSlots cuts a day into slots of 21 s, dealt round the u
 	// parts: logs that span minutes, not the whole day, still spread
 	// over all the parts.
@@ -134,6 +135,14 @@ func spillPart(k []byte) (part int, table uint64) {
 			slot = int(min((at-base)/uint64(storefmt.BucketDuration/untracedSlots), untracedSlots-1))
 		}
 		return traceParts + zeroHiParts + lowParts + slot%untracedParts, t | uint64(slot)
+	case k[0] == storefmt.SpaceSearch && len(k) >= 14:
+		// by rank, then slot of the day: monotonic in the key
+		at, base := binary.BigEndian.Uint64(k[6:14]), storefmt.AtKey(storefmt.BucketStart(b))
+		slot := 0
+		if at > base {
+			slot = int(min((at-base)/uint64(storefmt.BucketDuration/untracedSlots), untracedSlots-1))
+		}
+		return traceParts + zeroHiParts + lowParts + untracedParts + slot%searchParts, t | uint64(k[5])<<12 | uint64(slot)
 	}
 	return 0, t
 }
@@ -367,6 +376,14 @@ func (s *Store) finishEpochLocked() (err error) {
 		meta.buf = storefmt.AppendBucketKey(meta.buf, storefmt.SpaceBucket, bk)
 		meta.mark(k, len(meta.buf))
 	}
+	s.mu.Lock()
+	mark := s.searchable && !s.searchMarked
+	s.mu.Unlock()
+	if mark {
+		k := len(meta.buf)
+		meta.buf = append(meta.buf, metaSearch...)
+		meta.mark(k, len(meta.buf))
+	}
 	if !newest.IsZero() {
 		k := len(meta.buf)
 		meta.buf = append(meta.buf, metaNewest...)
@@ -399,6 +416,9 @@ func (s *Store) finishEpochLocked() (err error) {
 	}
 	s.markBuckets(newBuckets)
 	s.mu.Lock()
+	if mark {
+		s.searchMarked = true
+	}
 	if newest.After(s.newest) {
 		s.newest = newest
 	}

@@ -2,7 +2,10 @@ package pebblestore
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/store/pebblestore/storefmt"
@@ -30,10 +33,32 @@ func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, err
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	var p, lk []byte
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	var p, lk, sk []byte
 	for _, bk := range s.sortedBuckets() {
 		for f := range seen {
 			p = storefmt.AppendTracePrefix(p[:0], bk, f.hi, f.lo)
+			// the entries' keys in the search index
+			id := [2]uint64{f.hi, f.lo}
+			err := iterScanner{it}.ScanPrefix(p, func(k, v []byte) error {
+				if len(k) != storefmt.TraceKeyLen {
+					return nil
+				}
+				at := storefmt.AtFromKey(binary.BigEndian.Uint64(k[21:]))
+				var e store.Entry
+				if err := storefmt.DecodeEntry(&e, v, at, int64(binary.BigEndian.Uint64(k[37:])), &id); err != nil {
+					return err
+				}
+				sk = storefmt.AppendSearchKey(sk[:0], bk, store.LevelRank(e.Level), at, binary.BigEndian.Uint64(k[29:]), e.Offset)
+				return b.Delete(sk, nil)
+			})
+			if err != nil {
+				return 0, err
+			}
 			if err := b.DeleteRange(p, storefmt.PrefixEnd(p), nil); err != nil {
 				return 0, err
 			}

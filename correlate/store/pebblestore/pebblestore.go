@@ -62,6 +62,11 @@ type Options struct {
 	// one memtable), so a restart re-reads from the last flushed
 	// checkpoint. Close flushes.
 	DisableWAL bool
+	// NoSearchIndex leaves out the search index (store.Searcher): an
+	// index about a quarter smaller and 10-15% less CPU to index; Search then
+	// answers store.ErrNoSearchIndex, as it does on a store once written
+	// without the index.
+	NoSearchIndex bool
 	// BulkLoad writes entries straight into the last level, for a
 	// one-shot load (see bulk.go): runs are spilled to files by part of
 	// the key space, and each part is sorted and written as final tables
@@ -97,8 +102,12 @@ type Store struct {
 	// deleted is set once a range deletion was written (Compact must
 	// then run even when all tables are in the last level).
 	deleted atomic.Bool
-	bulkMu  sync.Mutex
-	bulk    bulkState // BulkLoad: entries not yet ingested (see bulk.go)
+	// searchable says the s space indexes every entry; searchMarked that
+	// its marker (metaSearch) is written. Both are set at open; a write
+	// sets searchMarked (under mu).
+	searchable, searchMarked bool
+	bulkMu                   sync.Mutex
+	bulk                     bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -306,6 +315,10 @@ func (quietLogger) Fatalf(format string, args ...any) {
 
 var metaNewest = []byte{storefmt.SpaceMeta, 'n'}
 
+// metaSearch marks a store that has kept the search index (s space) since
+// it was created.
+var metaSearch = []byte{storefmt.SpaceMeta, 's'}
+
 func (s *Store) load() error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{storefmt.SpaceBucket}, UpperBound: []byte{storefmt.SpaceBucket + 1}})
 	if err != nil {
@@ -318,6 +331,28 @@ func (s *Store) load() error {
 	}
 	if err := it.Close(); err != nil {
 		return err
+	}
+	// The search index: complete when the store was created with it (its
+	// marker), or when the store is empty (this process writes it).
+	switch v, closer, err := s.db.Get(metaSearch); {
+	case err == nil:
+		closer.Close()
+		_ = v
+		s.searchable, s.searchMarked = true, true
+	case errors.Is(err, pebble.ErrNotFound):
+		s.searchable = len(s.buckets) == 0
+	default:
+		return err
+	}
+	if s.opts.NoSearchIndex && !s.opts.ReadOnly {
+		// What this process writes goes unindexed: the index is no
+		// longer complete.
+		if s.searchMarked {
+			if err := s.db.Delete(metaSearch, s.syncWrite()); err != nil {
+				return err
+			}
+		}
+		s.searchable, s.searchMarked = false, false
 	}
 	if s.opts.ReadOnly {
 		// A lookup process does not need it: Stats reads it when asked,
@@ -512,6 +547,9 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			v := len(kv.buf)
 			kv.buf = storefmt.AppendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
 			kv.mark(k, v)
+			if !s.opts.NoSearchIndex {
+				kv.searchKey(bk, at, file, e, nil)
+			}
 			continue
 		}
 		hi := id.Hi
@@ -523,6 +561,9 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		v := len(kv.buf)
 		kv.buf = storefmt.AppendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
+		if !s.opts.NoSearchIndex {
+			kv.searchKey(bk, at, file, e, &[2]uint64{hi, id.Lo})
+		}
 		if hi != 0 && kv.newLow(bk, hi, id.Lo) {
 			k = len(kv.buf)
 			kv.buf = storefmt.AppendLowKey(kv.buf, bk, id.Lo, hi)
@@ -530,6 +571,16 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		}
 	}
 	return touched, newest
+}
+
+// searchKey appends e's key and value of the search index (s space).
+func (x *kvSorter) searchKey(bk uint32, at time.Time, file uint64, e *store.Entry, id *[2]uint64) {
+	rank := store.LevelRank(e.Level)
+	k := len(x.buf)
+	x.buf = storefmt.AppendSearchKey(x.buf, bk, rank, at, file, e.Offset)
+	v := len(x.buf)
+	x.buf = storefmt.AppendSearchValue(x.buf, id, e.Service, e.Level, rank)
+	x.mark(k, v)
 }
 
 // Write stores entries and the checkpoint in one Pebble batch.
@@ -601,7 +652,13 @@ func (s *Store) write(ctx context.Context, entries []store.Entry, cp store.Check
 			return err
 		}
 	}
+	mark := s.searchable && !s.searchMarked
 	s.mu.Unlock()
+	if mark {
+		if err := b.Set(metaSearch, nil, nil); err != nil {
+			return err
+		}
+	}
 	if cp.Updated.IsZero() {
 		cp.Updated = time.Now().UTC()
 	}
@@ -617,6 +674,11 @@ func (s *Store) write(ctx context.Context, entries []store.Entry, cp store.Check
 		return fmt.Errorf("pebblestore: write: %w", err)
 	}
 	s.markBuckets(newBuckets)
+	if mark {
+		s.mu.Lock()
+		s.searchMarked = true
+		s.mu.Unlock()
+	}
 	return nil
 }
 
@@ -731,8 +793,8 @@ func (x iterScanner) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 // Range calls fn for every entry with from <= At < to (zero times leave
 // that end open), day by day: first the day's untraced entries in time
 // order, then its traced entries grouped by trace id, each trace's in time
-// order (the store keeps no time index of traced entries: it would cost
-// about as much as the entries themselves).
+// order: a whole day is read in key order, the cheapest way to read it
+// all. Search reads entries newest first through the search index.
 func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.Entry) bool) error {
 	if err := s.ingestRun(); err != nil {
 		return err
@@ -878,7 +940,7 @@ func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error
 			break
 		}
 		b := s.db.NewBatch()
-		for _, sp := range []byte{storefmt.SpaceTrace, storefmt.SpaceLow, storefmt.SpaceUntraced} {
+		for _, sp := range []byte{storefmt.SpaceTrace, storefmt.SpaceLow, storefmt.SpaceUntraced, storefmt.SpaceSearch} {
 			start := storefmt.AppendBucketKey(nil, sp, bk)
 			if err := b.DeleteRange(start, storefmt.AppendBucketKey(nil, sp, bk+1), nil); err != nil {
 				b.Close()

@@ -364,3 +364,26 @@ func idHex(id *[2]uint64) (h [32]byte) {
 	hex.Encode(h[:], b[:])
 	return h
 }
+
+// AppendStoredText appends to dst the bytes of value v in which every
+// string of the entry is found as stored: v itself, except that a
+// version-4 value gets its trace id's hex put back into its raw line (id
+// is the key's trace id). A search tests a text against these bytes
+// before it decodes the entry.
+func AppendStoredText(dst, v []byte, id *[2]uint64) []byte {
+	if len(v) == 0 || v[0] != CodecFullCut || id == nil {
+		return append(dst, v...)
+	}
+	d := decoder{b: v[1:]}
+	cut := d.uvarint()
+	d.uvarint() // mask
+	raw := d.bytes(d.uvarint())
+	if d.err != nil || cut > uint64(len(raw)) {
+		return append(dst, v...)
+	}
+	h := idHex(id)
+	dst = append(dst, raw[:cut]...)
+	dst = append(dst, h[:]...)
+	dst = append(dst, raw[cut:]...)
+	return append(dst, d.b...) // line, file and overrides
+}

@@ -1,0 +1,200 @@
+package chstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// Search returns a page of the entries q matches, newest first (see
+// store.Searcher).
+//
+// Both entry tables are partitioned by day, and ClickHouse keeps the
+// least and greatest entry time of every part (the partition key's
+// min-max index), so a window reads only the parts that overlap it. The
+// untraced table is ordered by time: a window is a primary-key range
+// there. The traced table is ordered by trace id for lookups, so within
+// the parts of the window its time, level and service columns are
+// scanned (columnar, a few bytes a row), and only the rows that pass are
+// read in full. Service, level, window and text conditions run in
+// ClickHouse; field conditions, which need the raw line parsed, run here
+// on the rows it returns, a batch at a time.
+func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
+	var pg store.SearchPage
+	limit := q.Limit
+	if limit <= 0 {
+		limit = store.DefaultSearchLimit
+	}
+	limit = min(limit, store.MaxSearchLimit)
+	var cur *row // exclusive upper key
+	if at, file, off, ok := q.After.Key(); ok {
+		cur = &row{sec: uint32(at >> 32), ns: uint32(at), file: file, off: off}
+	} else if !q.After.IsZero() {
+		return pg, store.ErrBadCursor
+	}
+	sh, err := s.readShard(ctx)
+	if err != nil {
+		return pg, err
+	}
+	if err := s.ensureAll(ctx); err != nil {
+		return pg, fmt.Errorf("chstore: search: %w", err)
+	}
+	batch := limit + 1
+	if len(q.Fields) > 0 {
+		batch = max(batch, 1000) // most rows may fail the field test
+	}
+	var found []row
+	for len(found) <= limit {
+		var streams [][]row
+		full := false
+		var horizon *row // the newest of the full streams' last rows
+		for _, traced := range []bool{true, false} {
+			if !traced && q.Traced {
+				continue
+			}
+			var rows []row
+			got := 0
+			err := s.streamCount(ctx, sh, searchSQL(s, q, traced, cur, batch), func(r *row) bool {
+				rows = append(rows, *r)
+				return true
+			}, &got)
+			if err != nil {
+				return pg, fmt.Errorf("chstore: search: %w", s.nameFailedShard(context.WithoutCancel(ctx), err))
+			}
+			if got == batch {
+				full = true
+				if l := &rows[len(rows)-1]; horizon == nil || horizon.less(l) {
+					h := *l
+					horizon = &h
+				}
+			}
+			streams = append(streams, rows)
+		}
+		merged := mergeDesc(streams)
+		for i := range merged {
+			r := &merged[i]
+			if horizon != nil && r.less(horizon) {
+				break // beyond what every stream has answered
+			}
+			pg.Scanned++
+			if i > 0 && r.sameKey(&merged[i-1]) {
+				continue
+			}
+			if !q.Match(&r.e) {
+				continue
+			}
+			found = append(found, *r)
+			if len(found) > limit {
+				break
+			}
+		}
+		if !full {
+			break
+		}
+		cur = horizon
+	}
+	if len(found) > limit {
+		found = found[:limit]
+		pg.More = true
+		l := &found[limit-1]
+		pg.Next = store.KeyCursor(uint64(l.sec)<<32|uint64(l.ns), l.file, l.off)
+	}
+	for i := range found {
+		pg.Entries = append(pg.Entries, found[i].e)
+	}
+	return pg, nil
+}
+
+var _ store.Searcher = (*Store)(nil)
+
+// searchSQL is the query of one entry table for q: newest first, at most
+// limit rows before the key cur (nil: from the newest).
+func searchSQL(s *Store, q store.SearchQuery, traced bool, cur *row, limit int) string {
+	var where []string
+	if !q.From.IsZero() {
+		fs, fns := atSeconds(q.From)
+		where = append(where, fmt.Sprintf("(at > toDateTime(%d) OR (at = toDateTime(%d) AND at_ns >= %d))", fs, fs, fns))
+	}
+	if !q.To.IsZero() {
+		ts, tns := atSeconds(q.To)
+		where = append(where, fmt.Sprintf("(at < toDateTime(%d) OR (at = toDateTime(%d) AND at_ns < %d))", ts, ts, tns))
+	}
+	if cur != nil {
+		sec, ns := strconv.FormatUint(uint64(cur.sec), 10), strconv.FormatUint(uint64(cur.ns), 10)
+		f, o := strconv.FormatUint(cur.file, 10), strconv.FormatInt(int64(cur.off), 10)
+		where = append(where, "(toUInt32(at) < "+sec+" OR toUInt32(at) = "+sec+" AND (at_ns < "+ns+" OR at_ns = "+ns+
+			" AND (file < "+f+" OR file = "+f+" AND offset < "+o+")))")
+	}
+	if len(q.Services) > 0 {
+		where = append(where, "service IN ("+sqlList(q.Services)+")")
+	}
+	if len(q.Levels) > 0 {
+		where = append(where, "level IN ("+sqlList(q.Levels)+")")
+	}
+	if q.Text != "" {
+		c := "positionCaseInsensitiveUTF8(msg, " + sqlString(q.Text) + ") > 0"
+		if traced {
+			c = "(" + c + " OR positionCaseInsensitiveUTF8(raw, " + sqlString(q.Text) + ") > 0)"
+		}
+		where = append(where, c)
+	}
+	cols, table := tracedCols, tEntries
+	if !traced {
+		cols, table = untracedCols, tUntraced
+	}
+	w := ""
+	if len(where) > 0 {
+		w = " WHERE " + strings.Join(where, " AND ")
+	}
+	return "SELECT " + cols + " FROM " + s.readTable(table) + w +
+		" ORDER BY at DESC, at_ns DESC, file DESC, offset DESC LIMIT " + strconv.Itoa(limit) + " FORMAT TabSeparated"
+}
+
+// mergeDesc merges streams ordered newest first into one.
+func mergeDesc(streams [][]row) []row {
+	var out []row
+	idx := make([]int, len(streams))
+	for {
+		best := -1
+		for i, st := range streams {
+			if idx[i] < len(st) && (best < 0 || streams[best][idx[best]].less(&st[idx[i]])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, streams[best][idx[best]])
+		idx[best]++
+	}
+}
+
+// sqlString quotes s as a ClickHouse string literal.
+func sqlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '\'':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case 0:
+			b.WriteString(`\0`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+func sqlList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = sqlString(s)
+	}
+	return strings.Join(q, ", ")
+}
