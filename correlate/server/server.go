@@ -82,6 +82,7 @@ type Server struct {
 	tracer  trace.TracerProvider
 	ownTP   *sdktrace.TracerProvider // the tracer of our own, shut down by Close
 	writes  writeHealth
+	held    pushHolds // pushed pieces of unfinished container lines
 
 	mu      sync.Mutex
 	http    *http.Server
