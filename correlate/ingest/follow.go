@@ -78,7 +78,7 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if errors.Is(err, errStore) {
 				return err
 			}
-			t.fail(p, err, false)
+			t.fail(p, err, errors.Is(err, errGzipCut) && !final)
 		} else if s := t.byPath[p]; s != nil && s.gzCut {
 			t.fail(p, fmt.Errorf("%s: %w", p, errGzipCut), !final)
 		}

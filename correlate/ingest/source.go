@@ -80,6 +80,9 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 		s.fid = identity(fi)
 	}
 	if gz {
+		if err := verifyGzip(f); err != nil {
+			return err
+		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
@@ -107,6 +110,29 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 		s.rd = countingReader{f, counter}
 	}
 	s.fdPos = off
+	return nil
+}
+
+// verifyGzip reads f's gzip stream to its end and reports what is wrong
+// with it: a bad CRC (which only the end of the stream tells), a corrupt
+// deflate stream, or errGzipCut when it ends too soon (cut, or still being
+// written). A .gz is read only once it verifies, so that no line of a
+// damaged one is indexed, not even those before the damage.
+func verifyGzip(f *os.File) error {
+	zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errGzipCut
+		}
+		return err
+	}
+	defer zr.Close()
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errGzipCut
+		}
+		return err
+	}
 	return nil
 }
 
