@@ -338,8 +338,15 @@ func (t *tailer) submit(s *source, flush bool) error {
 		cp.Offset, cp.Line = s.pos, s.line
 	}
 	cp.LastAt = s.lastAt
-	cp.Dev, cp.Inode = s.fid.dev, s.fid.ino
-	cp.Mark, cp.MarkLen = s.mark(t.cfg.Host, cp.Offset)
+	if mark, n := s.mark(t.cfg.Host, cp.Offset); n > 0 || cp.Offset != s.cp.Offset || s.cp.MarkLen <= 0 {
+		cp.Dev, cp.Inode = s.fid.dev, s.fid.ino
+		cp.Mark, cp.MarkLen = mark, n
+	}
+	// Else nothing was read since the last checkpoint, and this descriptor
+	// does not reach its offset (a file shorter than what was read, taken
+	// for a copy of it): the last checkpoint's inode and mark still say
+	// what was read, and tell that file apart once it grows past the
+	// offset with other bytes.
 	// A finished .gz file is Done only once its last entry is out of the
 	// assembler too: one held back for continuation lines must be read
 	// again after a crash.
