@@ -79,3 +79,22 @@ func pushAnswer(t *testing.T, url, body string, status int) map[string]int64 {
 	}
 	return ans
 }
+
+// TestPushKeepsContainerLinesApart: the same payload pushed twice in
+// container lines of different times is two entries, and a push sent
+// again adds nothing.
+func TestPushKeepsContainerLinesApart(t *testing.T) {
+	_, st, base := startServer(t, nil)
+	const id = "0af7651916cd43dd8448eb211c80319c"
+	line := `{"level":"info","msg":"retrying","trace_id":"` + id + `"}`
+	for _, push := range []string{
+		"2026-11-24T12:00:00.1Z stdout F " + line,
+		"2026-11-24T12:00:00.2Z stdout F " + line,
+		"2026-11-24T12:00:00.2Z stdout F " + line, // sent again
+	} {
+		pushAnswer(t, base+"/api/v1/ingest?source=k8s", push, http.StatusOK)
+	}
+	if n := traceLogs(t, st, id); n != 2 {
+		t.Errorf("%d entries, want 2", n)
+	}
+}
