@@ -62,6 +62,7 @@ func damagedGzips(t *testing.T, dir string, from, n int) []string {
 
 // TestIndexSkipsDamagedGzip: a .gz with a bad CRC, a corrupt deflate
 // stream or cut short costs only itself: every other file is indexed,
+// none of the damaged files' lines (a CRC error shows only at the end),
 // Index returns no error, and the damaged files are reported by name.
 // A second run reports them again and indexes nothing twice.
 func TestIndexSkipsDamagedGzip(t *testing.T) {
@@ -87,6 +88,11 @@ func TestIndexSkipsDamagedGzip(t *testing.T) {
 			}
 		}
 		got := collectSeq(t, st)
+		for seq := range got {
+			if seq >= 10000 {
+				t.Fatalf("run %d: seq %d of a damaged .gz indexed; want none of its lines, not even those before the damage", run, seq)
+			}
+		}
 		for i := range 5 {
 			for seq := i * 1000; seq < i*1000+500; seq++ {
 				if len(got[seq]) != 1 {
@@ -125,6 +131,10 @@ func TestFollowerRetriesDamagedGzipOnlyWhenChanged(t *testing.T) {
 	time.Sleep(30 * cfg.PollInterval)
 	if n := opens.Load(); n != 1 {
 		t.Errorf("a damaged .gz unchanged over 30 polls was opened %d times, want 1", n)
+	}
+	for seq := range collectSeq(t, st) {
+		t.Errorf("seq %d of a damaged .gz indexed; want none of its lines", seq)
+		break
 	}
 	s, _ := last.Load().(Stats)
 	if s.Errors != len(names) || s.Failed[bad] == "" {

@@ -18,16 +18,20 @@
 // with the same device and inode is the file its checkpoint names while it
 // still holds what was read (the bytes before the checkpoint); emptied and
 // written again (copytruncate), it is a new file. One under another inode
-// is a file of its own when the file the checkpoint names is still there,
+// is a file of its own when it reaches the checkpoint's offset with other
+// bytes before it than those read, or when the file the checkpoint names
+// is still there (at its path, or renamed to another path being read),
 // holding what was read, and their bytes differ (see identify.go);
 // otherwise it may be a copy (copytruncate, a compressed copy) and
 // continues that file.
 //
-// A file that cannot be read — a .gz with a bad CRC, a corrupt deflate
-// stream or cut short, a read error, a named pipe or device — costs only
-// itself: it is counted in Stats.Errors, named with the reason in
-// Stats.Failed, and skipped; the Follower tries it again only once it
-// changes (size, time or inode).
+// A .gz is read only once its whole stream verifies (its CRC is at its
+// end), so no line of a damaged one is indexed; a .gz still being written
+// is read when its compressor has finished. A file that cannot be read —
+// a .gz with a bad CRC, a corrupt deflate stream or cut short, a read
+// error, a named pipe or device — costs only itself: it is counted in
+// Stats.Errors, named with the reason in Stats.Failed, and skipped; the
+// Follower tries it again only once it changes (size, time or inode).
 //
 // # Checkpoints
 //

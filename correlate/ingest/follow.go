@@ -27,6 +27,9 @@ type tailer struct {
 	files  map[uint64]bool
 	failed map[string]*failedFile // by path
 	start  time.Time
+	// listed is every path being read (the last poll's, or Index's
+	// queue): where an original renamed while nobody watched may be.
+	listed []string
 
 	lastProgress time.Time
 }
@@ -59,6 +62,9 @@ func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.
 // poll lists the paths and reads what is new. With final, every source is
 // read to its end, its held-back entry emitted, and closed (Index).
 func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
+	if !final {
+		t.listed = paths
+	}
 	handled := map[uint64]bool{}
 	listed := map[string]bool{}
 	for _, p := range paths {
@@ -78,7 +84,7 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if errors.Is(err, errStore) {
 				return err
 			}
-			t.fail(p, err, false)
+			t.fail(p, err, errors.Is(err, errGzipCut) && !final)
 		} else if s := t.byPath[p]; s != nil && s.gzCut {
 			t.fail(p, fmt.Errorf("%s: %w", p, errGzipCut), !final)
 		}
@@ -394,6 +400,7 @@ func Index(ctx context.Context, w store.Writer, cfg Config) (Stats, error) {
 
 // readAll reads each of paths to its end, one after the other.
 func (t *tailer) readAll(ctx context.Context, paths []string) error {
+	t.listed = paths
 	for _, p := range paths {
 		if err := t.poll(ctx, []string{p}, true); err != nil {
 			return err

@@ -16,11 +16,14 @@ import (
 // a checkpoint names when it has the same device and inode (a rename) and
 // still holds what was read of it, or when it may be a copy of it: it is
 // not certainly another file. It is
-// certainly another file when the file the checkpoint names is still
-// there, still holding what was read of it (its inode, and the bytes
-// before the checkpoint hash to Checkpoint.Mark), and the two differ
-// before the end of the shorter. Where the system gives no inodes, or a
-// checkpoint has none, heads alone decide.
+// certainly another file when it reaches the checkpoint's offset and its
+// bytes before it are not those read (they do not hash to
+// Checkpoint.Mark), or when the file the checkpoint names is still there
+// (at its path or, found by its inode, at another listed path), still
+// holding what was read of it, and the two differ before the end of the
+// shorter. Where neither can be told (no mark and no inode, or the
+// original gone and the other file shorter than what was read of it),
+// heads alone decide.
 
 // markBytes is how many bytes before a checkpoint's offset its Mark hashes.
 const markBytes = 256
@@ -36,24 +39,39 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 		return ids[0], true
 	}
 	me := identity(fi)
-	if me == (fileID{}) {
-		return ids[0], true
-	}
 	var rewritten uint64 // the same file, truncated and written again
-	for _, id := range ids {
-		if t.fileIDOf(id) == me {
-			if gz || t.cps[id].MarkLen <= 0 || t.holds(id, f) {
-				return id, true // renamed, or the same name
+	if me != (fileID{}) {
+		for _, id := range ids {
+			if t.fileIDOf(id) == me {
+				if gz || t.cps[id].MarkLen <= 0 || t.holds(id, f) {
+					return id, true // renamed, or the same name
+				}
+				rewritten = id
 			}
-			rewritten = id
 		}
 	}
 	for _, id := range ids {
-		if id != rewritten && (gz || !t.differs(id, f, fi)) {
+		if id != rewritten && (gz || !t.unmarked(id, f, fi) && !t.differs(id, f, fi)) {
 			return id, true
 		}
 	}
 	return 0, false
+}
+
+// unmarked reports whether f (plain) is certainly not a copy of file id by
+// its own bytes: it reaches the checkpoint's offset, and the bytes before
+// it are not those read there (they do not hash to the Mark). A copy, a
+// renamed file and a compressed one hold the original's bytes at the same
+// offsets; a file that starts with the same banner and goes on otherwise
+// does not.
+func (t *tailer) unmarked(id uint64, f *os.File, fi os.FileInfo) bool {
+	cp := t.cps[id]
+	if cp.MarkLen <= 0 || fi.Size() < cp.Offset {
+		return false
+	}
+	b := make([]byte, cp.MarkLen)
+	n, _ := f.ReadAt(b, cp.Offset-int64(cp.MarkLen))
+	return n == len(b) && fingerprint(t.cfg.Host, b) != cp.Mark
 }
 
 // fileIDOf is the identity of the file id names: of the descriptor it is
@@ -107,7 +125,8 @@ var testBeforeCompare func()
 
 // original returns a descriptor of the plain file id names while it still
 // holds what was read of it: the one being read, or the file at its
-// checkpoint's path when that is still it. done releases it.
+// checkpoint's path or at another listed path (found by its inode) when
+// that is still it. done releases it.
 func (t *tailer) original(id uint64) (f *os.File, done func()) {
 	if s := t.active[id]; s != nil && s.f != nil {
 		if s.gz || !t.holds(id, s.f) {
@@ -116,18 +135,28 @@ func (t *tailer) original(id uint64) (f *os.File, done func()) {
 		return s.f, func() {}
 	}
 	cp := t.cps[id]
-	if cp.Path == "" {
-		return nil, nil
+	// At its checkpoint's path, or renamed to another listed path (a
+	// rotation while the follower was stopped).
+	for i, p := range append([]string{cp.Path}, t.listed...) {
+		if p == "" || i > 0 && (p == cp.Path || cp.Inode == 0) {
+			continue
+		}
+		if i > 0 {
+			if fi, err := os.Stat(p); err != nil || identity(fi) != (fileID{cp.Dev, cp.Inode}) {
+				continue
+			}
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if !t.holds(id, f) {
+			f.Close()
+			continue
+		}
+		return f, func() { f.Close() }
 	}
-	f, err := os.Open(cp.Path)
-	if err != nil {
-		return nil, nil
-	}
-	if !t.holds(id, f) {
-		f.Close()
-		return nil, nil
-	}
-	return f, func() { f.Close() }
+	return nil, nil
 }
 
 // holds reports whether f, the descriptor of file id being read or a file

@@ -80,6 +80,9 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 		s.fid = identity(fi)
 	}
 	if gz {
+		if err := verifyGzip(f); err != nil {
+			return err
+		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
@@ -107,6 +110,29 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 		s.rd = countingReader{f, counter}
 	}
 	s.fdPos = off
+	return nil
+}
+
+// verifyGzip reads f's gzip stream to its end and reports what is wrong
+// with it: a bad CRC (which only the end of the stream tells), a corrupt
+// deflate stream, or errGzipCut when it ends too soon (cut, or still being
+// written). A .gz is read only once it verifies, so that no line of a
+// damaged one is indexed, not even those before the damage.
+func verifyGzip(f *os.File) error {
+	zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errGzipCut
+		}
+		return err
+	}
+	defer zr.Close()
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errGzipCut
+		}
+		return err
+	}
 	return nil
 }
 
@@ -312,8 +338,15 @@ func (t *tailer) submit(s *source, flush bool) error {
 		cp.Offset, cp.Line = s.pos, s.line
 	}
 	cp.LastAt = s.lastAt
-	cp.Dev, cp.Inode = s.fid.dev, s.fid.ino
-	cp.Mark, cp.MarkLen = s.mark(t.cfg.Host, cp.Offset)
+	if mark, n := s.mark(t.cfg.Host, cp.Offset); n > 0 || cp.Offset != s.cp.Offset || s.cp.MarkLen <= 0 {
+		cp.Dev, cp.Inode = s.fid.dev, s.fid.ino
+		cp.Mark, cp.MarkLen = mark, n
+	}
+	// Else nothing was read since the last checkpoint, and this descriptor
+	// does not reach its offset (a file shorter than what was read, taken
+	// for a copy of it): the last checkpoint's inode and mark still say
+	// what was read, and tell that file apart once it grows past the
+	// offset with other bytes.
 	// A finished .gz file is Done only once its last entry is out of the
 	// assembler too: one held back for continuation lines must be read
 	// again after a crash.

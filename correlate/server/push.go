@@ -28,9 +28,10 @@ import (
 // Push ingest is durable: a 2xx answer means the lines are in the store
 // and synced to disk (store.SyncWriter), so they survive kill -9 and power
 // loss. Exporters retry a batch they saw time out, so every
-// pushed line is keyed by what it says, not by when it arrived: the
-// "offset" of a pushed line is a hash of its content and of how many equal
-// lines came before it in the same batch. A retried batch writes the same
+// pushed entry is keyed by what it says, not by when it arrived: the
+// "offset" of a pushed entry is a hash of its content (as stored: joined
+// and redacted) and of how many equal entries came before it in the same
+// batch. A retried batch writes the same
 // keys again and adds nothing.
 
 // pushSource names the pseudo-file pushed lines are kept under.
@@ -61,7 +62,11 @@ func (k contentKeys) next(parts ...[]byte) int64 {
 // reads; JSON lines are what pipelines send) and stores them. Each line is
 // read as a followed file's would be: container formats unwrapped,
 // continuation lines joined, binary lines dropped and counted, lines over
-// the line limit cut.
+// the line limit cut. The pieces of a container line (CRI "P" records,
+// Docker's 16 KB splits) are joined before the line is parsed and
+// redacted, also when they come in several pushes of one source: until its
+// last piece has come, a line's pieces are held in memory, not stored, and
+// the answer counts them as "held".
 func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	if !s.admitIngest(r.Context()) {
 		return
@@ -84,9 +89,13 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	if s.red != nil {
 		cfg.Redact = s.red.Entry
 	}
+	held := s.held.take(source)
+	defer s.held.release(source, held)
+	before := held.snapshot()
 	asm := parse.NewAssembler("push:"+source, cfg)
 	keys := contentKeys{}
 	var recs []parse.Record
+	cutPieces := int64(0)
 	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64<<10), int(s.maxDecodedBytes())+1)
 	lineNo := int64(0)
@@ -96,26 +105,47 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if s.red != nil {
-			line = s.red.Entry(line) // no key derives from a masked value
+		if slot, last, ok := parse.ContainerPart(line); ok {
+			if !last {
+				if !held.hold(slot, line, lineNo, cfg.MaxLineBytes) {
+					cutPieces++
+				}
+				continue
+			}
+			for _, p := range held.pieces[slot] {
+				recs = asm.Add(recs, p.line, 0, p.lineNo)
+			}
+			held.drop(slot)
 		}
-		recs = asm.Add(recs, line, keys.next(line), lineNo)
+		recs = asm.Add(recs, line, 0, lineNo)
 	}
 	if err := sc.Err(); err != nil {
+		held.restore(before)
 		s.bodyError(w, err)
+		return
+	}
+	if !s.held.admit(source, held) {
+		held.restore(before)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "too many sources hold a container line waiting for its last piece")
 		return
 	}
 	recs = asm.Flush(recs)
 	entries := make([]store.Entry, len(recs))
 	for i := range recs {
+		// Keyed by the entry as stored: joined and redacted, so that no
+		// key derives from a masked value, and a retried push writes the
+		// same keys.
+		recs[i].Offset = keys.next([]byte(recs[i].Raw))
 		entries[i] = store.Entry{Record: recs[i], At: entryTime(recs[i].Time)}
 	}
 	if err := s.writePushed(r.Context(), "jsonl", source, entries); err != nil {
+		held.restore(before)
 		writeError(w, http.StatusServiceUnavailable, "the index did not take the lines: "+err.Error())
 		return
 	}
 	st := asm.Stats()
-	writeJSON(w, http.StatusOK, map[string]int64{"accepted": int64(len(entries)), "skipped": st.Skipped})
+	writeJSON(w, http.StatusOK, map[string]int64{"accepted": int64(len(entries)), "skipped": st.Skipped + cutPieces, "held": held.count()})
 }
 
 // entryTime is the time an entry sorts by; a pushed line without a time

@@ -26,6 +26,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/ingest"
 	"github.com/traceline/traceline/correlate/internal/browsertest"
+	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/redact"
 	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
@@ -54,6 +55,16 @@ func (v *leakVariant) entry() string {
 		return v.lines[0]
 	}
 	return ""
+}
+
+// pieces reports whether v is a line split into container pieces.
+func (v *leakVariant) pieces() bool {
+	for _, l := range v.lines {
+		if _, _, ok := parse.ContainerPart([]byte(l)); !ok {
+			return false
+		}
+	}
+	return len(v.lines) > 1
 }
 
 // escapeAll writes every byte of s as a \u escape.
@@ -304,7 +315,8 @@ func (c *leakChecker) check(where string, b []byte) {
 }
 
 // TestRedactionHolds feeds every variant through the four ways lines come
-// in — a followed file, `index`, a push and OTLP — and then looks for the
+// in — a followed file, `index`, a push (a line split into container
+// pieces also one piece a push) and OTLP — and then looks for the
 // secrets in every answer (API, page) and every byte of the data folders
 // (and, through Pebble, in every key and value it keeps compressed).
 func TestRedactionHolds(t *testing.T) {
@@ -368,6 +380,31 @@ func TestRedactionHolds(t *testing.T) {
 	postOK(t, base+"/api/v1/ingest", "application/x-ndjson", []byte(strings.Join(pushed, "\n")))
 	body, _ := proto.Marshal(req)
 	postOK(t, base+"/v1/logs", "application/x-protobuf", body)
+	// A multi-line variant is pushed whole, in one push; a line split into
+	// container pieces also one piece a push, each line from a source of
+	// its own, their pushes interleaved.
+	var split []*leakVariant
+	for _, v := range vs {
+		if len(v.lines) < 2 {
+			continue
+		}
+		postOK(t, base+"/api/v1/ingest?source=whole", "application/x-ndjson", []byte(strings.Join(v.lines, "\n")))
+		if v.pieces() {
+			split = append(split, v)
+		}
+	}
+	if len(split) < 4 {
+		t.Fatalf("%d variants split into container pieces, want 4", len(split))
+	}
+	for i, more := 0, true; more; i++ {
+		more = false
+		for _, v := range split {
+			if i < len(v.lines) {
+				postOK(t, base+"/api/v1/ingest?source="+v.traceID, "application/x-ndjson", []byte(v.lines[i]))
+				more = true
+			}
+		}
+	}
 
 	// Every variant's trace has all its lines: from the file (followed),
 	// pushed, as an OTLP body; redaction dropped none.
@@ -379,8 +416,14 @@ func TestRedactionHolds(t *testing.T) {
 		if e := v.entry(); e != "" {
 			n += 2
 			if strings.HasPrefix(e, `{"log":`) {
-				n-- // pushed, a container line is an untraced entry of its own
+				n-- // an OTLP body is no container line: an untraced entry of its own
 			}
+		}
+		if len(v.lines) > 1 {
+			n++ // pushed whole
+		}
+		if v.pieces() {
+			n++ // pushed piece by piece
 		}
 		if v.otlp != nil {
 			n++

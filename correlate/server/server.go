@@ -23,7 +23,13 @@
 //	GET  /healthz, /readyz, /metrics
 //
 // Push bodies may be gzip'ed (Content-Encoding: gzip). A 2xx answer to a
-// push means its lines are in the index and synced to disk. A route asked
+// push means its lines are in the index and synced to disk; POST
+// /api/v1/ingest answers {"accepted":N,"skipped":N,"held":N}. The pieces
+// of a container line (CRI "P" records, Docker's 16 KB splits) are joined
+// before the line is parsed and redacted, also across pushes with the same
+// ?source=: a piece whose line has not ended when its push does is held in
+// memory, counted in "held" and not yet stored, until the push that brings
+// the line's last piece (a restart forgets held pieces). A route asked
 // with a method it does not serve answers 405 with Allow. /readyz answers
 // 503 while the index cannot write (a full disk), and /api/v1/status says
 // why under "index".
@@ -86,6 +92,7 @@ type Server struct {
 	tracer  trace.TracerProvider
 	ownTP   *sdktrace.TracerProvider // the tracer of our own, shut down by Close
 	writes  writeHealth
+	held    pushHolds // pushed pieces of unfinished container lines
 
 	mu      sync.Mutex
 	http    *http.Server

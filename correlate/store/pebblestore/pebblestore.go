@@ -43,8 +43,9 @@ type Options struct {
 	Compression string
 	// CacheBytes is the block cache size (default 64 MiB).
 	CacheBytes int64
-	// MemTableBytes is the memtable size (default 64 MiB, or a 40th of
-	// the file system when that is less, at least 256 KiB). Write keeps
+	// MemTableBytes is the memtable size (default 16 MiB with the
+	// write-ahead log, 64 MiB without, or a 40th of the file system when
+	// that is less, at least 256 KiB). Write keeps
 	// room for two memtables free on the file system, for the
 	// write-ahead log: a default store keeps at most 5% of it free.
 	MemTableBytes uint64
@@ -133,6 +134,13 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 64 << 20
+		if !o.DisableWAL {
+			// A service's memtables (the one being filled and the one
+			// Pebble keeps for reuse) stay resident while it idles: at
+			// 16 MiB it idles 95 MB smaller than at 64, for about a
+			// tenth less push throughput (docs/RELIABILITY.md).
+			o.MemTableBytes = 16 << 20
+		}
 		if fs := fsBytes(dir); fs > 0 && fs/40 < o.MemTableBytes {
 			// A small file system: Write keeps two memtables free for
 			// the write-ahead log (roomForWAL), a 20th of it at most.
