@@ -229,3 +229,49 @@ func TestTruncatedUnderRead(t *testing.T) {
 	}
 	checkSeq(t, got, 0, 150, nil)
 }
+
+// TestFollowerWritesSettledLines: a poll writes a file's last line at once
+// when it is a complete JSON object, without waiting IdleFlush for
+// continuation lines; a text entry, which a stack trace may still follow,
+// waits.
+func TestFollowerWritesSettledLines(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		last     string
+		wantLast bool
+	}{
+		{"JSON line", seqLine(10), true},
+		{"text line", "2026-03-01 12:00:01 INFO seq 10", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			live := filepath.Join(t.TempDir(), "app.log")
+			st := openStore(t, filepath.Join(t.TempDir(), "data"))
+			defer st.Close()
+			ctx := context.Background()
+			cfg := testConfig(live)
+			cfg.IdleFlush = time.Hour
+			tl, err := newTailer(ctx, st, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tl.close()
+			appendLines(t, live, 0, 10)
+			f, err := os.OpenFile(live, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString(tt.last + "\n")
+			f.Close()
+			if err := tl.poll(ctx, []string{live}, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.commit.sync(); err != nil {
+				t.Fatal(err)
+			}
+			got := collect(t, st)
+			if _, ok := got[10]; ok != tt.wantLast || len(got[9]) != 1 {
+				t.Errorf("last line in the store: %v, want %v (line before it: %v)", ok, tt.wantLast, got[9])
+			}
+		})
+	}
+}

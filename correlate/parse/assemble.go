@@ -33,7 +33,8 @@ import (
 // that cannot be read in full is still emitted, with Raw and Problems set.
 //
 // Records are emitted when the next entry starts, so the newest entry waits
-// in the Assembler until then or until Flush.
+// in the Assembler until then, until Flush, or (a complete JSON object)
+// until FlushSettled.
 
 const maxContinuations = 10000
 
@@ -356,6 +357,25 @@ func (a *Assembler) Flush(dst []Record) []Record {
 		}
 	}
 	return a.emit(dst)
+}
+
+// FlushSettled emits the pending entry when it is a complete JSON object
+// and appends it to dst; other pending entries stay. A follower calls it
+// once it has read all that was written: a JSON logger writes a stack
+// trace in a field, not on lines after the object, so nothing is left to
+// wait for, whereas a text entry's stack trace may still be on its way.
+func (a *Assembler) FlushSettled(dst []Record) []Record {
+	pd := &a.pend
+	if !pd.active || pd.head != lkJSON || !closesObject(pd.raw) {
+		return dst
+	}
+	return a.emit(dst)
+}
+
+// closesObject reports whether a JSON line ends its object.
+func closesObject(line []byte) bool {
+	line = trimRightSpace(line)
+	return len(line) > 0 && line[len(line)-1] == '}'
 }
 
 // Pending reports the offset and line number of the first physical line not

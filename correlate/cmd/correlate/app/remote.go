@@ -213,6 +213,24 @@ func (r *remoteReader) Range(ctx context.Context, from, to time.Time, fn func(e 
 	return sc.Err()
 }
 
+// Jaeger asks GET /api/v1/status for the Jaeger the service joins with
+// ("" when it has none), so that a lookup through the service uses the
+// same trace source.
+func (r *remoteReader) Jaeger(ctx context.Context) (string, error) {
+	resp, err := r.get(ctx, "/api/v1/status")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Jaeger string `json:"jaeger"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return "", fmt.Errorf("the service at %s answered garbage: %w", r.base, err)
+	}
+	return st.Jaeger, nil
+}
+
 // Stats asks GET /api/v1/status.
 func (r *remoteReader) Stats(ctx context.Context) (store.Stats, error) {
 	resp, err := r.get(ctx, "/api/v1/status")
