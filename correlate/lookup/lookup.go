@@ -91,6 +91,8 @@ func Trace(ctx context.Context, logs Logs, src tracesource.Source, ids []store.T
 	} else {
 		r.Records, r.LogErr = logs.Logs(ctx, ids...)
 	}
+	// a line without a service (go-zero's access line) takes its file's
+	parse.FillServices(r.Records)
 	r.TraceID = ID(ids, r.Records)
 	r.refetch(ctx, src, o)
 	return r

@@ -93,6 +93,7 @@ type Assembler struct {
 	file        string
 	cfg         Config
 	pathService string
+	fileService string // the service the file's lines last named
 	max         int
 	stats       Stats
 	p           parser
@@ -319,9 +320,30 @@ func (a *Assembler) emit(dst []Record) []Record {
 	r.FromLine = pd.lines == 1 && pd.headLen == len(pd.raw) && pd.t.IsZero() && pd.stream == "" &&
 		pd.problems == 0 && (a.pathService == "" || len(a.p.service) > 0) &&
 		(a.cfg.Location == nil || a.cfg.Location == time.UTC)
+	if a.pathService == "" {
+		a.fileService = a.learnService(r)
+	}
 	a.stats.Records++
 	a.stats.Add(r.Problems)
 	return dst
+}
+
+// learnService gives a record without a service the one the file's lines
+// named last (or a go-zero stat line's Name), and returns what the file's
+// service is now.
+func (a *Assembler) learnService(r *Record) string {
+	if r.Service != "" {
+		return r.Service
+	}
+	name := goZeroName(r.Level, r.Msg)
+	if name == "" {
+		name = a.fileService
+	}
+	if name != "" {
+		r.Service = name
+		r.FromLine = false // the line alone does not say it
+	}
+	return name
 }
 
 // redact applies Config.Redact to the pending entry, keeping headLen on
