@@ -32,7 +32,10 @@ its lines, one JSON object per line, oldest first:
   {"file":"a.log","line":12,"trace_id":"<32 hex>","span_id":"<16 hex>","time":"…","level":"info","msg":"…","service":"…"}
 
 The lines come from the index, so they are found even after their file was
-rotated, compressed or deleted.
+rotated, compressed or deleted. A time written in whole seconds beside
+millisecond ones (zerolog's default) cannot place its line by itself: the
+line goes by its file's order, at the middle of its second, and carries
+"time_approx":true. A line that names no service takes its file's.
 
 TRACE_ID may be 32 hex digits (any case), a W3C traceparent, or a 64-bit id
 as 16 hex digits or as a decimal number (Datadog, B3): a 64-bit id finds

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLogsOrdersCoarseTimes: `correlate logs` shows a worker's
@@ -45,6 +46,24 @@ func TestLogsOrdersCoarseTimes(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("lines %+v, want %+v", got, want)
 			break
+		}
+	}
+}
+
+// TestPrecisionOf: the service's wire form drops trailing zeros; a
+// millisecond time must not come back coarser than it was written.
+func TestPrecisionOf(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"2026-03-01T12:00:01Z", time.Second},
+		{"2026-03-01T12:00:01.25Z", time.Millisecond},
+		{"2026-03-01T12:00:01.123Z", time.Millisecond},
+		{"2026-03-01T12:00:01.123456Z", time.Microsecond},
+	} {
+		if got := precisionOf(tt.in); got != tt.want {
+			t.Errorf("precisionOf(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }

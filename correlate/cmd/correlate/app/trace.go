@@ -34,13 +34,16 @@ func newTraceCommand(e *Env) *cobra.Command {
 		Use:   "trace --data DIR [--jaeger URL | --trace-file FILE] TRACE_ID [--format text|json]",
 		Short: "show a trace's spans as a waterfall with each span's log lines under it",
 		Long: `Joins the trace's log lines from the index in DIR with its spans from Jaeger
-(--jaeger, or $CORRELATE_JAEGER) or from a file (--trace-file: the Jaeger UI's
-JSON download, a saved api/v3 answer, or OTLP JSON), and shows:
+(--jaeger, or $CORRELATE_JAEGER, or the Jaeger of the "correlate serve" that
+holds DIR) or from a file (--trace-file: the Jaeger UI's JSON download, a
+saved api/v3 answer, or OTLP JSON), and shows:
 
   --format text   the span tree as a waterfall, each span's lines under it
                   (colour on a terminal unless NO_COLOR is set)
   --format json   {"trace_id","spans":[{…,"logs":[line+"match"]}],"orphans":[line+"reason"]}
   --view merged   every line in time order with the span it belongs to
+                  (a whole-second time beside millisecond ones is placed by
+                  its span and file, marked "~"; JSON: "time_approx":true)
 
 A line with a span id joins that span ("exact"); a line with only a trace id
 joins the innermost span of its service that holds its time ("inferred"), or
@@ -103,7 +106,7 @@ func (o *traceOptions) validate(e *Env, args []string) ([]store.TraceID, error) 
 
 func (o *traceOptions) hasIndex() bool { return o.index.data != "" || o.index.server != "" }
 
-// run looks the trace up, waits for spans still being exported (--wait),
+// run looks the trace up, waits for lines and spans still coming (--wait),
 // and renders it.
 func (o *traceOptions) run(ctx context.Context, e *Env, args []string) error {
 	ids, err := o.validate(e, args)
