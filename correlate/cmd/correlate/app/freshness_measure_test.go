@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,7 @@ import (
 
 // TestMeasureFreshness measures how long a line takes from being written
 // to being found by a lookup of `correlate serve`, while other files
-// take 50,000 lines/s: for a JSON line in a busy file, a JSON line and a
+// take 50,000 lines/s (CORRELATE_MEASURE_RATE sets another rate): for a JSON line in a busy file, a JSON line and a
 // text line in a quiet file (the text line waits out the idle flush), and
 // for a line pushed to /api/v1/ingest. It is a measurement, not a check
 // of times: run it with CORRELATE_MEASURE=1. A probe is looked for every
@@ -26,10 +27,16 @@ func TestMeasureFreshness(t *testing.T) {
 		t.Skip("a measurement: set CORRELATE_MEASURE=1")
 	}
 	const (
-		rate   = 50000 // lines/s into the busy files
 		busy   = 4
 		probes = 200
 	)
+	rate := 50000 // lines/s into the busy files; CORRELATE_MEASURE_RATE sets another
+	if v := os.Getenv("CORRELATE_MEASURE_RATE"); v != "" {
+		var err error
+		if rate, err = strconv.Atoi(v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dir := t.TempDir()
 	for _, n := range []string{"busy-0.log", "busy-1.log", "busy-2.log", "busy-3.log", "quiet-json.log", "quiet-text.log"} {
 		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
@@ -62,7 +69,7 @@ func TestMeasureFreshness(t *testing.T) {
 				case <-tick.C:
 				}
 				// what is due by now, so that a late tick does not lower the rate
-				due := int(time.Since(began).Seconds() * rate / busy)
+				due := int(time.Since(began).Seconds() * float64(rate) / busy)
 				buf = buf[:0]
 				now := time.Now().UTC().Format(time.RFC3339Nano)
 				for ; n < due; n++ {
