@@ -16,12 +16,13 @@ import (
 )
 
 // TestMeasureFreshness measures how long a line takes from being written
-// to being found by a lookup of `correlate serve`, while other files
-// take 50,000 lines/s (CORRELATE_MEASURE_RATE sets another rate): for a JSON line in a busy file, a JSON line and a
-// text line in a quiet file (the text line waits out the idle flush), and
-// for a line pushed to /api/v1/ingest. It is a measurement, not a check
-// of times: run it with CORRELATE_MEASURE=1. A probe is looked for every
-// 5 ms, so the figures are up to 5 ms late.
+// to being found by a lookup of `correlate serve`, while other files take
+// 50,000 lines/s (CORRELATE_MEASURE_RATE sets another rate): a JSON line
+// in a busy file, a JSON line and a text line in a quiet file (the text
+// line waits out the idle flush), and a line pushed to /api/v1/ingest.
+// It is a measurement, not a check of times: run it with
+// CORRELATE_MEASURE=1. A probe is looked for every 5 ms, so the figures
+// are up to 5 ms late.
 func TestMeasureFreshness(t *testing.T) {
 	if os.Getenv("CORRELATE_MEASURE") == "" {
 		t.Skip("a measurement: set CORRELATE_MEASURE=1")
