@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/traceline/traceline/correlate/parse"
@@ -120,7 +121,7 @@ func Analyze(ctx context.Context, src Source, opts ...Option) (*Report, error) {
 	// Pass 1: the interval of each trace in each process, and each file's
 	// service.
 	err := src(ctx, func(r *parse.Record, at time.Time) bool {
-		if r.Service != "" {
+		if r.Service != "" && !strings.HasPrefix(r.File, parse.PushPrefix) {
 			if _, ok := fileService[r.File]; !ok {
 				fileService[r.File] = r.Service
 			}

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"strings"
 	"time"
 )
 
@@ -94,6 +95,7 @@ type Assembler struct {
 	cfg         Config
 	pathService string
 	fileService string // the service the file's lines last named
+	pushed      bool   // file names a pushed stream (PushPrefix), not one process's file
 	max         int
 	stats       Stats
 	p           parser
@@ -109,6 +111,7 @@ func NewAssembler(file string, cfg Config) *Assembler {
 	a := &Assembler{file: file, cfg: cfg}
 	a.max = a.cfg.maxLineBytes()
 	a.pathService = serviceForPath(file, &a.cfg)
+	a.pushed = strings.HasPrefix(file, PushPrefix)
 	a.p.cfg = &a.cfg
 	return a
 }
@@ -320,7 +323,7 @@ func (a *Assembler) emit(dst []Record) []Record {
 	r.FromLine = pd.lines == 1 && pd.headLen == len(pd.raw) && pd.t.IsZero() && pd.stream == "" &&
 		pd.problems == 0 && (a.pathService == "" || len(a.p.service) > 0) &&
 		(a.cfg.Location == nil || a.cfg.Location == time.UTC)
-	if a.pathService == "" {
+	if a.pathService == "" && !a.pushed {
 		a.fileService = a.learnService(r)
 	}
 	a.stats.Records++

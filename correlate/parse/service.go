@@ -111,14 +111,19 @@ func kubeContainer(file string) string {
 	return ""
 }
 
+// PushPrefix starts the File of lines pushed to `correlate serve` rather
+// than read from a file ("push:SOURCE"). A pushed stream may mix many
+// processes' lines, so its lines never take each other's service.
+const PushPrefix = "push:"
+
 // FillServices gives each record without a service the service another
 // record of the same file names: a go-zero access line written before
 // any named line of its file, once its request's own lines are read
-// together with it.
+// together with it. Pushed lines (PushPrefix) are left as they are.
 func FillServices(recs []Record) {
 	var byFile map[string]string
 	for i := range recs {
-		if recs[i].Service == "" {
+		if recs[i].Service == "" || strings.HasPrefix(recs[i].File, PushPrefix) {
 			continue
 		}
 		if byFile == nil {

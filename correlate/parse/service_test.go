@@ -53,13 +53,21 @@ func TestServiceFromFile(t *testing.T) {
 			`{"@timestamp":"2026-03-01T10:00:00.100Z","content":"[HTTP] 200 - GET /forms","level":"info"}`,
 			`{"@timestamp":"2026-03-01T10:00:00.200Z","content":"(not a name) x","level":"stat"}`,
 		}, []string{"gateway", "gateway", "gateway"}},
+		{"a pushed stream mixes processes", Config{}, []string{
+			`{"msg":"m","service.name":"epro-api"}`,
+			`{"msg":"unnamed"}`,
+		}, []string{"epro-api", ""}},
 		{"the path's mapping first", Config{Services: []PathService{{Pattern: "f.log", Service: "mapped"}}}, []string{
 			`{"msg":"m","service.name":"epro-api"}`,
 			`{"msg":"unnamed"}`,
 		}, []string{"epro-api", "mapped"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := NewAssembler("f.log", tt.cfg)
+			file := "f.log"
+			if strings.HasPrefix(tt.name, "a pushed") {
+				file = PushPrefix + "app"
+			}
+			a := NewAssembler(file, tt.cfg)
 			recs := a.Flush(feed(a, tt.lines))
 			if len(recs) != len(tt.want) {
 				t.Fatalf("%d records", len(recs))
@@ -79,9 +87,10 @@ func TestServiceFromFile(t *testing.T) {
 // TestFillServices: a record without a service takes another record's of
 // the same file.
 func TestFillServices(t *testing.T) {
-	recs := []Record{{File: "a.log"}, {File: "a.log", Service: "api"}, {File: "b.log"}}
+	recs := []Record{{File: "a.log"}, {File: "a.log", Service: "api"}, {File: "b.log"},
+		{File: "push:app", Service: "api"}, {File: "push:app"}}
 	FillServices(recs)
-	if recs[0].Service != "api" || recs[2].Service != "" {
-		t.Errorf("services %q %q", recs[0].Service, recs[2].Service)
+	if recs[0].Service != "api" || recs[2].Service != "" || recs[4].Service != "" {
+		t.Errorf("services %q %q %q", recs[0].Service, recs[2].Service, recs[4].Service)
 	}
 }
