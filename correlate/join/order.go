@@ -26,7 +26,7 @@ import (
 // under.
 func readingOrder(recs []parse.Record, spanOf func(i int) (start, end time.Time, ok bool)) (at []int64, approx []bool) {
 	at = make([]int64, len(recs))
-	var finest time.Duration
+	var finest, coarsest time.Duration
 	for i := range recs {
 		r := &recs[i]
 		if r.Time.IsZero() {
@@ -34,9 +34,14 @@ func readingOrder(recs []parse.Record, spanOf func(i int) (start, end time.Time,
 			continue
 		}
 		at[i] = r.Time.UnixNano()
-		if p := precision(r); finest == 0 || p < finest {
+		p := precision(r)
+		if finest == 0 || p < finest {
 			finest = p
 		}
+		coarsest = max(coarsest, p)
+	}
+	if coarsest == finest {
+		return at, nil // every time as fine as its neighbours
 	}
 	// the times written with the finest precision, sorted
 	var fine []int64
