@@ -98,12 +98,6 @@ func Trace(ctx context.Context, logs Logs, src tracesource.Source, ids []store.T
 	return r
 }
 
-// Again asks the trace source once more and joins again, keeping the lines
-// already read: for spans that were not yet exported.
-func (r *Result) Again(ctx context.Context, src tracesource.Source, o Options) {
-	r.refetch(ctx, src, o)
-}
-
 func (r *Result) refetch(ctx context.Context, src tracesource.Source, o Options) {
 	var tr traces.Trace
 	tr, r.SourceErr = Fetch(ctx, src, r.TraceID, Window(r.Records), o.Timeout)
