@@ -2,10 +2,13 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/traceline/traceline/correlate/store"
 )
 
 // lineWriter appends seq lines to a file, optionally with indented
@@ -273,5 +276,35 @@ func TestFollowerWritesSettledLines(t *testing.T) {
 				t.Errorf("last line in the store: %v, want %v (line before it: %v)", ok, tt.wantLast, got[9])
 			}
 		})
+	}
+}
+
+// failingWriter fails every write, as a store on a full disk.
+type failingWriter struct {
+	store.Writer
+}
+
+var errFull = errors.New("no space left on device")
+
+func (failingWriter) Write(context.Context, []store.Entry, store.Checkpoint) error { return errFull }
+
+// TestFollowerReportsFailedWrite: a write that fails after the poll that
+// handed it over ends Run with the store's error, even when no batch
+// follows it (a complete JSON line is the file's last, written at once).
+func TestFollowerReportsFailedWrite(t *testing.T) {
+	live := filepath.Join(t.TempDir(), "app.log")
+	appendLines(t, live, 0, 1)
+	st := openStore(t, filepath.Join(t.TempDir(), "data"))
+	defer st.Close()
+	cfg := testConfig(live)
+	cfg.IdleFlush = time.Hour
+	f, err := NewFollower(failingWriter{st}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.Run(ctx); !errors.Is(err, errFull) || ctx.Err() != nil {
+		t.Errorf("Run = %v (context: %v), want the store's error before the context ends", err, ctx.Err())
 	}
 }
