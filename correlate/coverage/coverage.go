@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/traceline/traceline/correlate/parse"
@@ -41,8 +42,8 @@ type Report struct {
 	Traced            int64 `json:"traced"`              // lines with a trace id
 	Untraced          int64 `json:"untraced"`            // lines without one
 	UntracedInRequest int64 `json:"untraced_in_request"` // untraced lines inside a traced request of their process
-	Processes         int   `json:"processes"`           // service+file pairs seen
-	Traces            int   `json:"traces"`              // distinct (process, trace) intervals
+	Processes         int   `json:"processes"`           // files seen: a file is one process's output
+	Traces            int   `json:"traces"`              // distinct trace ids
 	// Sites are the call sites with at least one untraced line inside a
 	// traced request, ranked by that count (then sites also seen traced
 	// first, then by key).
@@ -88,8 +89,6 @@ const Hint = "zerolog: zerolog.New(w).With().Caller().Logger(); " +
 	"slog: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{AddSource: true})); " +
 	"zap: zap.New(core, zap.AddCaller()) (zap.NewProduction has it)"
 
-type procKey struct{ service, file string }
-
 type siteKey struct {
 	service, key string
 	byCaller     bool
@@ -114,14 +113,25 @@ func Analyze(ctx context.Context, src Source, opts ...Option) (*Report, error) {
 		c = o.apply(c)
 	}
 	rep := &Report{}
-	procs := make(map[procKey]*process)
-	// Pass 1: the interval of each trace in each process.
+	// A process is a file: lines without a service (go-zero's own access
+	// and stat lines) are its output as much as the named ones.
+	procs := make(map[string]*process)
+	fileService := make(map[string]string)
+	traceIDs := make(map[string]struct{})
+	// Pass 1: the interval of each trace in each process, and each file's
+	// service.
 	err := src(ctx, func(r *parse.Record, at time.Time) bool {
+		if r.Service != "" && !strings.HasPrefix(r.File, parse.PushPrefix) {
+			if _, ok := fileService[r.File]; !ok {
+				fileService[r.File] = r.Service
+			}
+		}
 		id := traceKey(r)
 		if id == "" {
 			return true
 		}
-		k := procKey{r.Service, r.File}
+		traceIDs[id] = struct{}{}
+		k := r.File
 		p := procs[k]
 		if p == nil {
 			p = &process{traces: make(map[string]interval)}
@@ -139,8 +149,8 @@ func Analyze(ctx context.Context, src Source, opts ...Option) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	rep.Traces = len(traceIDs)
 	for _, p := range procs {
-		rep.Traces += len(p.traces)
 		p.intervals = merge(p.traces, int64(c.slack))
 		p.traces = nil
 	}
@@ -149,21 +159,25 @@ func Analyze(ctx context.Context, src Source, opts ...Option) (*Report, error) {
 	sites := make(map[siteKey]*Site)
 	type svcCallers struct{ lines, withCaller int64 }
 	services := make(map[string]*svcCallers)
-	seenProcs := make(map[procKey]struct{})
+	seenProcs := make(map[string]struct{})
 	err = src(ctx, func(r *parse.Record, at time.Time) bool {
 		rep.Lines++
-		sc := services[r.Service]
+		svc := r.Service
+		if svc == "" {
+			svc = fileService[r.File]
+		}
+		sc := services[svc]
 		if sc == nil {
 			sc = &svcCallers{}
-			services[r.Service] = sc
+			services[svc] = sc
 		}
 		sc.lines++
 		if r.Caller != "" {
 			sc.withCaller++
 		}
-		pk := procKey{r.Service, r.File}
+		pk := r.File
 		seenProcs[pk] = struct{}{}
-		sk := siteKey{service: r.Service, key: r.Caller, byCaller: r.Caller != ""}
+		sk := siteKey{service: svc, key: r.Caller, byCaller: r.Caller != ""}
 		if !sk.byCaller {
 			sk.key = Template(r.Msg)
 		}

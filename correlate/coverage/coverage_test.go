@@ -181,3 +181,34 @@ func btoa(b bool) string {
 	}
 	return "false"
 }
+
+// TestProcessesAndTraces: a file is one process, whatever services its
+// lines name or fail to name (go-zero's access lines carry none); traces
+// count distinct ids, not one per file that logged them; a line without a
+// service is counted under its file's.
+func TestProcessesAndTraces(t *testing.T) {
+	const a, b = "0af7651916cd43dd8448eb211c80319c", "1af7651916cd43dd8448eb211c80319c"
+	src := source([]line{
+		{"gateway", "gw.log", 0, a, "gw.go:1", "request in"},
+		{"", "gw.log", 5, "", "", "[HTTP] 200 - GET /forms"}, // go-zero's access line, untraced
+		{"", "gw.log", 6, a, "", "[HTTP] 200 - GET /forms"},
+		{"worker", "wk.log", 2, a, "wk.go:1", "job"},
+		{"gateway", "gw.log", 10, b, "gw.go:1", "request in"},
+		{"worker", "wk.log", 12, b, "wk.go:1", "job"},
+	})
+	rep, err := coverage.Analyze(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Processes != 2 || rep.Traces != 2 {
+		t.Errorf("processes %d, traces %d; want 2 and 2", rep.Processes, rep.Traces)
+	}
+	for _, s := range rep.Sites {
+		if s.Service == "" {
+			t.Errorf("a site without a service: %+v", s)
+		}
+	}
+	if len(rep.Sites) != 1 || rep.Sites[0].Service != "gateway" {
+		t.Errorf("sites %+v, want the gateway's access line", rep.Sites)
+	}
+}

@@ -76,8 +76,9 @@
 //     the next poll;
 //   - deletion: the entries stay in the store until retention drops them.
 //
-// An entry whose continuation lines may still come is held back until the
-// file has been idle for IdleFlush. Config.Trace, when set, is told every
+// A complete JSON line is written at once. A text entry whose
+// continuation lines (a stack trace) may still come is held back until the
+// next entry starts or the file has been idle for IdleFlush. Config.Trace, when set, is told every
 // decision about a file (opened at a checkpoint, renamed, truncated,
 // re-attached, closed).
 package ingest

@@ -542,7 +542,15 @@ func (f *Follower) Run(ctx context.Context) error {
 				t.report(p, why)
 			}
 		}
-		if err := t.poll(ctx, paths, false); err != nil && ctx.Err() == nil {
+		err := t.poll(ctx, paths, false)
+		if err == nil {
+			// a write that failed after the poll handed it over: there may
+			// be no next batch to tell
+			if cerr := t.commit.failed(); cerr != nil {
+				err = wrapStore(cerr)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
 			t.close()
 			return err
 		}

@@ -2,10 +2,13 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/traceline/traceline/correlate/store"
 )
 
 // lineWriter appends seq lines to a file, optionally with indented
@@ -228,4 +231,80 @@ func TestTruncatedUnderRead(t *testing.T) {
 		delete(got, i)
 	}
 	checkSeq(t, got, 0, 150, nil)
+}
+
+// TestFollowerWritesSettledLines: a poll writes a file's last line at once
+// when it is a complete JSON object, without waiting IdleFlush for
+// continuation lines; a text entry, which a stack trace may still follow,
+// waits.
+func TestFollowerWritesSettledLines(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		last     string
+		wantLast bool
+	}{
+		{"JSON line", seqLine(10), true},
+		{"text line", "2026-03-01 12:00:01 INFO seq 10", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			live := filepath.Join(t.TempDir(), "app.log")
+			st := openStore(t, filepath.Join(t.TempDir(), "data"))
+			defer st.Close()
+			ctx := context.Background()
+			cfg := testConfig(live)
+			cfg.IdleFlush = time.Hour
+			tl, err := newTailer(ctx, st, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tl.close()
+			appendLines(t, live, 0, 10)
+			f, err := os.OpenFile(live, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString(tt.last + "\n")
+			f.Close()
+			if err := tl.poll(ctx, []string{live}, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.commit.sync(); err != nil {
+				t.Fatal(err)
+			}
+			got := collect(t, st)
+			if _, ok := got[10]; ok != tt.wantLast || len(got[9]) != 1 {
+				t.Errorf("last line in the store: %v, want %v (line before it: %v)", ok, tt.wantLast, got[9])
+			}
+		})
+	}
+}
+
+// failingWriter fails every write, as a store on a full disk.
+type failingWriter struct {
+	store.Writer
+}
+
+var errFull = errors.New("no space left on device")
+
+func (failingWriter) Write(context.Context, []store.Entry, store.Checkpoint) error { return errFull }
+
+// TestFollowerReportsFailedWrite: a write that fails after the poll that
+// handed it over ends Run with the store's error, even when no batch
+// follows it (a complete JSON line is the file's last, written at once).
+func TestFollowerReportsFailedWrite(t *testing.T) {
+	live := filepath.Join(t.TempDir(), "app.log")
+	appendLines(t, live, 0, 1)
+	st := openStore(t, filepath.Join(t.TempDir(), "data"))
+	defer st.Close()
+	cfg := testConfig(live)
+	cfg.IdleFlush = time.Hour
+	f, err := NewFollower(failingWriter{st}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.Run(ctx); !errors.Is(err, errFull) || ctx.Err() != nil {
+		t.Errorf("Run = %v (context: %v), want the store's error before the context ends", err, ctx.Err())
+	}
 }

@@ -217,7 +217,7 @@ func (t *tailer) read(s *source) (bool, error) {
 				s.pos += int64(i + 1)
 				s.bstart += i + 1
 				s.line = s.longLine + 1
-				s.held = true
+				_, _, s.held = s.asm.Pending()
 				t.stats.Lines++
 				continue
 			}
@@ -235,7 +235,7 @@ func (t *tailer) read(s *source) (bool, error) {
 			s.pos += int64(i + 1)
 			s.bstart += i + 1
 			s.line++
-			s.held = true
+			_, _, s.held = s.asm.Pending()
 			t.stats.Lines++
 			if len(s.recs) >= t.cfg.BatchEntries {
 				if err := t.submit(s, false); err != nil {
@@ -290,6 +290,12 @@ func (t *tailer) read(s *source) (bool, error) {
 			s.eof = true
 			break
 		}
+	}
+	if s.held && s.eof {
+		// all that was written is read: a complete JSON line waits for
+		// nothing
+		s.recs = s.asm.FlushSettled(s.recs)
+		_, _, s.held = s.asm.Pending()
 	}
 	if len(s.recs) > 0 || grew {
 		return grew, t.submit(s, false)

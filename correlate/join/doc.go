@@ -59,4 +59,13 @@
 // record at all is marked SilentError: something failed and said nothing.
 // A failed client (or producer) span is not, when a child span (the server
 // side of the call) holds records: the lines are there, one level down.
+//
+// # Reading order
+//
+// Lines and orphans come in time order, and Line.Pos numbers them across
+// the trace. A time coarser than its neighbours' (whole seconds beside
+// milliseconds) that a finer time falls within cannot be ordered by
+// itself: it is marked Approx and sorts at the middle of its precision
+// narrowed to its span, never before a line above it in its own file (see
+// order.go). Order does the same for lines without spans.
 package join

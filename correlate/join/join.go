@@ -41,7 +41,7 @@ type Trace struct {
 	TraceID string
 	// Spans are in start order (ties by span id); Span.Parent indexes here.
 	Spans []Span
-	// Orphans are the records no span could take, in time order.
+	// Orphans are the records no span could take, in reading order.
 	Orphans []Orphan
 	// SourceError is the trace source's failure given by WithSourceError.
 	SourceError string
@@ -57,8 +57,9 @@ type Span struct {
 	Parent int
 	// Depth is 0 for a root, its parent's depth + 1 otherwise.
 	Depth int
-	// Logs are the records placed under the span, in time order (records
-	// without a time last, in input order).
+	// Logs are the records placed under the span, in reading order (time
+	// order, approximate times placed by span and file; records without a
+	// time last, in input order).
 	Logs []Line
 	// SilentError is set for a span in error with no record under it,
 	// unless it is a client (or producer) span one of whose children holds
@@ -78,12 +79,21 @@ type Line struct {
 	// span's start, positive after its end, zero inside).
 	Skewed bool
 	Skew   time.Duration
+	// Approx is set when the record's time is too coarse to order it among
+	// the trace's other records (whole seconds beside milliseconds): it
+	// is ordered by its span and its file instead (see Order).
+	Approx bool
+	// Pos is the record's place in the trace's reading order, counted
+	// over every Line and Orphan: the merged view's order.
+	Pos int
 }
 
 // Orphan is a record no span of the trace could take.
 type Orphan struct {
 	Record *parse.Record // points into the slice given to Join
 	Reason Reason
+	Approx bool // as Line.Approx
+	Pos    int  // as Line.Pos
 }
 
 // placement is where one record goes, decided before any Line is built so
@@ -184,13 +194,25 @@ func Join(tr traces.Trace, recs []parse.Record, opts ...Option) *Trace {
 	if norphans > 0 {
 		t.Orphans = make([]Orphan, 0, norphans)
 	}
-	for _, i := range order {
+	// Lines and orphans in reading order: an approximate time goes by its
+	// span and its file.
+	at, approx := readingOrder(recs, func(i int) (time.Time, time.Time, bool) {
+		if s := place[i].span; s >= 0 {
+			return t.Spans[s].Start, t.Spans[s].End(), true
+		}
+		return time.Time{}, time.Time{}, false
+	})
+	if approx != nil {
+		order = sortByReading(at)
+	}
+	for pos, i := range order {
 		p := &place[i]
+		ap := approx != nil && approx[i]
 		if p.span < 0 {
-			t.Orphans = append(t.Orphans, Orphan{Record: &recs[i], Reason: p.reason})
+			t.Orphans = append(t.Orphans, Orphan{Record: &recs[i], Reason: p.reason, Approx: ap, Pos: pos})
 			continue
 		}
-		l := Line{Record: &recs[i], Match: p.match, Candidates: p.cands, Skew: p.skew}
+		l := Line{Record: &recs[i], Match: p.match, Candidates: p.cands, Skew: p.skew, Approx: ap, Pos: pos}
 		l.Skewed = p.skew > c.skew || -p.skew > c.skew
 		sp := &t.Spans[p.span]
 		sp.Logs = append(sp.Logs, l)

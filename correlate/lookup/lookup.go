@@ -91,15 +91,11 @@ func Trace(ctx context.Context, logs Logs, src tracesource.Source, ids []store.T
 	} else {
 		r.Records, r.LogErr = logs.Logs(ctx, ids...)
 	}
+	// a line without a service (go-zero's access line) takes its file's
+	parse.FillServices(r.Records)
 	r.TraceID = ID(ids, r.Records)
 	r.refetch(ctx, src, o)
 	return r
-}
-
-// Again asks the trace source once more and joins again, keeping the lines
-// already read: for spans that were not yet exported.
-func (r *Result) Again(ctx context.Context, src tracesource.Source, o Options) {
-	r.refetch(ctx, src, o)
 }
 
 func (r *Result) refetch(ctx context.Context, src tracesource.Source, o Options) {

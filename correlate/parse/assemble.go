@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"strings"
 	"time"
 )
 
@@ -33,7 +34,8 @@ import (
 // that cannot be read in full is still emitted, with Raw and Problems set.
 //
 // Records are emitted when the next entry starts, so the newest entry waits
-// in the Assembler until then or until Flush.
+// in the Assembler until then, until Flush, or (a complete JSON object)
+// until FlushSettled.
 
 const maxContinuations = 10000
 
@@ -92,6 +94,8 @@ type Assembler struct {
 	file        string
 	cfg         Config
 	pathService string
+	fileService string // the service the file's lines last named
+	pushed      bool   // file names a pushed stream (PushPrefix), not one process's file
 	max         int
 	stats       Stats
 	p           parser
@@ -107,6 +111,7 @@ func NewAssembler(file string, cfg Config) *Assembler {
 	a := &Assembler{file: file, cfg: cfg}
 	a.max = a.cfg.maxLineBytes()
 	a.pathService = serviceForPath(file, &a.cfg)
+	a.pushed = strings.HasPrefix(file, PushPrefix)
 	a.p.cfg = &a.cfg
 	return a
 }
@@ -318,9 +323,30 @@ func (a *Assembler) emit(dst []Record) []Record {
 	r.FromLine = pd.lines == 1 && pd.headLen == len(pd.raw) && pd.t.IsZero() && pd.stream == "" &&
 		pd.problems == 0 && (a.pathService == "" || len(a.p.service) > 0) &&
 		(a.cfg.Location == nil || a.cfg.Location == time.UTC)
+	if a.pathService == "" && !a.pushed {
+		a.fileService = a.learnService(r)
+	}
 	a.stats.Records++
 	a.stats.Add(r.Problems)
 	return dst
+}
+
+// learnService gives a record without a service the one the file's lines
+// named last (or a go-zero stat line's Name), and returns what the file's
+// service is now.
+func (a *Assembler) learnService(r *Record) string {
+	if r.Service != "" {
+		return r.Service
+	}
+	name := goZeroName(r.Level, r.Msg)
+	if name == "" {
+		name = a.fileService
+	}
+	if name != "" {
+		r.Service = name
+		r.FromLine = false // the line alone does not say it
+	}
+	return name
 }
 
 // redact applies Config.Redact to the pending entry, keeping headLen on
@@ -356,6 +382,25 @@ func (a *Assembler) Flush(dst []Record) []Record {
 		}
 	}
 	return a.emit(dst)
+}
+
+// FlushSettled emits the pending entry when it is a complete JSON object
+// and appends it to dst; other pending entries stay. A follower calls it
+// once it has read all that was written: a JSON logger writes a stack
+// trace in a field, not on lines after the object, so nothing is left to
+// wait for, whereas a text entry's stack trace may still be on its way.
+func (a *Assembler) FlushSettled(dst []Record) []Record {
+	pd := &a.pend
+	if !pd.active || pd.head != lkJSON || !closesObject(pd.raw) {
+		return dst
+	}
+	return a.emit(dst)
+}
+
+// closesObject reports whether a JSON line ends its object.
+func closesObject(line []byte) bool {
+	line = trimRightSpace(line)
+	return len(line) > 0 && line[len(line)-1] == '}'
 }
 
 // Pending reports the offset and line number of the first physical line not

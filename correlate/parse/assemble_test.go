@@ -114,6 +114,34 @@ func TestPending(t *testing.T) {
 	}
 }
 
+// TestFlushSettled: a complete JSON object needs no wait for continuation
+// lines; a text entry, a cut JSON object and one with a stack under it do.
+func TestFlushSettled(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		lines []string
+		want  int // records after FlushSettled
+	}{
+		{"complete JSON object", []string{`{"msg":"a"}`}, 1},
+		{"complete JSON object, trailing blanks", []string{`{"msg":"a"}  `, ""}, 1},
+		{"JSON object with a stack under it", []string{`{"msg":"a"}`, "\tat x"}, 0},
+		{"JSON object still being written", []string{`{"msg":"a",`}, 0},
+		{"text entry", []string{"2024-03-01 10:00:00 INFO a"}, 0},
+		{"nothing pending", nil, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := NewAssembler("f.log", Config{})
+			recs := a.FlushSettled(feed(a, tt.lines))
+			if len(recs) != tt.want {
+				t.Fatalf("%d records, want %d", len(recs), tt.want)
+			}
+			if _, _, pending := a.Pending(); pending == (tt.want == 1) && len(tt.lines) > 0 {
+				t.Errorf("still pending: %v", pending)
+			}
+		})
+	}
+}
+
 func TestLimits(t *testing.T) {
 	cfg := Config{MaxLineBytes: 32}
 	a := NewAssembler("f.log", cfg)

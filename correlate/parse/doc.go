@@ -65,7 +65,8 @@
 // # Times, levels, services, containers, continuation lines
 //
 // See timefmt.go (formats, epoch units by magnitude, precision), level.go
-// (normal level words), service.go (line, Kubernetes path, Config.Services),
+// (normal level words), service.go (line, Kubernetes path, Config.Services,
+// the file's other lines, go-zero's Name),
 // container.go (CRI and Docker) and assemble.go (which lines start an
 // entry, what is dropped).
 //

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -11,7 +12,11 @@ import (
 //	/var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log   (rotated names too)
 //	/var/log/containers/<pod>_<namespace>_<container>-<64 hex id>.log
 //
-// Else the first Config.Services entry whose Pattern matches the path.
+// Else the first Config.Services entry whose Pattern matches the path, as
+// typed or made absolute (so "/var/log/app/*.log" matches a file read as
+// "app/a.log" from /var/log). Else the service the file's other lines
+// name (the last one before the line, see Assembler), or, for go-zero's
+// own lines, the service Name its stat lines write as "(Name) ...".
 
 // serviceForPath returns the service a file's path names, or "".
 func serviceForPath(file string, cfg *Config) string {
@@ -21,12 +26,46 @@ func serviceForPath(file string, cfg *Config) string {
 	if cfg == nil {
 		return ""
 	}
+	if len(cfg.Services) == 0 {
+		return ""
+	}
+	absFile := absSlash(file)
 	for _, ps := range cfg.Services {
-		if matchPath(ps.Pattern, file) {
+		if matchPath(ps.Pattern, file) || absFile != "" && matchPath(absSlash(ps.Pattern), absFile) {
 			return ps.Service
 		}
 	}
 	return ""
+}
+
+// absSlash returns p made absolute, with forward slashes; "" when it
+// cannot be.
+func absSlash(p string) string {
+	if p == "" {
+		return ""
+	}
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	return filepath.ToSlash(a)
+}
+
+// goZeroName returns the service Name a go-zero stat line starts its
+// content with ("(epro-api) - qps: ...", "(epro-api) shedding_stat ...").
+func goZeroName(level, msg string) string {
+	if level != "stat" || len(msg) < 3 || msg[0] != '(' {
+		return ""
+	}
+	end := strings.IndexByte(msg, ')')
+	if end < 2 || end+1 < len(msg) && msg[end+1] != ' ' {
+		return ""
+	}
+	name := msg[1:end]
+	if strings.ContainsAny(name, " \t") {
+		return ""
+	}
+	return name
 }
 
 func matchPath(pattern, file string) bool {
@@ -70,4 +109,34 @@ func kubeContainer(file string) string {
 		}
 	}
 	return ""
+}
+
+// PushPrefix starts the File of lines pushed to `correlate serve` rather
+// than read from a file ("push:SOURCE"). A pushed stream may mix many
+// processes' lines, so its lines never take each other's service.
+const PushPrefix = "push:"
+
+// FillServices gives each record without a service the service another
+// record of the same file names: a go-zero access line written before
+// any named line of its file, once its request's own lines are read
+// together with it. Pushed lines (PushPrefix) are left as they are.
+func FillServices(recs []Record) {
+	var byFile map[string]string
+	for i := range recs {
+		if recs[i].Service == "" || strings.HasPrefix(recs[i].File, PushPrefix) {
+			continue
+		}
+		if byFile == nil {
+			byFile = map[string]string{}
+		}
+		byFile[recs[i].File] = recs[i].Service
+	}
+	if byFile == nil {
+		return
+	}
+	for i := range recs {
+		if recs[i].Service == "" {
+			recs[i].Service = byFile[recs[i].File]
+		}
+	}
 }

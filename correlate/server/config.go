@@ -72,7 +72,7 @@ func DefaultConfig() Config {
 		Listen:       "127.0.0.1:8089",
 		MaxBodyBytes: 8 << 20,
 		ExportDelay:  10 * time.Second,
-		PollInterval: 250 * time.Millisecond,
+		PollInterval: 50 * time.Millisecond,
 		IngestYield:  500 * time.Millisecond,
 	}
 }

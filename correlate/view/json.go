@@ -77,10 +77,7 @@ func (e *jsonEncoder) encode(j *join.Trace) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendRecordOpen(dst, o.Record)
-		dst = append(dst, `,"reason":`...)
-		dst = appendString(dst, string(o.Reason))
-		dst = append(dst, '}')
+		dst = appendOrphan(dst, &o)
 		e.buf = dst
 		e.maybeFlush()
 		dst = e.buf
@@ -187,6 +184,21 @@ func appendLine(dst []byte, l *join.Line) []byte {
 	if l.Skewed {
 		dst = append(dst, `,"skewed":true,"skew_ms":`...)
 		dst = appendMillis(dst, l.Skew)
+	}
+	if l.Approx {
+		dst = append(dst, `,"time_approx":true`...)
+	}
+	return append(dst, '}')
+}
+
+// appendOrphan appends an orphan: the record's object plus "reason" and
+// "time_approx" when set.
+func appendOrphan(dst []byte, o *join.Orphan) []byte {
+	dst = appendRecordOpen(dst, o.Record)
+	dst = append(dst, `,"reason":`...)
+	dst = appendString(dst, string(o.Reason))
+	if o.Approx {
+		dst = append(dst, `,"time_approx":true`...)
 	}
 	return append(dst, '}')
 }

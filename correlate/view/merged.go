@@ -18,7 +18,7 @@ type entry struct {
 	orphan *join.Orphan
 }
 
-// entries returns every line of j in time order (lines without a time last).
+// entries returns every line of j in reading order (see join.Line.Pos).
 func entries(j *join.Trace) []entry {
 	n := len(j.Orphans)
 	for i := range j.Spans {
@@ -34,17 +34,24 @@ func entries(j *join.Trace) []entry {
 	for i := range j.Orphans {
 		es = append(es, entry{rec: j.Orphans[i].Record, orphan: &j.Orphans[i]})
 	}
-	slices.SortStableFunc(es, func(a, b entry) int {
-		ta, tb := a.rec.Time, b.rec.Time
-		if za, zb := ta.IsZero(), tb.IsZero(); za || zb {
-			return cmp.Compare(b2i(za), b2i(zb))
-		}
-		if c := ta.Compare(tb); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.rec.Line, b.rec.Line)
-	})
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.pos(), b.pos()) })
 	return es
+}
+
+// pos is the entry's place in the trace's reading order.
+func (e entry) pos() int {
+	if e.line != nil {
+		return e.line.Pos
+	}
+	return e.orphan.Pos
+}
+
+// approx reports whether the entry's time is approximate.
+func (e entry) approx() bool {
+	if e.line != nil {
+		return e.line.Approx
+	}
+	return e.orphan.Approx
 }
 
 // service is the service of a line: its own, else its span's.
@@ -62,7 +69,8 @@ func b2i(b bool) int {
 	return 0
 }
 
-// Merged writes every line of j in time order, each with its time, offset
+// Merged writes every line of j in reading order (see join.Line.Pos; an
+// approximate time is marked "~"), each with its time, offset
 // from the trace's start, service, level, message and the span it sits under
 // (or its orphan reason).
 func Merged(w io.Writer, j *join.Trace, o TextOptions) error {
@@ -75,13 +83,19 @@ func Merged(w io.Writer, j *join.Trace, o TextOptions) error {
 	}
 	for _, e := range es {
 		r := e.rec
-		if r.Time.IsZero() {
+		switch {
+		case r.Time.IsZero():
 			p.str("               ?")
-		} else {
+		case e.approx():
+			// as precise as it was written, marked: it is ordered by its
+			// span and file, not by this time
+			p.str("      ~")
+			p.buf = r.Time.UTC().AppendFormat(p.buf, "15:04:05")
+		default:
 			p.buf = r.Time.UTC().AppendFormat(p.buf, "15:04:05.000000")
 		}
 		p.str(" ")
-		p.offset(r)
+		p.offset(r, e.approx())
 		p.str("  ")
 		svc := service(e)
 		p.paint(serviceColor(svc), svc)
@@ -101,9 +115,9 @@ func Merged(w io.Writer, j *join.Trace, o TextOptions) error {
 	return p.flush()
 }
 
-// MergedJSONL writes every line of j in time order as JSON lines: the line
-// object plus "match" and "span_name" for a placed line, "reason" for an
-// orphan.
+// MergedJSONL writes every line of j in reading order as JSON lines: the
+// line object plus "match" and "span_name" for a placed line, "reason" for
+// an orphan, and "time_approx":true for an approximate time.
 func MergedJSONL(w io.Writer, j *join.Trace) error {
 	buf := make([]byte, 0, 64<<10)
 	for _, e := range entries(j) {
@@ -115,10 +129,7 @@ func MergedJSONL(w io.Writer, j *join.Trace) error {
 			buf = appendString(buf, e.span.Name)
 			buf = append(buf, '}')
 		} else {
-			buf = appendRecordOpen(buf, e.rec)
-			buf = append(buf, `,"reason":`...)
-			buf = appendString(buf, string(e.orphan.Reason))
-			buf = append(buf, '}')
+			buf = appendOrphan(buf, e.orphan)
 		}
 		buf = append(buf, '\n')
 		if len(buf) >= 48<<10 {

@@ -234,7 +234,7 @@ func (p *printer) span(s *join.Span) {
 	for i := range s.Logs {
 		l := &s.Logs[i]
 		p.pad(p.width + 3)
-		p.offset(l.Record)
+		p.offset(l.Record, l.Approx)
 		p.str("  ")
 		p.pad(2*s.Depth + 2)
 		p.level(l.Record.Level)
@@ -273,13 +273,17 @@ func (p *printer) bar(s *join.Span) {
 }
 
 // offset appends the record's time as an offset from the trace's start,
-// right-aligned in the duration column.
-func (p *printer) offset(r *parse.Record) {
+// right-aligned in the duration column; "~" before it marks an
+// approximate time (see join.Line.Approx).
+func (p *printer) offset(r *parse.Record, approx bool) {
 	var d [32]byte
 	b := d[:0]
 	if r.Time.IsZero() || p.t0.IsZero() {
 		b = append(b, '?')
 	} else {
+		if approx {
+			b = append(b, '~')
+		}
 		off := r.Time.Sub(p.t0)
 		if off < 0 {
 			b = append(b, '-')
@@ -367,7 +371,7 @@ func (p *printer) orphans(j *join.Trace) {
 	p.str("\n")
 	for _, o := range j.Orphans {
 		p.pad(p.width + 3)
-		p.offset(o.Record)
+		p.offset(o.Record, o.Approx)
 		p.str("  ")
 		p.level(o.Record.Level)
 		p.str(" ")

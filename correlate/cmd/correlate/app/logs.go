@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/traceline/traceline/correlate/join"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
 )
@@ -30,7 +32,10 @@ its lines, one JSON object per line, oldest first:
   {"file":"a.log","line":12,"trace_id":"<32 hex>","span_id":"<16 hex>","time":"…","level":"info","msg":"…","service":"…"}
 
 The lines come from the index, so they are found even after their file was
-rotated, compressed or deleted.
+rotated, compressed or deleted. A time written in whole seconds beside
+millisecond ones (zerolog's default) cannot place its line by itself: the
+line goes by its file's order, at the middle of its second, and carries
+"time_approx":true. A line that names no service takes its file's.
 
 TRACE_ID may be 32 hex digits (any case), a W3C traceparent, or a 64-bit id
 as 16 hex digits or as a decimal number (Datadog, B3): a 64-bit id finds
@@ -101,7 +106,7 @@ func printLogs(ctx context.Context, w io.Writer, r store.LogsReader, ids []store
 		if limit > 0 && len(recs) > limit {
 			recs = recs[:limit]
 		}
-		return parse.WriteJSONL(w, recs, raw)
+		return writeLogs(w, recs, raw)
 	}
 	after := store.Cursor{}
 	for printed := 0; ; {
@@ -113,7 +118,7 @@ func printLogs(ctx context.Context, w io.Writer, r store.LogsReader, ids []store
 		if err != nil {
 			return err
 		}
-		if err := parse.WriteJSONL(w, pg.Records, raw); err != nil {
+		if err := writeLogs(w, pg.Records, raw); err != nil {
 			return err
 		}
 		printed += len(pg.Records)
@@ -122,6 +127,31 @@ func printLogs(ctx context.Context, w io.Writer, r store.LogsReader, ids []store
 		}
 		after = pg.Next
 	}
+}
+
+// writeLogs writes recs as JSONL in reading order (join.Order: a
+// whole-second time among millisecond ones goes by its file's order and
+// carries "time_approx":true), each line without a service given its
+// file's (parse.FillServices).
+func writeLogs(w io.Writer, recs []parse.Record, raw bool) error {
+	parse.FillServices(recs)
+	approx := join.Order(recs)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	buf := make([]byte, 0, 4096)
+	for i := range recs {
+		if raw {
+			buf = recs[i].AppendJSONRaw(buf[:0])
+		} else {
+			buf = recs[i].AppendJSON(buf[:0])
+		}
+		if approx != nil && approx[i] {
+			buf = append(buf[:len(buf)-1], `,"time_approx":true}`...)
+		}
+		if _, err := bw.Write(append(buf, '\n')); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 // indexHint says what the index holds, for a lookup that found nothing.

@@ -106,10 +106,11 @@ func (w *wireRecord) record() parse.Record {
 	return rec
 }
 
-// precisionOf guesses a time's precision from its fraction digits. The
-// wire form drops trailing zeros, so this can only be finer than written,
-// never coarser: the join may call a line inferred where the file would
-// have made it ambiguous.
+// precisionOf guesses a time's precision from how it is written. The
+// wire form drops trailing zeros, so ".25" may have been ".250": a time
+// with a fraction is taken to be at least as fine as a millisecond (what
+// loggers write), one without as whole seconds (zerolog's default), so
+// that the join and the reading order see what the file said.
 func precisionOf(s string) time.Duration {
 	dot := strings.IndexByte(s, '.')
 	if dot < 0 {
@@ -126,7 +127,7 @@ func precisionOf(s string) time.Duration {
 	for i := 0; i < n && p > time.Nanosecond; i++ {
 		p /= 10
 	}
-	return p
+	return min(p, time.Millisecond)
 }
 
 // Logs asks GET /api/v1/traces/{id}/logs, page after page.
@@ -211,6 +212,24 @@ func (r *remoteReader) Range(ctx context.Context, from, to time.Time, fn func(e 
 		}
 	}
 	return sc.Err()
+}
+
+// Jaeger asks GET /api/v1/status for the Jaeger the service joins with
+// ("" when it has none), so that a lookup through the service uses the
+// same trace source.
+func (r *remoteReader) Jaeger(ctx context.Context) (string, error) {
+	resp, err := r.get(ctx, "/api/v1/status")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Jaeger string `json:"jaeger"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return "", fmt.Errorf("the service at %s answered garbage: %w", r.base, err)
+	}
+	return st.Jaeger, nil
 }
 
 // Stats asks GET /api/v1/status.

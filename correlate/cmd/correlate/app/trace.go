@@ -34,13 +34,16 @@ func newTraceCommand(e *Env) *cobra.Command {
 		Use:   "trace --data DIR [--jaeger URL | --trace-file FILE] TRACE_ID [--format text|json]",
 		Short: "show a trace's spans as a waterfall with each span's log lines under it",
 		Long: `Joins the trace's log lines from the index in DIR with its spans from Jaeger
-(--jaeger, or $CORRELATE_JAEGER) or from a file (--trace-file: the Jaeger UI's
-JSON download, a saved api/v3 answer, or OTLP JSON), and shows:
+(--jaeger, or $CORRELATE_JAEGER, or the Jaeger of the "correlate serve" that
+holds DIR) or from a file (--trace-file: the Jaeger UI's JSON download, a
+saved api/v3 answer, or OTLP JSON), and shows:
 
   --format text   the span tree as a waterfall, each span's lines under it
                   (colour on a terminal unless NO_COLOR is set)
   --format json   {"trace_id","spans":[{…,"logs":[line+"match"]}],"orphans":[line+"reason"]}
   --view merged   every line in time order with the span it belongs to
+                  (a whole-second time beside millisecond ones is placed by
+                  its span and file, marked "~"; JSON: "time_approx":true)
 
 A line with a span id joins that span ("exact"); a line with only a trace id
 joins the innermost span of its service that holds its time ("inferred"), or
@@ -65,7 +68,7 @@ are neither lines nor a trace.`,
 	fs.StringVar(&o.color, "color", "auto", "auto (on a terminal unless NO_COLOR is set), always or never")
 	fs.DurationVar(&o.skew, "skew", join.DefaultSkewTolerance, "how far a line's time may lie outside its span before it is marked skewed")
 	fs.DurationVar(&o.exportDelay, "export-delay", join.DefaultExportDelay, "lines younger than this whose span is missing are \"not yet exported\"")
-	fs.DurationVar(&o.wait, "wait", 0, "wait up to this long for spans not yet exported, asking again each second")
+	fs.DurationVar(&o.wait, "wait", 0, "wait up to this long for lines and spans not yet in the index or Jaeger, asking again each second")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the trace lookup, retries included")
 	fs.IntVar(&o.limit, "limit", 0, "join only the oldest `N` lines of the trace (0: all)")
 	cmd.MarkFlagDirname("data")
@@ -103,7 +106,7 @@ func (o *traceOptions) validate(e *Env, args []string) ([]store.TraceID, error) 
 
 func (o *traceOptions) hasIndex() bool { return o.index.data != "" || o.index.server != "" }
 
-// run looks the trace up, waits for spans still being exported (--wait),
+// run looks the trace up, waits for lines and spans still coming (--wait),
 // and renders it.
 func (o *traceOptions) run(ctx context.Context, e *Env, args []string) error {
 	ids, err := o.validate(e, args)
@@ -118,6 +121,12 @@ func (o *traceOptions) run(ctx context.Context, e *Env, args []string) error {
 		}
 		defer closeFn()
 		logs = r
+		if rr, ok := r.(*remoteReader); ok && o.jaeger == "" && o.traceFile == "" {
+			// the service's lines, joined with the service's Jaeger
+			if o.jaeger, err = rr.Jaeger(ctx); err != nil {
+				fmt.Fprintf(e.Stderr, "correlate trace: cannot learn the service's Jaeger: %v\n", err)
+			}
+		}
 	}
 	src, closeSrc, err := newTraceSource(o)
 	if err != nil {
@@ -130,7 +139,7 @@ func (o *traceOptions) run(ctx context.Context, e *Env, args []string) error {
 	if logs != nil && res.IndexFailed() {
 		return fmt.Errorf("reading the index: %w", res.LogErr)
 	}
-	if err := o.waitForSpans(ctx, e, res, src, lo); err != nil {
+	if res, err = o.waitForMore(ctx, e, res, logs, src, ids, lo); err != nil {
 		return err
 	}
 	if src == nil {
@@ -150,25 +159,44 @@ func (o *traceOptions) run(ctx context.Context, e *Env, args []string) error {
 // --trace-file was given.
 const noSource = "no trace source given (--jaeger URL or --trace-file FILE)"
 
-// waitForSpans asks the source again, once a second, while lines wait for
-// spans still in an exporter's batch and --wait has not run out.
-func (o *traceOptions) waitForSpans(ctx context.Context, e *Env, res *lookup.Result, src tracesource.Source, lo lookup.Options) error {
-	if o.wait <= 0 || src == nil {
-		return nil
+// waitForMore looks the trace up again, once a second, while --wait has
+// not run out and the answer may still grow: lines wait for spans still
+// in an exporter's batch, the index has no line of the trace yet, or the
+// last look found lines the one before did not (they are still being
+// written or followed).
+func (o *traceOptions) waitForMore(ctx context.Context, e *Env, res *lookup.Result, logs lookup.Logs, src tracesource.Source, ids []store.TraceID, lo lookup.Options) (*lookup.Result, error) {
+	if o.wait <= 0 {
+		return res, nil
 	}
 	deadline := time.Now().Add(o.wait)
-	for res.Waiting() > 0 && time.Now().Before(deadline) {
+	grew := false
+	for time.Now().Before(deadline) {
+		var why string
+		switch {
+		case res.Waiting() > 0:
+			why = fmt.Sprintf("%d lines wait for their spans to be exported", res.Waiting())
+		case logs != nil && len(res.Records) == 0:
+			why = "no log line of the trace yet"
+		case grew:
+			why = "more log lines came"
+		default:
+			return res, nil
+		}
 		pause := min(time.Until(deadline), time.Second)
-		fmt.Fprintf(e.Stderr, "correlate trace: %d lines wait for their spans to be exported; asking again in %v\n",
-			res.Waiting(), pause.Round(time.Millisecond))
+		fmt.Fprintf(e.Stderr, "correlate trace: %s; asking again in %v\n", why, pause.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return res, ctx.Err()
 		case <-time.After(pause):
 		}
-		res.Again(ctx, src, lo)
+		next := lookup.Trace(ctx, logs, src, ids, lo)
+		if logs != nil && next.IndexFailed() {
+			return res, fmt.Errorf("reading the index: %w", next.LogErr)
+		}
+		grew = len(next.Records) > len(res.Records)
+		res = next
 	}
-	return nil
+	return res, nil
 }
 
 // nothingFound is the error for a trace with neither lines nor spans.
