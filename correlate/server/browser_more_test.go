@@ -102,3 +102,40 @@ func TestBrowserHighlightPastFirstPage(t *testing.T) {
 		t.Errorf("a line the trace lacks: %q", missing)
 	}
 }
+
+// TestBrowserMergedReadingOrder: the merged view keeps the server's reading
+// order, in which a whole-second time (zerolog's default) is placed inside
+// its second instead of before the millisecond lines that caused it, and
+// shows that time as approximate.
+func TestBrowserMergedReadingOrder(t *testing.T) {
+	const id = "10ad0000000000000000000000000044"
+	_, _, base := startServer(t, nil)
+	line := func(at, msg string) string {
+		return fmt.Sprintf(`{"time":"%s","level":"info","msg":"%s","trace_id":"%s"}`+"\n", at, msg, id)
+	}
+	postOK(t, base+"/api/v1/ingest?source=gateway", "application/x-ndjson", []byte(
+		line("2026-11-01T12:00:01.200Z", "request received")+
+			line("2026-11-01T12:00:01.300Z", "job enqueued")+
+			line("2026-11-01T12:00:01.900Z", "answered 202")))
+	postOK(t, base+"/api/v1/ingest?source=worker", "application/x-ndjson", []byte(
+		line("2026-11-01T12:00:01Z", "job started")))
+	ctx := browsertest.New(t, 60*time.Second)
+
+	var order, approx []string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/trace/"+id),
+		chromedp.WaitVisible(`body[data-ready="trace"]`, chromedp.ByQuery),
+		chromedp.Click(`#merged-toggle`, chromedp.ByID),
+		chromedp.Evaluate(`[...document.querySelectorAll("#merged li.log .msg")].map(e => e.textContent)`, &order),
+		chromedp.Evaluate(`[...document.querySelectorAll("#merged li.log")].filter(e => (e.querySelector(".time") || {}).textContent.startsWith("~")).map(e => e.querySelector(".msg").textContent)`, &approx),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if want := "request received|job enqueued|job started|answered 202"; strings.Join(order, "|") != want {
+		t.Errorf("merged view order %q, want %q", strings.Join(order, "|"), want)
+	}
+	if strings.Join(approx, "|") != "job started" {
+		t.Errorf("approximate times on %q, want only the whole-second line", approx)
+	}
+}

@@ -24,9 +24,11 @@
 //     "status_message", "silent_error", "attributes" (the span's own, an
 //     object of strings), "resource" (its resource's or process's),
 //     "events" ([{"time","name","attributes"}], time order); line
-//     "candidates" (ambiguous), "skewed" and "skew_ms"; top-level
+//     "candidates" (ambiguous), "skewed" and "skew_ms", "time_approx" (a
+//     time too coarse to order the line by), and "pos" on lines and orphans
+//     (the place in the trace's reading order; see package join); top-level
 //     "source_error" when the trace source failed. Spans are in start order,
-//     lines in time order, "spans" and "orphans" are never null.
+//     lines in reading order, "spans" and "orphans" are never null.
 //   - Merged: every line of the trace in time order, each with the span it
 //     sits under (or its orphan reason): the story as the services told it.
 //     MergedJSONL is the same as JSON lines.

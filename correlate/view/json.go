@@ -188,15 +188,19 @@ func appendLine(dst []byte, l *join.Line) []byte {
 	if l.Approx {
 		dst = append(dst, `,"time_approx":true`...)
 	}
+	dst = append(dst, `,"pos":`...)
+	dst = strconv.AppendInt(dst, int64(l.Pos), 10)
 	return append(dst, '}')
 }
 
-// appendOrphan appends an orphan: the record's object plus "reason" and
-// "time_approx" when set.
+// appendOrphan appends an orphan: the record's object plus "reason",
+// "pos" and "time_approx" when set.
 func appendOrphan(dst []byte, o *join.Orphan) []byte {
 	dst = appendRecordOpen(dst, o.Record)
 	dst = append(dst, `,"reason":`...)
 	dst = appendString(dst, string(o.Reason))
+	dst = append(dst, `,"pos":`...)
+	dst = strconv.AppendInt(dst, int64(o.Pos), 10)
 	if o.Approx {
 		dst = append(dst, `,"time_approx":true`...)
 	}

@@ -341,6 +341,23 @@
     return best;
   }
 
+  // tagPage marks each line of one answer with the answer's number: a
+  // line's "pos" (its place in the reading order) counts within its page.
+  function tagPage(page, n) {
+    for (const s of page.spans || []) for (const l of s.logs || []) l.page = n;
+    for (const l of page.orphans || []) l.page = n;
+  }
+
+  // readingOrder sorts lines by page, then by their place in the server's
+  // reading order (a coarse time, e.g. whole seconds, is placed by its span
+  // and file there); by time when a line has no place.
+  function readingOrder(a, b) {
+    if (typeof a.pos === "number" && typeof b.pos === "number") {
+      return ((a.page || 0) - (b.page || 0)) || (a.pos - b.pos);
+    }
+    return compareTimes(a.time, b.time);
+  }
+
   // maxHighlightPages bounds the pages read to reach a highlighted line.
   const maxHighlightPages = 20;
 
@@ -349,6 +366,8 @@
     main.replaceChildren(el("p", { text: "Loading trace " + id + "…" }));
     const t0 = performance.now();
     const tr = await api("/api/v1/traces/" + encodeURIComponent(id));
+    tagPage(tr, 0);
+    tr.pages = 1;
     const hl = highlightOf();
     // A highlighted line past the first page: read on until it is there
     // (pages come in time order, so the first error line found is the first).
@@ -366,6 +385,8 @@
   // morePage adds the next page of lines (the answer of ?cursor=) to the
   // trace shown: each span's lines to its span, the rest to the orphans.
   function morePage(tr, page) {
+    tagPage(page, tr.pages || 1);
+    tr.pages = (tr.pages || 1) + 1;
     const byId = new Map((tr.spans || []).map(s => [s.span_id, s]));
     for (const s of page.spans || []) {
       const have = byId.get(s.span_id);
@@ -583,14 +604,14 @@
       const all = [];
       for (const s of spans) for (const l of s.logs || []) all.push({ l: l, span: s.span_id });
       for (const l of orphans) all.push({ l: l });
-      all.sort((a, b) => compareTimes(a.l.time, b.l.time));
+      all.sort((a, b) => readingOrder(a.l, b.l));
       const ul = el("ul", { class: "logs" });
       for (const { l, span } of all) {
         const li = logRow(span ? Object.assign({ span_id: span }, l) : l, true);
         if (target && l === target.line) li.classList.add("hl");
         ul.appendChild(li);
       }
-      merged.append(el("h2", { text: "All " + all.length + " lines in time order" }), ul);
+      merged.append(el("h2", { text: "All " + all.length + " lines in reading order" }), ul);
       mergedBuilt = true;
     }
     frag.appendChild(merged);
