@@ -34,6 +34,7 @@ type Result struct {
 	Trace     *JoinedTrace `json:"trace"`      // Failing's joined trace
 	TraceText string       `json:"trace_text"` // `correlate trace` of Failing
 	Coverage  string       `json:"coverage"`   // `correlate coverage`
+	Failures  string       `json:"failures"`   // `correlate failures --since 15m`
 
 	PIDs map[string]int `json:"pids"` // every process started, by name
 }
@@ -290,6 +291,17 @@ func (d *Demo) exercise(ctx context.Context, corr *correlator) error {
 	}
 	d.res.Trace = t
 
+	failures, err := corr.run(ctx, "failures", "--data", corr.data, "--jaeger", corr.jaeger, "--since", "15m")
+	if err != nil {
+		return err
+	}
+	d.res.Failures = string(failures)
+	d.printf("\nThe failing requests of the last 15 minutes:\n")
+	if d.res.CorrelatorURL != "" {
+		d.printf("  page: %s/\n", d.res.CorrelatorURL)
+	}
+	d.printf("$ correlate failures --since 15m\n%s\n", indent(firstFailures(d.res.Failures, 3)))
+
 	d.printf("\nOne failing request: #%d, %s, answered %d, trace %s\n", f.N, f.Kind, f.Status, f.TraceID)
 	if d.res.CorrelatorURL != "" {
 		d.printf("  page: %s/trace/%s\n", d.res.CorrelatorURL, f.TraceID)
@@ -432,4 +444,24 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// firstFailures returns the first n failures of `correlate failures`'s
+// text (each a line at the left margin and its indented lines), and how
+// many there are in all when that is more.
+func firstFailures(text string, n int) string {
+	var b strings.Builder
+	count := 0
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l != "" && l[0] != ' ' {
+			count++
+		}
+		if count <= n {
+			b.WriteString(l)
+		}
+	}
+	if count > n {
+		fmt.Fprintf(&b, "... %d failures in all\n", count)
+	}
+	return b.String()
 }

@@ -180,6 +180,15 @@ func TestDemoShort(t *testing.T) {
 		}
 	})
 
+	t.Run("failing requests", func(t *testing.T) {
+		if !strings.Contains(res.Failures, res.Failing.TraceID) {
+			t.Errorf("correlate failures does not list the failing request %s:\n%s", res.Failing.TraceID, res.Failures)
+		}
+		if strings.Contains(res.Failures, res.Unsampled.TraceID) && !res.Unsampled.Failed() {
+			t.Errorf("correlate failures lists the unsampled request %s, which did not fail:\n%s", res.Unsampled.TraceID, res.Failures)
+		}
+	})
+
 	t.Run("report", func(t *testing.T) {
 		if res.Unsampled.TraceID == "" || res.Unsampled.Sampled {
 			t.Errorf("no unsampled request among %d", len(res.Requests))
@@ -192,6 +201,9 @@ func TestDemoShort(t *testing.T) {
 		}
 		if res.CorrelatorURL != "" && !strings.Contains(out, res.CorrelatorURL+"/trace/"+res.Failing.TraceID) {
 			t.Errorf("report lacks the correlator page of the failing trace")
+		}
+		if res.CorrelatorURL != "" && !strings.Contains(out, "page: "+res.CorrelatorURL+"/\n") {
+			t.Errorf("report lacks the failing-requests page")
 		}
 	})
 }
