@@ -28,13 +28,19 @@ import (
 // port chosen by the kernel.
 func startServer(t *testing.T, mutate func(*Config)) (*Server, store.Store, string) {
 	t.Helper()
+	return startServerOn(t, pebblestore.Options{}, mutate)
+}
+
+// startServerOn is startServer with the store opened with opts.
+func startServerOn(t *testing.T, opts pebblestore.Options, mutate func(*Config)) (*Server, store.Store, string) {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	st, err := pebblestore.Open(cfg.Data, pebblestore.Options{})
+	st, err := pebblestore.Open(cfg.Data, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,7 @@
     if (!res.ok) {
       const err = new Error((body && body.error) || ("HTTP " + res.status));
       err.status = res.status;
+      err.reason = (body && typeof body.error === "string") ? body.error : "";
       throw err;
     }
     return body;
@@ -186,9 +187,16 @@
     return f;
   }
 
-  // unavailable answers whether an API error means the route does not
-  // exist on this correlator (an older or a trimmed build).
-  function unavailable(e) { return e && e.status === 404; }
+  // unavailable answers whether an API error means this correlator cannot
+  // answer the route: it does not exist (404, an older or a trimmed build)
+  // or its index was made without a search index (501).
+  function unavailable(e) { return e && (e.status === 404 || e.status === 501); }
+
+  // unavailableText is what a page says when an API is unavailable: what,
+  // then the correlator's own reason when it gave one.
+  function unavailableText(what, e) {
+    return what + " is unavailable on this correlator" + (e.reason ? ": " + e.reason : "") + ".";
+  }
 
   // ---- pages ----
 
@@ -210,7 +218,7 @@
       res = await api("/api/v1/failures?since=" + encodeURIComponent(since));
     } catch (e) {
       if (!unavailable(e)) throw e;
-      list.replaceChildren(el("p", { class: "note", id: "failures-unavailable", text: "The failing-requests list is unavailable on this correlator. Paste a log line or a trace id above." }));
+      list.replaceChildren(el("p", { class: "note", id: "failures-unavailable", text: unavailableText("The failing-requests list", e) + " Paste a log line or a trace id above." }));
       document.body.setAttribute("data-ready", "failures");
       return;
     }
@@ -275,7 +283,7 @@
         res = await api("/api/v1/search?" + q.toString());
       } catch (e) {
         if (!unavailable(e)) throw e;
-        status.textContent = "Search is unavailable on this correlator.";
+        status.textContent = unavailableText("Search", e);
         status.id = "search-unavailable";
         table.classList.add("hidden");
         return;
