@@ -45,6 +45,11 @@ type Config struct {
 	// trace endpoints' default and largest ?limit=); the rest comes page
 	// by page. Zero means store.DefaultPageLines.
 	PageLines int `yaml:"page_lines"`
+	// Untraced says how the embedded store keeps entries without a trace
+	// id: "compact" (the default: time, level, service, caller and the
+	// start of the message, no raw line), "full" (the raw line too, so
+	// search's field and text conditions see all of it) or "none".
+	Untraced string `yaml:"untraced"`
 
 	// ClickHouse, when set, keeps the index in ClickHouse instead of the
 	// embedded store: one HTTP URL per shard, in remote_servers order.
@@ -123,6 +128,11 @@ func (c Config) Validate() error {
 	if c.PollInterval <= 0 {
 		return fmt.Errorf("poll interval must be positive, got %s", c.PollInterval)
 	}
+	switch c.Untraced {
+	case "", "compact", "full", "none":
+	default:
+		return fmt.Errorf("untraced %q: want compact, full or none", c.Untraced)
+	}
 	if err := c.Redact.Validate(); err != nil {
 		return err
 	}
@@ -166,6 +176,7 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	str("TOKEN", &c.Token)
 	str("CLICKHOUSE_CLUSTER", &c.ClickHouseCluster)
 	str("CLICKHOUSE_DATABASE", &c.ClickHouseDatabase)
+	str("UNTRACED", &c.Untraced)
 	if v, ok := lookup("CORRELATE_CLICKHOUSE"); ok {
 		c.ClickHouse = splitList(v)
 	}

@@ -26,6 +26,8 @@ func TestValidate(t *testing.T) {
 		{"bad port", func(c *Config) { c.Listen = "127.0.0.1:http2" }, "bad port"},
 		{"bad jaeger url", func(c *Config) { c.Jaeger = "localhost:16686" }, "--jaeger"},
 		{"bad redaction pattern", func(c *Config) { c.Redact.Patterns = []string{"("} }, "redaction pattern"},
+		{"untraced full", func(c *Config) { c.Untraced = "full" }, ""},
+		{"bad untraced mode", func(c *Config) { c.Untraced = "raw" }, "want compact, full or none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

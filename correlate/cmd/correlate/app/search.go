@@ -70,6 +70,10 @@ func newSearchCommand(e *Env) *cobra.Command {
   --field K=V     a field of the raw line has exactly this value (repeatable)
   --traced        only entries that carry a trace id
 
+A line without a trace id is kept without its raw text unless the index
+was built with --untraced full (index and serve): TEXT then matches the
+start of its message only, and --field does not match it.
+
 Entries come newest first, --limit at a time (default 100); --cursor C
 continues where the previous page ended (json prints it as "next"). Each
 line names its trace and span: "correlate trace ID" shows the request.

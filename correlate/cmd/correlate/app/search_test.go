@@ -149,3 +149,35 @@ func TestSearchThroughTheService(t *testing.T) {
 	runCmd("", nil, append([]string{"failures", "--server", url}, win...)...).expect(t, 0, []string{"ledger crashed", "database timeout"}, nil)
 	runCmd("", nil, append([]string{"failures", "--data", data, "--service", "gateway"}, win...)...).expect(t, 1, nil, []string{"no request failed"})
 }
+
+// TestSearchFieldsOfUntracedLines: a line without a trace id keeps its
+// raw text, and so its fields, only in a store kept with --untraced full;
+// a compact store finds it by its message but not by a field.
+func TestSearchFieldsOfUntracedLines(t *testing.T) {
+	line := `{"level":"warn","ts":"2026-03-01T12:00:05Z","msg":"consent withdrawn","service.name":"consent","patient":"P-77"}`
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(logs, "consent.log"), []byte(line+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	win := []string{"--from", searchWindow, "--to", "2026-03-01T13:00:00Z"}
+	for _, tt := range []struct {
+		mode      string
+		fieldCode int
+	}{{"compact", 1}, {"full", 0}} {
+		data := filepath.Join(dir, tt.mode)
+		if r := runCorrelate("", "index", "--quiet", "--untraced", tt.mode, "--data", data, logs); r.code != 0 {
+			t.Fatalf("index --untraced %s: exit %d: %s", tt.mode, r.code, r.stderr)
+		}
+		if r := runCmd("", nil, append([]string{"search", "--data", data, "withdrawn"}, win...)...); r.code != 0 || !strings.Contains(r.stdout, "consent withdrawn") {
+			t.Errorf("%s: text search: exit %d\n%s%s", tt.mode, r.code, r.stdout, r.stderr)
+		}
+		r := runCmd("", nil, append([]string{"search", "--data", data, "--field", "patient=P-77"}, win...)...)
+		if r.code != tt.fieldCode || (tt.fieldCode == 0) != strings.Contains(r.stdout, "consent withdrawn") {
+			t.Errorf("%s: field search: exit %d, want %d\n%s%s", tt.mode, r.code, tt.fieldCode, r.stdout, r.stderr)
+		}
+	}
+}

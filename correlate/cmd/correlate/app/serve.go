@@ -101,6 +101,7 @@ func (o *serveOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Var(listFlag{&f.ClickHouse}, "clickhouse", "keep the index in ClickHouse at this HTTP `URL` (repeat once per shard, in cluster order)")
 	fs.StringVar(&f.ClickHouseCluster, "clickhouse-cluster", "", "the remote_servers cluster that lists the shards")
 	fs.StringVar(&f.ClickHouseDatabase, "clickhouse-database", "", "ClickHouse database (default traceline)")
+	fs.StringVar(&f.Untraced, "untraced", "", "`MODE` for entries without a trace id: compact (no raw line; the default), full or none")
 	o.set = fs.Changed
 }
 
@@ -179,13 +180,16 @@ func overlay(cfg *server.Config, f server.Config, set func(string) bool) {
 	if set("clickhouse-database") {
 		cfg.ClickHouseDatabase = f.ClickHouseDatabase
 	}
+	if set("untraced") {
+		cfg.Untraced = f.Untraced
+	}
 }
 
 // openServeStore opens the store serve writes to: ClickHouse when
 // configured (with a spool in the data folder), else the embedded store.
 func openServeStore(ctx context.Context, cfg server.Config) (store.Store, error) {
 	if len(cfg.ClickHouse) == 0 {
-		return openStore(cfg.Data, false, pebblestore.Options{})
+		return openStore(cfg.Data, false, pebblestore.Options{Untraced: cfg.Untraced})
 	}
 	ch := chstore.DefaultConfig()
 	ch.Shards = cfg.ClickHouse

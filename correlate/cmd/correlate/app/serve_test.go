@@ -165,6 +165,12 @@ func TestServeConfig(t *testing.T) {
 					t.Errorf("data %q, retention %v; want the flags'", cfg.Data, cfg.Retention)
 				}
 			}},
+		{"untraced mode, flag over environment", map[string]string{"CORRELATE_UNTRACED": "none"}, []string{"--data", "d", "--untraced", "full"},
+			func(t *testing.T, cfg server.Config) {
+				if cfg.Untraced != "full" {
+					t.Errorf("untraced %q, want full", cfg.Untraced)
+				}
+			}},
 		{"environment over default", map[string]string{"CORRELATE_DATA": "env", "CORRELATE_RETENTION": "72h"}, nil,
 			func(t *testing.T, cfg server.Config) {
 				if cfg.Data != "env" || cfg.Retention != 3*24*time.Hour || cfg.Listen != server.DefaultConfig().Listen {
