@@ -46,7 +46,7 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: 1 KiB fingerprints, 1 MiB lines,
-// batches of 8192 entries, a 50 ms poll, a 200 ms idle flush, so that a
+// batches of 8192 entries, a 50 ms poll, a 150 ms idle flush, so that a
 // line written to a followed file is in the store within 300 ms.
 func DefaultConfig() Config {
 	host, _ := os.Hostname()
@@ -55,7 +55,7 @@ func DefaultConfig() Config {
 		FingerprintBytes: 1024,
 		BatchEntries:     8192,
 		PollInterval:     50 * time.Millisecond,
-		IdleFlush:        200 * time.Millisecond,
+		IdleFlush:        150 * time.Millisecond,
 		Parse:            parse.Config{MaxLineBytes: parse.DefaultMaxLineBytes},
 	}
 }
