@@ -1,6 +1,10 @@
 package parse
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // DefaultMaxLineBytes is the entry size beyond which an entry is cut and
 // marked ProblemTooLong when Config.MaxLineBytes is zero.
@@ -31,6 +35,16 @@ type Config struct {
 // holds any of `*?[`, matched against the whole path and, when it has no
 // "/", against the base name; otherwise it is a path prefix.
 type PathService struct{ Pattern, Service string }
+
+// ParsePathService reads a mapping written GLOB=NAME, as the --service
+// flags take it.
+func ParsePathService(s string) (PathService, error) {
+	pat, name, ok := strings.Cut(s, "=")
+	if !ok || pat == "" || name == "" {
+		return PathService{}, fmt.Errorf("service mapping %q: want GLOB=NAME", s)
+	}
+	return PathService{Pattern: pat, Service: name}, nil
+}
 
 func (c *Config) location() *time.Location {
 	if c == nil || c.Location == nil {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"gopkg.in/yaml.v3"
 
+	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/redact"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	// trace endpoints' default and largest ?limit=); the rest comes page
 	// by page. Zero means store.DefaultPageLines.
 	PageLines int `yaml:"page_lines"`
+	// Services map followed files to the service of their lines that name
+	// none, each GLOB=NAME (the GLOB matched on the path as configured and
+	// made absolute); the first match wins.
+	Services []string `yaml:"services"`
 	// Untraced says how the embedded store keeps entries without a trace
 	// id: "compact" (the default: time, level, service, caller and the
 	// start of the message, no raw line), "full" (the raw line too, so
@@ -127,6 +132,11 @@ func (c Config) Validate() error {
 	}
 	if c.PollInterval <= 0 {
 		return fmt.Errorf("poll interval must be positive, got %s", c.PollInterval)
+	}
+	for _, m := range c.Services {
+		if _, err := parse.ParsePathService(m); err != nil {
+			return fmt.Errorf("--service: %w", err)
+		}
 	}
 	switch c.Untraced {
 	case "", "compact", "full", "none":

@@ -27,6 +27,8 @@ func TestValidate(t *testing.T) {
 		{"bad jaeger url", func(c *Config) { c.Jaeger = "localhost:16686" }, "--jaeger"},
 		{"bad redaction pattern", func(c *Config) { c.Redact.Patterns = []string{"("} }, "redaction pattern"},
 		{"untraced full", func(c *Config) { c.Untraced = "full" }, ""},
+		{"service mapping", func(c *Config) { c.Services = []string{"/var/log/gw*=gateway"} }, ""},
+		{"bad service mapping", func(c *Config) { c.Services = []string{"gateway"} }, "want GLOB=NAME"},
 		{"bad untraced mode", func(c *Config) { c.Untraced = "raw" }, "want compact, full or none"},
 	}
 	for _, tt := range tests {

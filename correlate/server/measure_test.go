@@ -20,6 +20,7 @@ import (
 
 	"github.com/traceline/traceline/correlate/internal/browsertest"
 	"github.com/traceline/traceline/correlate/internal/jointest"
+	"github.com/traceline/traceline/correlate/store/pebblestore"
 	"github.com/traceline/traceline/correlate/traces"
 	"github.com/traceline/traceline/correlate/tracesource"
 )
@@ -43,8 +44,10 @@ func TestMeasureBigTrace(t *testing.T) {
 		t.Skip("a measurement: set CORRELATE_MEASURE=1")
 	}
 	TuneRuntime() // as `correlate serve` does
-	// CORRELATE_MEASURE_YIELD=0 measures without lookups taking priority.
-	srv, _, base := startServer(t, func(c *Config) {
+	// CORRELATE_MEASURE_YIELD=0 measures without lookups taking priority;
+	// CORRELATE_MEASURE_NOSEARCH=1 without the search index.
+	opts := pebblestore.Options{NoSearchIndex: os.Getenv("CORRELATE_MEASURE_NOSEARCH") == "1"}
+	srv, _, base := startServerOn(t, opts, func(c *Config) {
 		if v := os.Getenv("CORRELATE_MEASURE_YIELD"); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/traceline/traceline/correlate/ingest"
+	"github.com/traceline/traceline/correlate/parse"
 )
 
 // routes registers the API. Each handler lives in the file named for it.
@@ -51,6 +52,10 @@ func (s *Server) background(ctx context.Context) {
 		cfg.Exclude = []string{s.cfg.Data}
 		cfg.PollInterval = s.cfg.PollInterval
 		cfg.Progress = s.metrics.followed
+		for _, m := range s.cfg.Services {
+			ps, _ := parse.ParsePathService(m) // checked by Config.Validate
+			cfg.Parse.Services = append(cfg.Parse.Services, ps)
+		}
 		if s.red != nil {
 			cfg.Parse.Redact = s.red.Entry
 		}

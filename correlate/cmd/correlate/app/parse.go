@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,11 +116,11 @@ func (pc *parseConfig) config() (parse.Config, error) {
 	}
 	cfg := parse.Config{Location: loc, MaxLineBytes: pc.maxLine}
 	for _, s := range pc.services {
-		pat, name, ok := strings.Cut(s, "=")
-		if !ok || pat == "" || name == "" {
+		ps, err := parse.ParsePathService(s)
+		if err != nil {
 			return parse.Config{}, usagef("--service %q: want GLOB=NAME", s)
 		}
-		cfg.Services = append(cfg.Services, parse.PathService{Pattern: pat, Service: name})
+		cfg.Services = append(cfg.Services, ps)
 	}
 	return cfg, nil
 }

@@ -101,6 +101,7 @@ func (o *serveOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Var(listFlag{&f.ClickHouse}, "clickhouse", "keep the index in ClickHouse at this HTTP `URL` (repeat once per shard, in cluster order)")
 	fs.StringVar(&f.ClickHouseCluster, "clickhouse-cluster", "", "the remote_servers cluster that lists the shards")
 	fs.StringVar(&f.ClickHouseDatabase, "clickhouse-database", "", "ClickHouse database (default traceline)")
+	fs.Var(listFlag{&f.Services}, "service", "`GLOB=NAME`: lines of followed files matching GLOB without a service of their own belong to NAME (repeatable)")
 	fs.StringVar(&f.Untraced, "untraced", "", "`MODE` for entries without a trace id: compact (no raw line; the default), full or none")
 	o.set = fs.Changed
 }
@@ -179,6 +180,9 @@ func overlay(cfg *server.Config, f server.Config, set func(string) bool) {
 	}
 	if set("clickhouse-database") {
 		cfg.ClickHouseDatabase = f.ClickHouseDatabase
+	}
+	if set("service") {
+		cfg.Services = f.Services
 	}
 	if set("untraced") {
 		cfg.Untraced = f.Untraced

@@ -165,10 +165,10 @@ func TestServeConfig(t *testing.T) {
 					t.Errorf("data %q, retention %v; want the flags'", cfg.Data, cfg.Retention)
 				}
 			}},
-		{"untraced mode, flag over environment", map[string]string{"CORRELATE_UNTRACED": "none"}, []string{"--data", "d", "--untraced", "full"},
+		{"untraced mode, flag over environment", map[string]string{"CORRELATE_UNTRACED": "none"}, []string{"--data", "d", "--untraced", "full", "--service", "/var/log/gw*=gateway", "--service", "w.log=worker"},
 			func(t *testing.T, cfg server.Config) {
-				if cfg.Untraced != "full" {
-					t.Errorf("untraced %q, want full", cfg.Untraced)
+				if cfg.Untraced != "full" || strings.Join(cfg.Services, "|") != "/var/log/gw*=gateway|w.log=worker" {
+					t.Errorf("untraced %q, services %q", cfg.Untraced, cfg.Services)
 				}
 			}},
 		{"environment over default", map[string]string{"CORRELATE_DATA": "env", "CORRELATE_RETENTION": "72h"}, nil,
