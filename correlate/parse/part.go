@@ -34,3 +34,23 @@ var (
 	criSlots    = [2]string{"cri/stdout", "cri/stderr"}
 	dockerSlots = [2]string{"docker/stdout", "docker/stderr"}
 )
+
+// ContainerContent returns the text a CRI or Docker json-file line wraps
+// (the log line as the container wrote it, its newline removed), or line
+// itself when it is neither.
+func ContainerContent(line []byte) []byte {
+	var p parser
+	p.cfg = &Config{}
+	if len(line) >= 29 && line[0]-'0' <= 9 {
+		if _, _, _, _, payload, ok := p.parseCRI(line); ok {
+			return payload
+		}
+		return line
+	}
+	if bytes.HasPrefix(line, []byte(`{"log":`)) {
+		if out, _, _, _, _, isDocker, bad := p.parseDocker(line, nil); isDocker && !bad {
+			return bytes.TrimRight(out, "\r\n")
+		}
+	}
+	return line
+}

@@ -23,3 +23,18 @@ func TestContainerPart(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerContent(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{"2026-11-24T12:00:00.1Z stdout F patient_name:", "patient_name:"},
+		{"2026-11-24T12:00:00.1Z stderr P half", "half"},
+		{`{"log":"patient_name:\n","stream":"stdout","time":"2026-11-24T12:00:00.1Z"}`, "patient_name:"},
+		{"patient_name:", "patient_name:"},
+		{"2026-11-24 not cri at all, but long enough", "2026-11-24 not cri at all, but long enough"},
+	}
+	for _, tt := range tests {
+		if got := string(ContainerContent([]byte(tt.line))); got != tt.want {
+			t.Errorf("ContainerContent(%q) = %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}

@@ -178,6 +178,31 @@ func (r *Redactor) plain(b []byte) ([]byte, bool) {
 	return b, changed
 }
 
+// KeyAtEnd reports whether line, a line of text (not JSON), ends with a
+// key to mask and its separator ("patient_name:"), so that its value is
+// the next line: a reader that cannot see that line yet (the last line of
+// a push) must keep it until it can.
+func (r *Redactor) KeyAtEnd(line []byte) bool {
+	if r == nil || r.keyRE == nil {
+		return false
+	}
+	line = bytes.TrimRight(line, " \t\r\n")
+	if t := bytes.TrimSpace(line); len(t) == 0 || t[0] == '{' || t[0] == '[' {
+		return false
+	}
+	for from := 0; from < len(line); {
+		m := r.keyRE.FindIndex(line[from:])
+		if m == nil {
+			return false
+		}
+		if from+m[1] == len(line) {
+			return true
+		}
+		from += max(m[1], 1)
+	}
+	return false
+}
+
 // nextLine is the value of a key that ends its line: the next line, when
 // it is indented (a YAML-style block).
 func nextLine(b []byte, i int) (int, []byte) {

@@ -83,3 +83,34 @@ func TestDeepNesting(t *testing.T) {
 		t.Errorf("deep nesting leaked: %.80s…", out)
 	}
 }
+
+func TestKeyAtEnd(t *testing.T) {
+	r, err := New(Config{Keys: []string{"patient_name", "ssn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{"patient_name:", true},
+		{"2026-12-01T10:00:00Z INFO intake patient_name: ", true},
+		{"  SSN =\r\n", true},
+		{`"patient_name":`, true},
+		{"patient_name: Jane", false},
+		{"patient_name: Jane ssn:", true},
+		{"ssn: 1 patient_name: Jane", false},
+		{"no key here:", false},
+		{`{"patient_name":`, false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := r.KeyAtEnd([]byte(tt.line)); got != tt.want {
+			t.Errorf("KeyAtEnd(%q) = %v, want %v", tt.line, got, tt.want)
+		}
+	}
+	var none *Redactor
+	if none.KeyAtEnd([]byte("patient_name:")) {
+		t.Error("a nil Redactor holds lines")
+	}
+}

@@ -99,6 +99,15 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64<<10), int(s.maxDecodedBytes())+1)
 	lineNo := int64(0)
+	// A line of the previous push that ended with a key to mask waits for
+	// its value here; the last line of this push is added only once it is
+	// known not to be such a line.
+	for _, p := range held.pieces[awaitingValue] {
+		recs = asm.Add(recs, p.line, 0, p.lineNo)
+	}
+	held.drop(awaitingValue)
+	var lastLine []byte // valid while hasLast
+	lastNo, hasLast := int64(0), false
 	for sc.Scan() {
 		lineNo++
 		line := bytes.TrimRight(sc.Bytes(), "\r")
@@ -112,12 +121,24 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 				}
 				continue
 			}
+			if hasLast {
+				recs = asm.Add(recs, lastLine, 0, lastNo)
+				hasLast = false
+			}
 			for _, p := range held.pieces[slot] {
 				recs = asm.Add(recs, p.line, 0, p.lineNo)
 			}
 			held.drop(slot)
 		}
-		recs = asm.Add(recs, line, 0, lineNo)
+		if hasLast {
+			recs = asm.Add(recs, lastLine, 0, lastNo)
+		}
+		lastLine, lastNo, hasLast = append(lastLine[:0], line...), lineNo, true
+	}
+	if hasLast {
+		if !s.red.KeyAtEnd(parse.ContainerContent(lastLine)) || !held.hold(awaitingValue, lastLine, lastNo, cfg.MaxLineBytes) {
+			recs = asm.Add(recs, lastLine, 0, lastNo)
+		}
 	}
 	if err := sc.Err(); err != nil {
 		held.restore(before)

@@ -11,6 +11,11 @@ import (
 // unbounded memory for lines they never finish.
 const maxHoldingSources = 32
 
+// awaitingValue is the slot of a source's last pushed line when it ends
+// with a key to mask ("patient_name:"): its value comes on the next line,
+// in the source's next push, and both are redacted as one entry.
+const awaitingValue = "awaiting value"
+
 // heldPieces are the pushed pieces of one source's container lines whose
 // last piece has not come yet, per slot (format and stream), as
 // parse.ContainerPart names them. They live in memory only: a piece is

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/traceline/traceline/correlate/store"
 )
 
 // TestPushJoinsPiecesAcrossPushes: the pieces of a CRI line pushed in
@@ -96,5 +100,45 @@ func TestPushKeepsContainerLinesApart(t *testing.T) {
 	}
 	if n := traceLogs(t, st, id); n != 2 {
 		t.Errorf("%d entries, want 2", n)
+	}
+}
+
+// TestPushKeyAtLineEndWaitsForItsValue: a pushed line that ends with a
+// key to mask ("patient_name:") waits for the source's next push, where
+// its value is the first line: the two are redacted as one entry, so the
+// value is stored masked. Without a key to mask nothing waits.
+func TestPushKeyAtLineEndWaitsForItsValue(t *testing.T) {
+	_, st, base := startServer(t, func(c *Config) { c.Redact.Keys = []string{"patient_name"} })
+	pushes := []struct {
+		body string
+		held int64
+	}{
+		{"2026-12-01T10:00:00Z INFO intake started\n2026-12-01T10:00:01Z INFO intake form patient_name:\n", 1},
+		{"  Zq9Secret Person\n2026-12-01T10:00:02Z INFO intake done patient_name:  \n", 1},
+		{"\tZq8Other Person\n", 0},
+		{"2026-12-01T10:00:03Z INFO consent given for:\n", 0},
+	}
+	for i, p := range pushes {
+		if ans := pushAnswer(t, base+"/api/v1/ingest?source=intake", p.body, http.StatusOK); ans["held"] != p.held {
+			t.Errorf("push %d: held %d, want %d", i, ans["held"], p.held)
+		}
+	}
+	var raws []string
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		raws = append(raws, e.Raw+"|"+e.Msg)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(raws, "\n")
+	for _, secret := range []string{"Zq9Secret", "Zq8Other"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%s stored in clear:\n%s", secret, all)
+		}
+	}
+	for _, msg := range []string{"intake started", "intake form", "intake done", "consent given"} {
+		if !strings.Contains(all, msg) {
+			t.Errorf("%q lost:\n%s", msg, all)
+		}
 	}
 }

@@ -57,6 +57,12 @@ func (v *leakVariant) entry() string {
 	return ""
 }
 
+// pushedApart reports whether v is also pushed a line a push: a line split
+// into container pieces, or a key whose value is the next line.
+func (v *leakVariant) pushedApart() bool {
+	return v.pieces() || v.name == "key on the line above"
+}
+
 // pieces reports whether v is a line split into container pieces.
 func (v *leakVariant) pieces() bool {
 	for _, l := range v.lines {
@@ -381,20 +387,21 @@ func TestRedactionHolds(t *testing.T) {
 	body, _ := proto.Marshal(req)
 	postOK(t, base+"/v1/logs", "application/x-protobuf", body)
 	// A multi-line variant is pushed whole, in one push; a line split into
-	// container pieces also one piece a push, each line from a source of
-	// its own, their pushes interleaved.
+	// container pieces, and a key whose value is on the next line, also a
+	// line a push, each variant from a source of its own, their pushes
+	// interleaved.
 	var split []*leakVariant
 	for _, v := range vs {
 		if len(v.lines) < 2 {
 			continue
 		}
 		postOK(t, base+"/api/v1/ingest?source=whole", "application/x-ndjson", []byte(strings.Join(v.lines, "\n")))
-		if v.pieces() {
+		if v.pushedApart() {
 			split = append(split, v)
 		}
 	}
-	if len(split) < 4 {
-		t.Fatalf("%d variants split into container pieces, want 4", len(split))
+	if len(split) < 5 {
+		t.Fatalf("%d variants pushed a line a push, want 5", len(split))
 	}
 	for i, more := 0, true; more; i++ {
 		more = false
@@ -422,8 +429,8 @@ func TestRedactionHolds(t *testing.T) {
 		if len(v.lines) > 1 {
 			n++ // pushed whole
 		}
-		if v.pieces() {
-			n++ // pushed piece by piece
+		if v.pushedApart() {
+			n++ // pushed a line a push: the traced line and its value joined
 		}
 		if v.otlp != nil {
 			n++
