@@ -114,7 +114,7 @@ type Failure struct {
 
 // Result is a list of failures, newest first (by the first error's time).
 type Result struct {
-	Failures []Failure `json:"failures"`
+	Failures []Failure `json:"failures"` // never nil: "[]" when nothing failed
 	Window   Window    `json:"window"`
 	// Jaeger is JaegerNone (no source), JaegerOK or JaegerUnreachable.
 	Jaeger string `json:"jaeger"`

@@ -175,3 +175,57 @@ func TestIndexReportsNonRegularFiles(t *testing.T) {
 		t.Errorf("%d entries, want the 49 of the regular file", stats.Entries)
 	}
 }
+
+// TestGrowingGzipReadOnceSettled: a .gz still being written (its stream
+// cut short) is not decompressed again on every poll that finds it
+// longer, only once it has stopped changing for a poll; then it is read
+// whole.
+func TestGrowingGzipReadOnceSettled(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 1; i <= 3000; i++ {
+		b.WriteString(seqLine(i))
+		b.WriteByte('\n')
+	}
+	whole := gzipBytes(t, []byte(b.String()))
+	p := filepath.Join(dir, "app.log.1.gz")
+	var opens atomic.Int32
+	testAfterOpen = func(q string) {
+		if q == p {
+			opens.Add(1)
+		}
+	}
+	defer func() { testAfterOpen = nil }()
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	ctx := context.Background()
+	tl, err := newTailer(ctx, st, testConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps = 8
+	for k := 1; k <= steps; k++ { // the compressor writes on
+		if err := os.WriteFile(p, whole[:len(whole)*k/(steps+1)], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := tl.poll(ctx, []string{p}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(p, whole, 0o644); err != nil { // done
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := tl.poll(ctx, []string{p}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tl.close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := opens.Load(); n != 2 {
+		t.Errorf("a .gz written over %d polls was opened %d times, want 2 (when found, and once settled)", steps, n)
+	}
+	got := collectSeq(t, st)
+	wantOnce(t, got, [][2]int{{1, 3001}})
+}

@@ -27,7 +27,8 @@
 //
 // A .gz is read only once its whole stream verifies (its CRC is at its
 // end), so no line of a damaged one is indexed; a .gz still being written
-// is read when its compressor has finished. A file that cannot be read —
+// is read when its compressor has finished (once it has not changed for a
+// poll, so that it is not decompressed again on every poll as it grows). A file that cannot be read —
 // a .gz with a bad CRC, a corrupt deflate stream or cut short, a read
 // error, a named pipe or device — costs only itself: it is counted in
 // Stats.Errors, named with the reason in Stats.Failed, and skipped; the

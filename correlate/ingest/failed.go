@@ -26,6 +26,10 @@ type failedFile struct {
 	// one being written; it is reported once it has stayed so for
 	// Config.IdleFlush.
 	quiet bool
+	// grew: a quiet .gz changed since it was found cut. It is read again
+	// once it stops changing for a poll, not on every poll while its
+	// compressor writes it: each read decompresses it from its start.
+	grew bool
 }
 
 func (f *failedFile) same(fi os.FileInfo) bool {
@@ -63,7 +67,11 @@ func (t *tailer) stillFailed(p string, fi os.FileInfo) bool {
 	if f == nil {
 		return false
 	}
-	if f.same(fi) {
+	switch same := f.same(fi); {
+	case f.quiet && !same: // still being written: wait for it to settle
+		f.size, f.mtime, f.id, f.since, f.grew = fi.Size(), fi.ModTime(), identity(fi), time.Now(), true
+		return true
+	case same && !f.grew:
 		if f.quiet && time.Since(f.since) >= t.cfg.IdleFlush {
 			f.quiet = false
 			t.report(p, f.why)

@@ -127,3 +127,16 @@ func collectSeq(t testing.TB, st store.Reader) map[int][]seen {
 	}
 	return out
 }
+
+// wantOnce fails t unless every seq of each range [from, to) was indexed
+// exactly once.
+func wantOnce(t testing.TB, got map[int][]seen, ranges [][2]int) {
+	t.Helper()
+	for _, r := range ranges {
+		for seq := r[0]; seq < r[1]; seq++ {
+			if len(got[seq]) != 1 {
+				t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
+			}
+		}
+	}
+}

@@ -111,13 +111,7 @@ func TestSameBannerWhileStopped(t *testing.T) {
 					newTo = tt.grown
 				}
 				got := collectSeq(t, st)
-				for _, r := range [][2]int{{1, tt.oldTo}, {1001, newTo}} {
-					for seq := r[0]; seq < r[1]; seq++ {
-						if len(got[seq]) != 1 {
-							t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
-						}
-					}
-				}
+				wantOnce(t, got, [][2]int{{1, tt.oldTo}, {1001, newTo}})
 			})
 		}
 	}

@@ -68,13 +68,7 @@ func TestSameHeadDifferentFiles(t *testing.T) {
 			for k, v := range collectSeq(t, st) {
 				got[k] = v
 			}
-			for _, r := range [][2]int{{1, 401}, {1001, tt.bEnd}} {
-				for seq := r[0]; seq < r[1]; seq++ {
-					if len(got[seq]) != 1 {
-						t.Fatalf("seq %d indexed %d times, want once", seq, len(got[seq]))
-					}
-				}
-			}
+			wantOnce(t, got, [][2]int{{1, 401}, {1001, tt.bEnd}})
 			if w := got[1][0].file; w != a {
 				t.Errorf("seq 1 is under %s, want %s", w, a)
 			}
@@ -113,13 +107,7 @@ func TestBannerAgainAfterRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := collectSeq(t, st)
-	for _, r := range [][2]int{{1, 301}, {1001, 1301}} {
-		for seq := r[0]; seq < r[1]; seq++ {
-			if len(got[seq]) != 1 {
-				t.Fatalf("seq %d indexed %d times, want once", seq, len(got[seq]))
-			}
-		}
-	}
+	wantOnce(t, got, [][2]int{{1, 301}, {1001, 1301}})
 }
 
 // TestMarkAfterCopyTruncate: the mark of a checkpoint is taken from what
@@ -171,13 +159,7 @@ func TestMarkAfterCopyTruncate(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := collect(t, st)
-	for _, r := range [][2]int{{1, 201}, {1001, 1301}} {
-		for seq := r[0]; seq < r[1]; seq++ {
-			if len(got[seq]) != 1 {
-				t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
-			}
-		}
-	}
+	wantOnce(t, got, [][2]int{{1, 201}, {1001, 1301}})
 }
 
 // TestCopyTruncateWhileCompared: the original is truncated and written
@@ -222,13 +204,7 @@ func TestCopyTruncateWhileCompared(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := collect(t, st)
-	for _, r := range [][2]int{{1, 211}, {1001, 1301}} {
-		for seq := r[0]; seq < r[1]; seq++ {
-			if len(got[seq]) != 1 {
-				t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
-			}
-		}
-	}
+	wantOnce(t, got, [][2]int{{1, 211}, {1001, 1301}})
 }
 
 // TestBannerAgainAfterCopyTruncate: a service whose log is rotated by
@@ -266,13 +242,7 @@ func TestBannerAgainAfterCopyTruncate(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := collectSeq(t, st)
-			for _, r := range [][2]int{{1, 211}, {1001, tt.to}} {
-				for seq := r[0]; seq < r[1]; seq++ {
-					if len(got[seq]) != 1 {
-						t.Fatalf("seq %d indexed %d times, want once: %v", seq, len(got[seq]), got[seq])
-					}
-				}
-			}
+			wantOnce(t, got, [][2]int{{1, 211}, {1001, tt.to}})
 		})
 	}
 }

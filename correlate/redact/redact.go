@@ -190,17 +190,8 @@ func (r *Redactor) KeyAtEnd(line []byte) bool {
 	if t := bytes.TrimSpace(line); len(t) == 0 || t[0] == '{' || t[0] == '[' {
 		return false
 	}
-	for from := 0; from < len(line); {
-		m := r.keyRE.FindIndex(line[from:])
-		if m == nil {
-			return false
-		}
-		if from+m[1] == len(line) {
-			return true
-		}
-		from += max(m[1], 1)
-	}
-	return false
+	ms := r.keyRE.FindAllIndex(line, -1)
+	return len(ms) > 0 && ms[len(ms)-1][1] == len(line)
 }
 
 // nextLine is the value of a key that ends its line: the next line, when

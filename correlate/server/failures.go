@@ -29,9 +29,6 @@ func (s *Server) failingRequests(w http.ResponseWriter, r *http.Request) {
 		s.writeSearchError(w, err)
 		return
 	}
-	if res.Failures == nil {
-		res.Failures = []failures.Failure{}
-	}
 	if res.Jaeger == failures.JaegerUnreachable {
 		s.metrics.jaegerErrors.Inc()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,10 +139,10 @@ func (q *SearchQuery) MatchIndexed(service, level string, traced bool) bool {
 	if q.Traced && !traced {
 		return false
 	}
-	if len(q.Services) > 0 && !contains(q.Services, service) {
+	if len(q.Services) > 0 && !slices.Contains(q.Services, service) {
 		return false
 	}
-	if len(q.Levels) > 0 && !contains(q.Levels, level) {
+	if len(q.Levels) > 0 && !slices.Contains(q.Levels, level) {
 		return false
 	}
 	return true
@@ -150,15 +151,6 @@ func (q *SearchQuery) MatchIndexed(service, level string, traced bool) bool {
 // NeedsEntry reports whether q has conditions that only the whole entry
 // can answer (text, fields).
 func (q *SearchQuery) NeedsEntry() bool { return q.Text != "" || len(q.Fields) > 0 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 // containsFold reports whether sub occurs in s, ignoring case (ASCII
 // fast path; Unicode simple folding otherwise).

@@ -128,9 +128,6 @@ func (o *failuresOptions) run(ctx context.Context, e *Env, args []string) error 
 	if err != nil {
 		return err
 	}
-	if res.Failures == nil {
-		res.Failures = []failures.Failure{}
-	}
 	if o.format == "json" {
 		if err := writeJSONTo(e.Stdout, res); err != nil {
 			return err
