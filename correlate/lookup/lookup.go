@@ -112,6 +112,17 @@ func (r *Result) refetch(ctx context.Context, src tracesource.Source, o Options)
 	r.Trace = join.Join(tr, r.Records, opts...)
 }
 
+// ReadingOrder prepares a page of a trace's lines for reading, as
+// `correlate logs` and GET /api/v1/traces/{id}/logs show them: a line
+// without a service takes its file's (parse.FillServices), and the lines
+// go in reading order (join.Order: a whole-second time among millisecond
+// ones keeps its file's order). approx[i] reports that line i's time is
+// coarser than its place says; approx is nil when no time is.
+func ReadingOrder(recs []parse.Record) (approx []bool) {
+	parse.FillServices(recs)
+	return join.Order(recs)
+}
+
 // ID is the id to ask the trace source for: the full id the log lines
 // carry when the user gave only part of it (a 64-bit id), else the id as
 // given.

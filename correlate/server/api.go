@@ -134,8 +134,8 @@ func (s *Server) jaegerUI() string {
 }
 
 // traceLogs is GET /api/v1/traces/{traceID}/logs[?limit=N&cursor=C]: a
-// page of the trace's lines in time order, the objects of `correlate
-// logs`, under "logs"; "next" is the cursor of the next page ("" after
+// page of the trace's lines in reading order (lookup.ReadingOrder), the
+// objects of `correlate logs`, under "logs"; "next" is the cursor of the next page ("" after
 // the last) and "limit" the page size.
 func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	ids, ok := traceIDs(w, r)
@@ -173,6 +173,7 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 	buf = append(buf, tid...)
 	buf = append(buf, `,"logs":[`...)
 	raw := r.URL.Query().Get("raw") == "1"
+	approx := lookup.ReadingOrder(pg.Records)
 	for i := range pg.Records {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -181,6 +182,9 @@ func (s *Server) traceLogs(w http.ResponseWriter, r *http.Request) {
 			buf = pg.Records[i].AppendJSONRaw(buf)
 		} else {
 			buf = pg.Records[i].AppendJSON(buf)
+		}
+		if approx != nil && approx[i] {
+			buf = append(buf[:len(buf)-1], `,"time_approx":true}`...)
 		}
 		if _, err := bw.Write(buf); err != nil {
 			return

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +266,53 @@ func TestRetentionBySize(t *testing.T) {
 	}
 	if n := traceLogs(t, st, "66666666666666666666666666666663"); n != 1 {
 		t.Errorf("the newest day was dropped: %d lines", n)
+	}
+}
+
+// TestTraceLogsInReadingOrder: GET /api/v1/traces/{id}/logs gives a page
+// as `correlate logs` prints it: a worker's whole-second lines after the
+// gateway line of the same second that caused them, marked
+// "time_approx", and a go-zero access line without a service under its
+// source's service.
+func TestTraceLogsInReadingOrder(t *testing.T) {
+	const tid = "0af7651916cd43dd8448eb211c80319c"
+	dir := t.TempDir()
+	files := map[string]string{
+		"gateway.log": `{"@timestamp":"2026-03-01T12:00:01.250Z","level":"info","content":"calling worker","service":"gateway","trace":"` + tid + `"}
+{"@timestamp":"2026-03-01T12:00:01.650Z","level":"info","content":"[HTTP] 200 - POST /forms","trace":"` + tid + `"}
+`,
+		"worker.log": `{"level":"info","service":"worker","trace_id":"` + tid + `","time":"2026-03-01T12:00:01Z","message":"job started"}
+{"level":"info","service":"worker","trace_id":"` + tid + `","time":"2026-03-01T12:00:01Z","message":"job done"}
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(dir+"/"+name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, st, base := startServer(t, func(c *Config) { c.Logs = []string{dir + "/*.log"} })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && traceLogs(t, st, tid) < 4 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	type line struct {
+		Msg, Service string
+		Approx       bool `json:"time_approx"`
+	}
+	for _, q := range []string{"", "?raw=1"} {
+		resp, err := http.Get(base + "/api/v1/traces/" + tid + "/logs" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct{ Logs []line }
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []line{{"calling worker", "gateway", false}, {"job started", "worker", true}, {"job done", "worker", true}, {"[HTTP] 200 - POST /forms", "gateway", false}}
+		if !slices.Equal(page.Logs, want) {
+			t.Errorf("%q: lines %+v, want %+v", q, page.Logs, want)
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/traceline/traceline/correlate/join"
+	"github.com/traceline/traceline/correlate/lookup"
 	"github.com/traceline/traceline/correlate/parse"
 	"github.com/traceline/traceline/correlate/store"
 )
@@ -129,13 +129,12 @@ func printLogs(ctx context.Context, w io.Writer, r store.LogsReader, ids []store
 	}
 }
 
-// writeLogs writes recs as JSONL in reading order (join.Order: a
+// writeLogs writes recs as JSONL in reading order (lookup.ReadingOrder: a
 // whole-second time among millisecond ones goes by its file's order and
 // carries "time_approx":true), each line without a service given its
-// file's (parse.FillServices).
+// file's.
 func writeLogs(w io.Writer, recs []parse.Record, raw bool) error {
-	parse.FillServices(recs)
-	approx := join.Order(recs)
+	approx := lookup.ReadingOrder(recs)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	buf := make([]byte, 0, 4096)
 	for i := range recs {
