@@ -210,7 +210,20 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 		}
 	}
 
-	// Each failure's lines and spans, a few at a time.
+	// Each failure's lines and spans, a few at a time. A store that reads
+	// many traces' first pages at once (ClickHouse) gives them in one
+	// request; the rest of a long trace comes a page at a time.
+	var first []store.Page
+	if fp, ok := st.(store.FirstPager); ok && len(order) > 0 {
+		traces := make([][]store.TraceID, len(order))
+		for i, f := range order {
+			traces[i] = f.ids
+		}
+		var err error
+		if first, err = fp.FirstPages(ctx, traces, pageLines); err != nil {
+			return res, err
+		}
+	}
 	out := make([]Failure, len(order))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -227,8 +240,14 @@ func List(ctx context.Context, st Store, src Source, q Query) (Result, error) {
 			// lines costs a page of memory.
 			tl := newTally(f.id)
 			after := store.Cursor{}
-			for {
-				pg, err := store.ReadPage(ctx, st, f.ids, after, pageLines)
+			for page := 0; ; page++ {
+				var pg store.Page
+				var err error
+				if page == 0 && first != nil {
+					pg = first[i]
+				} else {
+					pg, err = store.ReadPage(ctx, st, f.ids, after, pageLines)
+				}
 				if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEmpty) {
 					break
 				}

@@ -87,6 +87,17 @@ type Pager interface {
 	LogsPage(ctx context.Context, ids []TraceID, after Cursor, limit int) (Page, error)
 }
 
+// FirstPager is a Pager that reads the first page of many traces at once,
+// in one request per server where a request costs more than the rows it
+// reads (ClickHouse): a list of failing requests shows a hundred traces.
+type FirstPager interface {
+	Pager
+	// FirstPages returns, for each element of traces (the ids of one
+	// trace), what LogsPage(ctx, ids, Cursor{}, limit) returns, except
+	// that a trace without entries gets an empty page, not an error.
+	FirstPages(ctx context.Context, traces [][]TraceID, limit int) ([]Page, error)
+}
+
 // LogsReader is what ReadPage needs: Reader.Logs.
 type LogsReader interface {
 	Logs(ctx context.Context, ids ...TraceID) ([]parse.Record, error)

@@ -393,6 +393,103 @@ func (s *Store) LogsPage(ctx context.Context, ids []store.TraceID, after store.C
 
 var _ store.Pager = (*Store)(nil)
 
+// FirstPages returns the first page of each trace's lines (see
+// store.FirstPager): one query per shard for every trace it owns, at
+// most limit+1 rows of each trace id's halves (LIMIT … BY), so that a
+// list of a hundred traces costs one round trip instead of a hundred.
+func (s *Store) FirstPages(ctx context.Context, traces [][]store.TraceID, limit int) ([]store.Page, error) {
+	if limit <= 0 {
+		limit = store.DefaultPageLines
+	}
+	n := uint64(len(s.shards))
+	conds := make([][]string, n)
+	los := make([][]string, n) // the primary key's first column, for ClickHouse to skip granules
+	for _, ids := range traces {
+		for _, id := range ids {
+			k := id.Lo % n
+			conds[k] = append(conds[k], "("+idCond(id)+")")
+			los[k] = append(los[k], strconv.FormatUint(id.Lo, 10))
+		}
+	}
+	need := limit + 1
+	var rows []row
+	for k, cs := range conds {
+		if len(cs) == 0 {
+			continue
+		}
+		if err := s.ensure(ctx, s.shards[k]); err != nil {
+			return nil, err
+		}
+		q := "SELECT " + tracedCols + " FROM " + s.table(tEntries) + " WHERE trace_lo IN (" + strings.Join(los[k], ",") + ") AND (" + strings.Join(cs, " OR ") + ")" +
+			" ORDER BY at, at_ns, file, offset LIMIT " + strconv.Itoa(need) + " BY trace_lo, trace_hi FORMAT TabSeparated"
+		if err := s.streamEvery(ctx, s.shards[k], q, func(r *row) { rows = append(rows, *r) }); err != nil {
+			return nil, fmt.Errorf("chstore: logs of %d traces: %w", len(traces), err)
+		}
+	}
+	// Rows per trace id's halves as LIMIT BY counted them, copies of a
+	// row not merged away yet included: a group that reached need may
+	// have more rows after its last.
+	type half struct{ lo, hi uint64 }
+	count := map[half]int{}
+	last := map[half]*row{}
+	for i := range rows {
+		h := half{rows[i].lo, rows[i].hi}
+		count[h]++
+		last[h] = &rows[i] // rows come in key order within a shard
+	}
+	pages := make([]store.Page, len(traces))
+	for t, ids := range traces {
+		var mine []row
+		var bound *row
+		for i := range rows {
+			r := &rows[i]
+			if !carriesHalves(r.lo, r.hi, ids) {
+				continue
+			}
+			mine = append(mine, *r)
+			if h := (half{r.lo, r.hi}); count[h] == need {
+				if l := last[h]; bound == nil || l.less(bound) {
+					bound = l
+				}
+			}
+		}
+		sort.SliceStable(mine, func(i, j int) bool { return mine[i].less(&mine[j]) })
+		pg := &pages[t]
+		var end *row
+		for i := range mine {
+			if i > 0 && mine[i].sameKey(&mine[i-1]) {
+				continue // a retried write, not yet merged away
+			}
+			if len(pg.Records) == limit || bound != nil && bound.less(&mine[i]) {
+				pg.More = true
+				break
+			}
+			pg.Records = append(pg.Records, mine[i].e.Record)
+			end = &mine[i]
+		}
+		if bound != nil {
+			pg.More = true
+		}
+		if end != nil {
+			pg.Next = store.KeyCursor(uint64(end.sec)<<32|uint64(end.ns), end.file, end.off)
+		}
+	}
+	return pages, nil
+}
+
+var _ store.FirstPager = (*Store)(nil)
+
+// carriesHalves reports whether a row with trace id halves lo and hi is a
+// line of one of ids, as idCond decides.
+func carriesHalves(lo, hi uint64, ids []store.TraceID) bool {
+	for _, id := range ids {
+		if lo == id.Lo && (id.Only64 || hi == 0 || hi == id.Hi) {
+			return true
+		}
+	}
+	return false
+}
+
 func idsString(ids []store.TraceID) string {
 	var b []string
 	for _, id := range ids {
@@ -457,6 +554,29 @@ func (s *Store) streamCount(ctx context.Context, sh *shard, q string, fn func(r 
 		if !fn(&cur) {
 			return nil
 		}
+	}
+}
+
+// streamEvery runs a query returning tracedCols rows and calls fn for
+// each, copies of a row included.
+func (s *Store) streamEvery(ctx context.Context, sh *shard, q string, fn func(r *row)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rc, err := sh.do(ctx, q, nil)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 64<<10)
+	var fields [numCols][]byte
+	var r row
+	for {
+		if err := readRow(br, &r, &fields); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return &ShardError{Shard: sh.idx, URL: sh.base, Retryable: true, Err: err}
+		}
+		fn(&r)
 	}
 }
 

@@ -146,6 +146,38 @@ func conformance(t *testing.T, c *clickhousetest.Servers, db string) {
 			}
 		})
 	}
+	t.Run("first pages", func(t *testing.T) {
+		// Every trace of the table at once, each continued page by page
+		// from its first page's cursor, must read what Logs reads.
+		var traces [][]store.TraceID
+		for _, tt := range tests {
+			ids, _ := store.ParseTraceID(tt.id)
+			traces = append(traces, ids)
+		}
+		for _, limit := range []int{1, 2, 3, 10} {
+			pages, err := s.FirstPages(ctx, traces, limit)
+			if err != nil || len(pages) != len(traces) {
+				t.Fatalf("limit %d: %d pages, %v", limit, len(pages), err)
+			}
+			for i, tt := range tests {
+				pg := pages[i]
+				got := msgs(pg.Records)
+				if len(pg.Records) > limit {
+					t.Fatalf("%s, limit %d: a first page of %d", tt.name, limit, len(pg.Records))
+				}
+				for pg.More {
+					pg, err = s.LogsPage(ctx, traces[i], pg.Next, limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, msgs(pg.Records)...)
+				}
+				if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+					t.Errorf("%s, limit %d: got %q, want %q", tt.name, limit, got, tt.want)
+				}
+			}
+		}
+	})
 	t.Run("record round trip", func(t *testing.T) {
 		recs, err := s.Logs(ctx, store.TraceID{Hi: 0x0af7651916cd43dd, Lo: 0x8448eb211c80319c})
 		if err != nil {

@@ -55,11 +55,19 @@ var codeRE = regexp.MustCompile(`Code: (\d+)`)
 // servers, too many parts or queries, memory limits.
 var retryCodes = map[int]bool{159: true, 160: true, 202: true, 209: true, 210: true, 241: true, 252: true, 279: true, 319: true}
 
-// do sends one statement (query in the URL, body as its data) and returns
+// do sends one statement (with body as its data, if any) and returns
 // the response body, which the caller must close.
 func (s *shard) do(ctx context.Context, query string, body io.Reader) (io.ReadCloser, error) {
-	q := url.Values{"query": {query}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/?"+q.Encode(), body)
+	// A statement without data goes in the body, where its length is not
+	// bound by the server's URL limit (a search's second pass names
+	// hundreds of rows); one with data (an INSERT) in the URL.
+	target := s.base + "/"
+	if body == nil {
+		body = strings.NewReader(query)
+	} else {
+		target += "?" + url.Values{"query": {query}}.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return nil, &ShardError{Shard: s.idx, URL: s.base, Err: err}
 	}

@@ -61,9 +61,19 @@
 // Distributed tables, newest first, with the window, service, level and
 // text conditions in SQL and field conditions applied here; days outside
 // the window are skipped by partition, and within a day's parts the
-// untraced table's primary key is time. It needs no extra table or
-// index: 18.16 has no skip indexes, and a time-ordered copy of the
-// traced rows would double what every write sends.
+// untraced table's primary key is time. It reads in two passes: the
+// first orders only the matching rows' keys, trace ids, levels and
+// services (an IndexOnly search, as the list of failures makes, stops
+// there); the second reads the page's rows whole, by primary key. Sorting
+// whole rows would read the message and raw line of every matching row.
+// There is no time-ordered copy of the traced rows: 18.16 has no skip
+// indexes, and such a copy would add to what every write sends; so a
+// search scans the key columns of the window's days, and its time grows
+// with a day's entries (docs/BENCHMARKS.md).
+//
+// FirstPages (store.FirstPager) reads the first page of many traces in
+// one query per shard (LIMIT … BY the trace id's halves): the list of
+// failures reads a hundred traces' lines in one round trip.
 //
 // # Guarantee: no transactions, no loss, no duplicates
 //

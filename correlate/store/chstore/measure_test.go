@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceline/traceline/correlate/failures"
 	"github.com/traceline/traceline/correlate/ingest"
 	"github.com/traceline/traceline/correlate/internal/clickhousetest"
 	"github.com/traceline/traceline/correlate/internal/loggen"
@@ -19,8 +20,9 @@ import (
 
 // TestMeasure indexes a generated corpus into the embedded store, one
 // ClickHouse server and two shards behind a Distributed table, one after
-// the other, and reports ingest throughput and lookup latency of each. It
-// runs only when CHSTORE_MEASURE_ENTRIES is set:
+// the other, and reports ingest throughput, lookup latency and the
+// latency of searches and of the failing-requests list of each. It runs
+// only when CHSTORE_MEASURE_ENTRIES is set:
 //
 //	CHSTORE_MEASURE_ENTRIES=1000000 go test -run Measure -v -timeout 60m ./store/chstore
 func TestMeasure(t *testing.T) {
@@ -100,6 +102,50 @@ func TestMeasure(t *testing.T) {
 		if wrong > 0 {
 			t.Errorf("%s: %d lookups returned the wrong number of entries", tg.name, wrong)
 		}
+		measureSearch(t, tg.name, st)
 		st.Close()
 	}
+}
+
+// measureSearch times the queries docs/BENCHMARKS.md reports for the
+// embedded store (failures.TestMeasureSearch) on st, over the corpus's
+// last hour: 20 runs each, p50 and p99.
+func measureSearch(t *testing.T, name string, st store.Store) {
+	ctx := context.Background()
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := stats.Newest.Add(time.Nanosecond)
+	hour := end.Add(-time.Hour)
+	sr := st.(store.Searcher)
+	run := func(what string, fn func() (int, int, error)) {
+		var ds []time.Duration
+		var n, scanned int
+		for range 20 {
+			t0 := time.Now()
+			var err error
+			n, scanned, err = fn()
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, what, err)
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		slices.Sort(ds)
+		t.Logf("%-22s %-45s p50 %-9s p99 %-9s (%d results, %d scanned)", name, what,
+			ds[len(ds)/2].Round(10*time.Microsecond), ds[len(ds)*99/100].Round(10*time.Microsecond), n, scanned)
+	}
+	search := func(q store.SearchQuery) func() (int, int, error) {
+		return func() (int, int, error) {
+			pg, err := sr.Search(ctx, q)
+			return len(pg.Entries), pg.Scanned, err
+		}
+	}
+	run("service=payments level=error, newest 100", search(store.SearchQuery{From: hour, To: end, Services: []string{"payments"}, Levels: []string{"error"}, Limit: 100}))
+	run("level=error, newest 100", search(store.SearchQuery{From: hour, To: end, Levels: []string{"error"}, Limit: 100}))
+	run(`text "TOKEN refreshed", newest 100`, search(store.SearchQuery{From: hour, To: end, Text: "TOKEN refreshed", Limit: 100}))
+	run("failures, last 15 minutes, newest 100", func() (int, int, error) {
+		res, err := failures.List(ctx, st.(failures.Store), nil, failures.Query{From: end.Add(-15 * time.Minute), To: end})
+		return len(res.Failures), res.Scanned, err
+	})
 }

@@ -25,7 +25,11 @@ const (
 const (
 	tracedCols   = "toUInt32(at), at_ns, trace_lo, trace_hi, file, offset, line, kind, time_ns, precision, lines, problems, span, path, level, msg, service, caller, flags, stream, raw"
 	untracedCols = "toUInt32(at), at_ns, toUInt64(0), toUInt64(0), file, offset, line, kind, time_ns, precision, lines, problems, span, path, level, msg, service, caller, flags, stream, ''"
-	numCols      = 21
+	// keyCols are tracedCols with only what a time index would hold read:
+	// the key, the trace id, level and service (the rest constants).
+	keyCols         = "toUInt32(at), at_ns, trace_lo, trace_hi, file, offset, 0, kind, 0, 0, 0, 0, '', '', level, '', service, '', '', '', ''"
+	untracedKeyCols = "toUInt32(at), at_ns, toUInt64(0), toUInt64(0), file, offset, 0, kind, 0, 0, 0, 0, '', '', level, '', service, '', '', '', ''"
+	numCols         = 21
 )
 
 // atSeconds splits an entry time into what the DateTime and at_ns columns
@@ -159,6 +163,7 @@ type row struct {
 	e         store.Entry
 	sec, ns   uint32
 	file, off uint64
+	lo, hi    uint64 // the trace id's halves; 0 in the untraced table
 }
 
 func (a *row) less(b *row) bool {
@@ -221,6 +226,7 @@ func readRow(br *bufio.Reader, r *row, fields *[numCols][]byte) error {
 	s := func(i int) int64 { v, _ := strconv.ParseInt(string(fields[i]), 10, 64); return v }
 	r.sec, r.ns = uint32(u(0)), uint32(u(1))
 	lo, hi := u(2), u(3)
+	r.lo, r.hi = lo, hi
 	r.file = u(4)
 	off := s(5)
 	r.off = uint64(off)

@@ -55,12 +55,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			if !traced && q.Traced {
 				continue
 			}
-			var rows []row
-			got := 0
-			err := s.streamCount(ctx, sh, searchSQL(s, q, traced, cur, batch), func(r *row) bool {
-				rows = append(rows, *r)
-				return true
-			}, &got)
+			rows, got, err := s.searchTable(ctx, sh, &q, traced, cur, batch)
 			if err != nil {
 				return pg, fmt.Errorf("chstore: search: %w", s.nameFailedShard(context.WithoutCancel(ctx), err))
 			}
@@ -110,9 +105,100 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 
 var _ store.Searcher = (*Store)(nil)
 
-// searchSQL is the query of one entry table for q: newest first, at most
-// limit rows before the key cur (nil: from the newest).
-func searchSQL(s *Store, q store.SearchQuery, traced bool, cur *row, limit int) string {
+// searchTable returns, newest first, at most limit rows of one entry
+// table that q's window, service, level and text conditions match before
+// the key cur (nil: from the newest), and how many rows ClickHouse
+// returned for them (copies of a row not merged away yet included).
+//
+// It reads in two passes. The first orders only the matching rows' keys,
+// trace ids, levels and services: ordering whole rows would read the
+// message and raw line of every matching row (most of a day's data for
+// level=error), although a page keeps limit of them. That pass is the
+// whole answer of an IndexOnly query. Otherwise the second reads the
+// chosen rows whole, by primary key in the traced table and within their
+// seconds in the untraced one (measured in docs/BENCHMARKS.md).
+func (s *Store) searchTable(ctx context.Context, sh *shard, q *store.SearchQuery, traced bool, cur *row, limit int) ([]row, int, error) {
+	var keys []row
+	got := 0
+	err := s.streamCount(ctx, sh, searchSQL(s, q, traced, cur, limit), func(r *row) bool {
+		keys = append(keys, *r)
+		return true
+	}, &got)
+	if err != nil || len(keys) == 0 || q.IndexOnly && !q.NeedsEntry() {
+		return keys, got, err
+	}
+	whole := make(map[rowKey]row, len(keys))
+	err = s.stream(ctx, sh, wholeRowsSQL(s, traced, keys), func(r *row) bool {
+		whole[r.key()] = *r
+		return true
+	})
+	if err != nil {
+		return nil, got, err
+	}
+	rows := keys[:0]
+	for i := range keys {
+		if r, ok := whole[keys[i].key()]; ok { // else deleted meanwhile
+			rows = append(rows, r)
+		}
+	}
+	return rows, got, nil
+}
+
+// rowKey is a row's identity in either entry table.
+type rowKey struct {
+	sec, ns           uint32
+	file, off, lo, hi uint64
+}
+
+func (r *row) key() rowKey {
+	return rowKey{sec: r.sec, ns: r.ns, file: r.file, off: r.off, lo: r.lo, hi: r.hi}
+}
+
+// wholeRowsSQL reads the rows of keys (searchTable's first pass) whole.
+func wholeRowsSQL(s *Store, traced bool, keys []row) string {
+	oldest, newest := keys[0].sec, keys[0].sec
+	for i := range keys {
+		oldest, newest = min(oldest, keys[i].sec), max(newest, keys[i].sec)
+	}
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	var b strings.Builder
+	cols, table := tracedCols, tEntries
+	if !traced {
+		cols, table = untracedCols, tUntraced
+	}
+	b.WriteString("SELECT " + cols + " FROM " + s.readTable(table) +
+		" WHERE at >= toDateTime(" + u(uint64(oldest)) + ") AND at <= toDateTime(" + u(uint64(newest)) + ")")
+	if traced {
+		b.WriteString(" AND trace_lo IN (")
+		for i := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(u(keys[i].lo))
+		}
+		b.WriteString(") AND (trace_lo, trace_hi, toUInt32(at), at_ns, file, offset) IN (")
+	} else {
+		b.WriteString(" AND (toUInt32(at), at_ns, file, offset) IN (")
+	}
+	for i := range keys {
+		k := &keys[i]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		if traced {
+			b.WriteString(u(k.lo) + "," + u(k.hi) + ",")
+		}
+		b.WriteString(u(uint64(k.sec)) + "," + u(uint64(k.ns)) + "," + u(k.file) + "," + strconv.FormatInt(int64(k.off), 10) + ")")
+	}
+	b.WriteString(") FORMAT TabSeparated")
+	return b.String()
+}
+
+// searchSQL is the first pass of searchTable: the keys (keyCols) of at
+// most limit rows of one entry table for q, newest first, before the key
+// cur (nil: from the newest).
+func searchSQL(s *Store, q *store.SearchQuery, traced bool, cur *row, limit int) string {
 	var where []string
 	if !q.From.IsZero() {
 		fs, fns := atSeconds(q.From)
@@ -141,9 +227,9 @@ func searchSQL(s *Store, q store.SearchQuery, traced bool, cur *row, limit int) 
 		}
 		where = append(where, c)
 	}
-	cols, table := tracedCols, tEntries
+	cols, table := keyCols, tEntries
 	if !traced {
-		cols, table = untracedCols, tUntraced
+		cols, table = untracedKeyCols, tUntraced
 	}
 	w := ""
 	if len(where) > 0 {
