@@ -53,6 +53,7 @@ func NewHandler(next slog.Handler, opts ...logbridge.Option) *Handler {
 	return newHandler(next, bridge.New(opts...))
 }
 
+// newHandler returns a Handler over next that writes what b compiles.
 func newHandler(next slog.Handler, b *bridge.Bridge) *Handler {
 	return &Handler{next: next, b: b, keys: spanKeys(b)}
 }

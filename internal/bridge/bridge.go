@@ -17,11 +17,10 @@ import (
 // Bridge is the compiled form of a set of Options, shared by an adapter and
 // every logger derived from it. It is safe for concurrent use.
 type Bridge struct {
-	cfg      settings.Config
-	service  []Field // service-name fields, one per distinct key
-	keys     map[string]struct{}
-	idSize   int // bytes of encoded ids a span needs
-	idFields int
+	cfg     settings.Config
+	service []Field // service-name fields, one per distinct key
+	keys    map[string]struct{}
+	idSize  int // bytes of encoded ids a span needs
 	// plain: every key and literal value the Bridge writes is printable
 	// ASCII that no JSON encoder escapes (see PlainJSON).
 	plain bool
@@ -47,7 +46,6 @@ func New(opts ...logbridge.Option) *Bridge {
 				continue
 			}
 			b.keys[k] = struct{}{}
-			b.idFields++
 		}
 		b.idSize += 32 + 20 + 2
 		if p.Trace == settings.TraceGCP {
@@ -134,10 +132,11 @@ type SpanFields struct {
 	Fields []Field
 }
 
-// spanFieldsSmall and spanFieldsLarge hold a SpanFields together with the
-// arrays its Fields and their strings live in, so that encoding a span is
-// one allocation sized to the Bridge: the usual single profile (three id
-// fields and a service) fits the small one, 288 bytes.
+// spanFieldsTiny, spanFieldsSmall and spanFieldsLarge hold a SpanFields
+// together with the arrays its Fields and their strings live in, so that
+// encoding a span is one allocation sized to the Bridge: the usual single
+// profile's three id fields fit the tiny one, 240 bytes, and with a service
+// name the small one, 288 bytes.
 type spanFieldsTiny struct {
 	SpanFields
 	fields [3]Field
