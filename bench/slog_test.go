@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceline/traceline/adapters/slogbridge"
+	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
 
@@ -78,6 +79,24 @@ var slogVariants = []slogVariant{
 		return func(ctx context.Context) {
 			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12,
 				"trace_id", "0af7651916cd43dd8448eb211c80319c", "span_id", "b7ad6b7169203331", "trace_flags", "00")
+		}
+	}},
+	// The floors of a wrapping handler: one more handler that adds three
+	// attributes to a clone of the record, with constant values, then with
+	// the span read from the context and its fields taken from the
+	// bridge's cache (what NewHandler does on its common path, without the
+	// checks that keep its rules: a context among the attributes, a key of
+	// ours given by the caller, groups, baggage).
+	{"floor(handler: 3 constant attrs)", nil, func(w io.Writer) func(context.Context) {
+		l := slog.New(constAttrsHandler{slogJSON(w)})
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
+		}
+	}},
+	{"floor(handler: cached span fields)", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
+		l := slog.New(cachedFieldsHandler{slogJSON(w), bridge.New()})
+		return func(ctx context.Context) {
+			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
 		}
 	}},
 	{"slogbridge", []string{"trace_id", "span_id", "trace_flags"}, func(w io.Writer) func(context.Context) {
@@ -195,6 +214,48 @@ var slogVariants = []slogVariant{
 			l.InfoContext(ctx, "form stored", "form", "baseline", "items", 12)
 		}
 	}},
+}
+
+// constAttrsHandler adds three constant attributes to every record.
+type constAttrsHandler struct{ slog.Handler }
+
+func (h constAttrsHandler) Handle(ctx context.Context, r slog.Record) error {
+	r = r.Clone()
+	r.AddAttrs(slog.String("trace_id", constTraceID), slog.String("span_id", constSpanID), slog.String("trace_flags", "00"))
+	return h.Handler.Handle(ctx, r)
+}
+
+// cachedFieldsHandler adds the fields of the record's span, as the
+// bridge's cache holds them, to every record with a valid span.
+type cachedFieldsHandler struct {
+	slog.Handler
+	b *bridge.Bridge
+}
+
+func (h cachedFieldsHandler) Handle(ctx context.Context, r slog.Record) error {
+	sc, ok := logbridge.FromContext(ctx)
+	if !ok {
+		return h.Handler.Handle(ctx, r)
+	}
+	f := h.b.SpanFields(sc).Fields
+	r = r.Clone()
+	r.AddAttrs(slog.String(f[0].Key, f[0].String), slog.String(f[1].Key, f[1].String), slog.String(f[2].Key, f[2].String))
+	return h.Handler.Handle(ctx, r)
+}
+
+// TestSlogBursts is TestZapBursts for slog's variants:
+//
+//	TRACELINE_BURSTS=1 go test -count=1 -run SlogBursts -v .
+func TestSlogBursts(t *testing.T) {
+	rounds := burstRounds(t)
+	for _, perSpan := range []int{1, 5, 100} {
+		vs := make([]burstVariant, len(slogVariants))
+		for v := range slogVariants {
+			log := slogVariants[v].new(io.Discard)
+			vs[v] = burstVariant{slogVariants[v].name, func(i int) { log(slogSpans[(i/perSpan)%len(slogSpans)]) }}
+		}
+		runBursts(t, fmt.Sprintf("lines_per_span=%d", perSpan), rounds, vs)
+	}
 }
 
 // BenchmarkSlog measures one log line per op, with a new span every

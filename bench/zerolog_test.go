@@ -56,10 +56,7 @@ var zerologVariants = []zerologVariant{
 		}
 	}},
 	{"zerologbridge.Hook", func(w io.Writer) func(context.Context) {
-		l := zerolog.New(w).Hook(zerologbridge.NewHook())
-		return func(ctx context.Context) {
-			l.Info().Ctx(ctx).Str("form", "baseline").Int("items", 12).Msg("form stored")
-		}
+		return hookLine(w, zerologbridge.NewHook())
 	}},
 	// The logger taken from the request's context, bound to it: two
 	// allocations per call (the bound Logger and its field buffer), none in
@@ -81,6 +78,44 @@ var zerologVariants = []zerologVariant{
 				Str("form", "baseline").Int("items", 12).Msg("form stored")
 		}
 	}},
+	// The floors of a hook: what zerolog charges for a hook, Event.Ctx and
+	// the three fields, with constant values (as three Str calls, or one
+	// RawJSON of ready bytes), then with the span read from the context
+	// and its fields copied as ready bytes (no hex). Their values are not
+	// the span's.
+	{"floor(hook: 3 constant Str)", func(w io.Writer) func(context.Context) {
+		return hookLine(w, zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
+			e.Str("trace_id", constTraceID).Str("span_id", constSpanID).Str("trace_flags", "01")
+		}))
+	}},
+	{"floor(hook: constant RawJSON)", func(w io.Writer) func(context.Context) {
+		return hookLine(w, zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
+			e.RawJSON("trace_id", constRawFields)
+		}))
+	}},
+	{"floor(hook: lookup, RawJSON)", func(w io.Writer) func(context.Context) {
+		return hookLine(w, lookupCopyHook{"trace_id", constRawFields})
+	}},
+}
+
+// constTraceID and constSpanID are the ids the floors write: any span's
+// length, no span's value.
+const (
+	constTraceID = "0af7651916cd43dd8448eb211c80319c"
+	constSpanID  = "b7ad6b7169203331"
+)
+
+// constRawFields is the value of a RawJSON call under the key trace_id
+// that writes the three fields.
+var constRawFields = []byte(`"` + constTraceID + `","span_id":"` + constSpanID + `","trace_flags":"01"`)
+
+// hookLine returns the benchmark's line through a logger with hook h and
+// the request's context given by Event.Ctx.
+func hookLine(w io.Writer, h zerolog.Hook) func(context.Context) {
+	l := zerolog.New(w).Hook(h)
+	return func(ctx context.Context) {
+		l.Info().Ctx(ctx).Str("form", "baseline").Int("items", 12).Msg("form stored")
+	}
 }
 
 // BenchmarkZerolog measures one log line per op, with a new span every
@@ -122,9 +157,28 @@ func TestZerologLines(t *testing.T) {
 		if v.name == "bare" {
 			want = 0
 		}
+		if strings.HasPrefix(v.name, "floor") {
+			continue // constant values, some of which may be the span's
+		}
 		if ids != want {
 			t.Errorf("%s: %d trace fields, want %d: %s", v.name, ids, want, line)
 		}
+	}
+	zerologOut.w = io.Discard
+}
+
+// TestZerologBursts is TestZapBursts for zerolog's variants:
+//
+//	TRACELINE_BURSTS=1 go test -count=1 -run ZerologBursts -v .
+func TestZerologBursts(t *testing.T) {
+	rounds := burstRounds(t)
+	for _, perSpan := range []int{1, 5, 100} {
+		vs := make([]burstVariant, len(zerologVariants))
+		for v := range zerologVariants {
+			log := zerologVariants[v].new(io.Discard)
+			vs[v] = burstVariant{zerologVariants[v].name, func(i int) { log(zerologSpans[(i/perSpan)%len(zerologSpans)]) }}
+		}
+		runBursts(t, fmt.Sprintf("lines_per_span=%d", perSpan), rounds, vs)
 	}
 	zerologOut.w = io.Discard
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
@@ -25,6 +27,8 @@ type Handler struct {
 	// not passed on to next, so that the trace fields stay top-level; the
 	// caller's attributes are nested into them at Handle.
 	groups []group
+	// keys are the keys of a span's fields, in order.
+	keys []string
 }
 
 // group is one open group and the attributes added while it was the
@@ -46,7 +50,12 @@ const maxInline = 16
 //
 //	logger := slog.New(slogbridge.NewHandler(slog.NewJSONHandler(os.Stdout, nil)))
 func NewHandler(next slog.Handler, opts ...logbridge.Option) *Handler {
-	return &Handler{next: next, b: bridge.New(opts...)}
+	return newHandler(next, bridge.New(opts...))
+}
+
+// newHandler returns a Handler over next that writes what b compiles.
+func newHandler(next slog.Handler, b *bridge.Bridge) *Handler {
+	return &Handler{next: next, b: b, keys: spanKeys(b)}
 }
 
 // Enabled reports whether next handles records at level. Nothing is read
@@ -58,6 +67,35 @@ func (h *Handler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle adds the trace fields to a copy of r and passes it to next. r and
 // its attributes are never modified.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
+	if len(h.groups) == 0 && len(h.pre) == 0 && !h.b.HasBaggage() {
+		// The common case: the fields of ctx's span alone are added, to a
+		// record that holds no context and no key of ours.
+		if fs, ok := h.b.Fields(ctx); ok && len(fs.Fields) <= maxFast {
+			if plainRecord(&r, h.keys) {
+				// Clone keeps our additions out of the array the caller's
+				// record shares with r; up to five attributes stay in the
+				// record itself, past them slog allocates once for the rest.
+				r = r.Clone()
+				var arr [maxFast]slog.Attr
+				for i := range fs.Fields {
+					arr[i] = attr(&fs.Fields[i])
+				}
+				r.AddAttrs(arr[:len(fs.Fields)]...)
+				return h.next.Handle(ctx, r)
+			}
+		}
+	}
+	return h.handle(ctx, r)
+}
+
+// maxFast is how many span fields Handle adds on its common path: those of
+// one profile and a service name.
+const maxFast = 4
+
+// handle is Handle for every record: groups, attributes held back by
+// With, a context among the attributes or given to With, baggage, and
+// attributes under a key of ours.
+func (h *Handler) handle(ctx context.Context, r slog.Record) error {
 	// The span comes from ctx, else from a context among the record's
 	// attributes (slog.Info("...", "ctx", ctx)), else from one given to
 	// With; the baggage from the same context.
@@ -109,13 +147,13 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 func (h *Handler) appendOurs(as []slog.Attr, keys []string, fs *bridge.SpanFields, ok bool, src context.Context) ([]slog.Attr, []string) {
 	if ok {
 		for _, f := range fs.Fields {
-			as, keys = append(as, attr(f)), append(keys, f.Key)
+			as, keys = append(as, attr(&f)), append(keys, f.Key)
 		}
 	}
 	if h.b.HasBaggage() {
 		var bag [maxInline]bridge.Field
 		for _, f := range h.b.AppendBaggage(bag[:0], src) {
-			as, keys = append(as, attr(f)), append(keys, f.Key)
+			as, keys = append(as, attr(&f)), append(keys, f.Key)
 		}
 	}
 	return as, keys
@@ -197,7 +235,25 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	return &h2
 }
 
-func attr(f bridge.Field) slog.Attr {
+// spanKeys returns the keys of the fields b writes for every span (trace,
+// span, flags, service), in order.
+func spanKeys(b *bridge.Bridge) []string {
+	var keys []string
+	for _, f := range b.SpanFields(probeSpan).Fields {
+		keys = append(keys, f.Key)
+	}
+	return keys
+}
+
+// probeSpan is a valid span context encoded at construction, to learn a
+// Bridge's keys.
+var probeSpan = trace.NewSpanContext(trace.SpanContextConfig{
+	TraceID:    trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c},
+	SpanID:     trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31},
+	TraceFlags: trace.FlagsSampled,
+})
+
+func attr(f *bridge.Field) slog.Attr {
 	if f.Kind == bridge.BoolKind {
 		return slog.Bool(f.Key, f.Bool)
 	}

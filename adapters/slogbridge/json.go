@@ -44,12 +44,12 @@ func NewJSONHandler(w io.Writer, opts *slog.HandlerOptions, bopts ...logbridge.O
 	b := bridge.New(bopts...)
 	tmpl := b.JSONTemplate()
 	if tmpl == nil || b.HasBaggage() || !b.PlainJSON() {
-		return &JSONHandler{slow: &Handler{next: slog.NewJSONHandler(w, opts), b: b}, b: b, slowOnly: true}
+		return &JSONHandler{slow: newHandler(slog.NewJSONHandler(w, opts), b), b: b, slowOnly: true}
 	}
 	// The splicers' JSONHandlers and slow's each lock only their own
 	// writes: out keeps them apart.
 	out := &lockedWriter{w: w}
-	slow := &Handler{next: slog.NewJSONHandler(out, opts), b: b}
+	slow := newHandler(slog.NewJSONHandler(out, opts), b)
 	n := min(runtime.GOMAXPROCS(0), maxSplicers)
 	h := &JSONHandler{sps: make([]*splicer, n), fast: make([]slog.Handler, n), slow: slow, b: b, keys: tmpl.Keys()}
 	if opts != nil && opts.ReplaceAttr != nil {
@@ -164,7 +164,7 @@ func (h *JSONHandler) Handle(ctx context.Context, r slog.Record) error {
 // them.
 func (h *JSONHandler) keepsFields(sc trace.SpanContext) bool {
 	for _, f := range h.b.SpanFields(sc).Fields {
-		a := attr(f)
+		a := attr(&f)
 		if !h.replace(nil, a).Equal(a) {
 			return false
 		}

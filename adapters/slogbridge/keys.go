@@ -33,6 +33,27 @@ func scanRecord(r *slog.Record, ours []string) (ctx, clash bool) {
 	return ctx, clash
 }
 
+// plainRecord reports whether none of r's attributes holds a context or,
+// top-level, one of keys: whether the span's fields can simply be added.
+func plainRecord(r *slog.Record, keys []string) bool {
+	plain := true
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Value.Kind() {
+		case slog.KindAny, slog.KindGroup:
+			plain = !holdsContext(a.Value) && !clashes(a, keys)
+			return plain
+		}
+		for _, k := range keys {
+			if len(a.Key) == len(k) && a.Key == k {
+				plain = false
+				return false
+			}
+		}
+		return true
+	})
+	return plain
+}
+
 // clashes reports whether a, written top-level, holds a key of ours.
 func clashes(a slog.Attr, ours []string) bool {
 	if a.Key == "" && a.Value.Kind() == slog.KindGroup {

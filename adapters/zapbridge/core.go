@@ -2,6 +2,7 @@ package zapbridge
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -23,7 +24,11 @@ type Core struct {
 	next zapcore.Core
 	b    *bridge.Bridge
 	keys []string // the keys of a span's fields
-	bind binding
+	// keyLens has bit n set when a key among keys is n bytes long (see
+	// lengthsOf): a field whose key length is not among them cannot
+	// collide.
+	keyLens uint64
+	bind    binding
 
 	// held are the top-level fields given to With whose key the bridge
 	// may write (a hand-written trace_id, a baggage member's key): each is
@@ -45,7 +50,8 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) *Core {
 		next = zapcore.NewNopCore()
 	}
 	b := bridge.New(opts...)
-	return &Core{next: next, b: b, keys: spanKeys(b)}
+	keys := spanKeys(b)
+	return &Core{next: next, b: b, keys: keys, keyLens: lengthsOf(keys)}
 }
 
 // Enabled reports whether the wrapped core is enabled at lvl.
@@ -157,8 +163,11 @@ func (c *Core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 // caller's fields without their contexts and without the top-level keys the
 // bridge writes on this line. The caller's slice is never modified.
 func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field {
-	ctx, n, _ := scan(fields)
 	d := &c.bind
+	if !d.bound && len(c.held) == 0 && len(c.nested) == 0 && !c.b.HasBaggage() {
+		return c.rewriteLine(w, fields)
+	}
+	ctx, n, _ := scan(fields)
 	if n == 0 && !d.bound && len(c.held) == 0 && len(c.nested) == 0 {
 		return fields
 	}
@@ -186,6 +195,47 @@ func (c *Core) rewrite(w *checkedWrite, fields []zapcore.Field) []zapcore.Field 
 	out = append(out, c.nested...)
 	out = appendLineFields(out, fields, len(c.nested) == 0, keys, bag)
 	w.fields = out
+	return out
+}
+
+// rewriteLine is rewrite for a core with nothing bound or held by With and
+// no baggage to copy, the common case: the line's own context alone
+// decides, and the caller's fields are copied in one pass.
+func (c *Core) rewriteLine(w *checkedWrite, fields []zapcore.Field) []zapcore.Field {
+	// out[0] is kept for the span's fields.
+	out := append(w.fields[:0], zapcore.Field{})
+	var ctx context.Context
+	top, clash := true, false
+	for i := range fields {
+		f := &fields[i]
+		if f.Type == zapcore.SkipType {
+			if x, ok := f.Interface.(context.Context); ok && x != nil {
+				ctx = x
+				continue
+			}
+		} else if x, ok := contextOf(f); ok {
+			ctx = x
+			continue
+		}
+		if top && c.keyLens&lengthBit(f.Key) != 0 && hasKey(c.keys, f.Key) {
+			clash = true
+		}
+		top = top && f.Type != zapcore.NamespaceType
+		out = append(out, *f)
+	}
+	w.fields = out
+	if ctx == nil {
+		return fields
+	}
+	sc, ok := spanContextOf(ctx)
+	if !ok {
+		return out[1:]
+	}
+	if clash {
+		out = appendLineFields(out[:1], fields, true, c.keys, nil)
+		w.fields = out
+	}
+	out[0] = inline(c.b.SpanFields(sc))
 	return out
 }
 

@@ -17,15 +17,15 @@ import (
 // Bridge is the compiled form of a set of Options, shared by an adapter and
 // every logger derived from it. It is safe for concurrent use.
 type Bridge struct {
-	cfg      settings.Config
-	service  []Field // service-name fields, one per distinct key
-	keys     map[string]struct{}
-	idSize   int // bytes of encoded ids a span needs
-	idFields int
+	cfg     settings.Config
+	service []Field // service-name fields, one per distinct key
+	keys    map[string]struct{}
+	idSize  int // bytes of encoded ids a span needs
 	// plain: every key and literal value the Bridge writes is printable
 	// ASCII that no JSON encoder escapes (see PlainJSON).
 	plain bool
 	tmpl  *JSONTemplate // nil when the fields cannot be rendered from ids alone
+	steps []step        // how encode writes a span's fields, in order
 	cache [cacheSlots]atomic.Pointer[SpanFields]
 }
 
@@ -46,7 +46,6 @@ func New(opts ...logbridge.Option) *Bridge {
 				continue
 			}
 			b.keys[k] = struct{}{}
-			b.idFields++
 		}
 		b.idSize += 32 + 20 + 2
 		if p.Trace == settings.TraceGCP {
@@ -79,6 +78,7 @@ func New(opts ...logbridge.Option) *Bridge {
 	for _, f := range b.service {
 		b.plain = b.plain && plainJSON(f.Key) && plainJSON(f.String)
 	}
+	b.steps = b.plan()
 	b.tmpl = compileTemplate(b)
 	return b
 }
@@ -132,10 +132,17 @@ type SpanFields struct {
 	Fields []Field
 }
 
-// spanFieldsSmall and spanFieldsLarge hold a SpanFields together with the
-// arrays its Fields and their strings live in, so that encoding a span is
-// one allocation sized to the Bridge: the usual single profile (three id
-// fields and a service) fits the small one, 288 bytes.
+// spanFieldsTiny, spanFieldsSmall and spanFieldsLarge hold a SpanFields
+// together with the arrays its Fields and their strings live in, so that
+// encoding a span is one allocation sized to the Bridge: the usual single
+// profile's three id fields fit the tiny one, 240 bytes, and with a service
+// name the small one, 288 bytes.
+type spanFieldsTiny struct {
+	SpanFields
+	fields [3]Field
+	buf    [56]byte
+}
+
 type spanFieldsSmall struct {
 	SpanFields
 	fields [4]Field
@@ -190,69 +197,111 @@ func (b *Bridge) SpanFields(sc trace.SpanContext) *SpanFields {
 }
 
 func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFlags) *SpanFields {
-	n := b.idFields + len(b.service)
+	n := len(b.steps)
 	// All strings of a span point into one buffer that is never written
-	// again once the fields are published.
+	// again once the fields are published. The buffer is sized to the
+	// Bridge (idSize), so the appends below never move it.
 	var f *SpanFields
 	var buf []byte
 	switch {
+	case n <= 3 && b.idSize <= 56:
+		x := &spanFieldsTiny{}
+		f, buf = &x.SpanFields, x.buf[:0]
+		f.Fields = x.fields[:n]
 	case n <= 4 && b.idSize <= 64:
 		x := &spanFieldsSmall{}
 		f, buf = &x.SpanFields, x.buf[:0]
-		f.Fields = x.fields[:0:n]
+		f.Fields = x.fields[:n]
 	case n <= 12 && b.idSize <= 320:
 		x := &spanFieldsLarge{}
 		f, buf = &x.SpanFields, x.buf[:0]
-		f.Fields = x.fields[:0:n]
+		f.Fields = x.fields[:n]
 	default:
-		f = &SpanFields{Fields: make([]Field, 0, n)}
+		f = &SpanFields{Fields: make([]Field, n)}
 		buf = make([]byte, 0, b.idSize)
 	}
 	f.traceID, f.spanID, f.flags, f.owner = tid, sid, flags, b
-	seen := func(key string) bool {
-		for _, x := range f.Fields {
-			if x.Key == key {
-				return true
+	for i := range b.steps {
+		s, out := &b.steps[i], &f.Fields[i]
+		if s.value == stepLiteral {
+			*out = s.literal
+			continue
+		}
+		start := len(buf)
+		switch s.value {
+		case stepTraceHex:
+			buf = append(buf, s.prefix...)
+			buf = appendTraceHex(buf, &tid)
+		case stepSpanHex:
+			buf = appendSpanHex(buf, &sid)
+		case stepSpanDecimal:
+			buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
+		case stepFlagsHex:
+			buf = append(buf, hexDigits[flags>>4], hexDigits[flags&0x0f])
+		case stepFlagsBool:
+			out.Key, out.Bool, out.Kind = s.literal.Key, flags.IsSampled(), BoolKind
+			continue
+		}
+		out.Key, out.String = s.literal.Key, unsafe.String(&buf[start], len(buf)-start)
+	}
+	return f
+}
+
+// step is how encode writes one field of a span: its key (in literal) and
+// what its value is.
+type step struct {
+	value   stepValue
+	prefix  string // written before a trace id (GCP's projects/P/traces/)
+	literal Field  // the key, and the whole field of a stepLiteral
+}
+
+type stepValue uint8
+
+const (
+	stepTraceHex stepValue = iota
+	stepSpanHex
+	stepSpanDecimal
+	stepFlagsHex
+	stepFlagsBool
+	stepLiteral // a field that is the same for every span: the service
+)
+
+// plan returns the steps that encode a span's fields under b's profiles:
+// for each profile its trace, span and flags fields, each key once, then
+// the service fields.
+func (b *Bridge) plan() []step {
+	var steps []step
+	add := func(key string, v stepValue, prefix string) {
+		for _, s := range steps {
+			if s.literal.Key == key {
+				return
 			}
 		}
-		return false
-	}
-	add := func(key string, start int, data []byte) []byte {
-		f.Fields = append(f.Fields, Field{Key: key, String: unsafe.String(&data[start], len(data)-start)})
-		return data
+		steps = append(steps, step{value: v, prefix: prefix, literal: Field{Key: key}})
 	}
 	for _, p := range b.cfg.Profiles {
-		if !seen(p.TraceKey) {
-			start := len(buf)
-			if p.Trace == settings.TraceGCP {
-				buf = append(buf, "projects/"...)
-				buf = append(buf, p.GCPProject...)
-				buf = append(buf, "/traces/"...)
-			}
-			buf = appendTraceHex(buf, &tid)
-			buf = add(p.TraceKey, start, buf)
+		prefix := ""
+		if p.Trace == settings.TraceGCP {
+			prefix = "projects/" + p.GCPProject + "/traces/"
 		}
-		if !seen(p.SpanKey) {
-			start := len(buf)
-			if p.Span == settings.SpanDecimal {
-				buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
-			} else {
-				buf = appendSpanHex(buf, &sid)
-			}
-			buf = add(p.SpanKey, start, buf)
+		add(p.TraceKey, stepTraceHex, prefix)
+		if p.Span == settings.SpanDecimal {
+			add(p.SpanKey, stepSpanDecimal, "")
+		} else {
+			add(p.SpanKey, stepSpanHex, "")
 		}
-		if p.FlagsKey != "" && !seen(p.FlagsKey) {
-			if p.Flags == settings.FlagsBool {
-				f.Fields = append(f.Fields, Field{Key: p.FlagsKey, Bool: flags.IsSampled(), Kind: BoolKind})
-			} else {
-				start := len(buf)
-				buf = append(buf, hexDigits[flags>>4], hexDigits[flags&0x0f])
-				buf = add(p.FlagsKey, start, buf)
-			}
+		switch {
+		case p.FlagsKey == "":
+		case p.Flags == settings.FlagsBool:
+			add(p.FlagsKey, stepFlagsBool, "")
+		default:
+			add(p.FlagsKey, stepFlagsHex, "")
 		}
 	}
-	f.Fields = append(f.Fields, b.service...)
-	return f
+	for _, f := range b.service {
+		steps = append(steps, step{value: stepLiteral, literal: f})
+	}
+	return steps
 }
 
 const hexDigits = "0123456789abcdef"
