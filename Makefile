@@ -61,6 +61,7 @@ correlate:
 bench: bench-adapters bench-correlate
 
 bench-adapters:
+	cd bench && TRACELINE_BURSTS=1 $(GO) test -count=1 -run 'ZapBursts|SlogBursts|ZerologBursts|FloorBursts' -v . | tee $(ROOT)/bench/last-bursts.txt
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(ROOT)/bench/last-run.txt
 
 # The 10 M-line corpus beside grep and ripgrep: ~10 minutes, ~8 GB in /tmp/bench10m.
