@@ -110,13 +110,15 @@ var _ store.Searcher = (*Store)(nil)
 // the key cur (nil: from the newest), and how many rows ClickHouse
 // returned for them (copies of a row not merged away yet included).
 //
-// It reads in two passes. The first orders only the matching rows' keys,
-// trace ids, levels and services: ordering whole rows would read the
-// message and raw line of every matching row (most of a day's data for
-// level=error), although a page keeps limit of them. That pass is the
-// whole answer of an IndexOnly query. Otherwise the second reads the
-// chosen rows whole, by primary key in the traced table and within their
-// seconds in the untraced one (measured in docs/BENCHMARKS.md).
+// Without a text condition it reads in two passes. The first orders only
+// the matching rows' keys, trace ids, levels and services: ordering whole
+// rows would read the message and raw line of every matching row (most of
+// a day's data for level=error), although a page keeps limit of them.
+// That pass is the whole answer of an IndexOnly query. Otherwise the
+// second reads the chosen rows whole, by primary key in the traced table
+// and within their seconds in the untraced one. A text condition reads
+// the message and raw line of every row in the window anyway, so such a
+// search reads whole rows in one pass.
 func (s *Store) searchTable(ctx context.Context, sh *shard, q *store.SearchQuery, traced bool, cur *row, limit int) ([]row, int, error) {
 	var keys []row
 	got := 0
@@ -124,7 +126,7 @@ func (s *Store) searchTable(ctx context.Context, sh *shard, q *store.SearchQuery
 		keys = append(keys, *r)
 		return true
 	}, &got)
-	if err != nil || len(keys) == 0 || q.IndexOnly && !q.NeedsEntry() {
+	if err != nil || len(keys) == 0 || q.IndexOnly && !q.NeedsEntry() || q.Text != "" {
 		return keys, got, err
 	}
 	whole := make(map[rowKey]row, len(keys))
@@ -195,9 +197,9 @@ func wholeRowsSQL(s *Store, traced bool, keys []row) string {
 	return b.String()
 }
 
-// searchSQL is the first pass of searchTable: the keys (keyCols) of at
-// most limit rows of one entry table for q, newest first, before the key
-// cur (nil: from the newest).
+// searchSQL is the first pass of searchTable: at most limit rows of one
+// entry table for q, newest first, before the key cur (nil: from the
+// newest); their keys only (keyCols) unless q has a text condition.
 func searchSQL(s *Store, q *store.SearchQuery, traced bool, cur *row, limit int) string {
 	var where []string
 	if !q.From.IsZero() {
@@ -230,6 +232,14 @@ func searchSQL(s *Store, q *store.SearchQuery, traced bool, cur *row, limit int)
 	cols, table := keyCols, tEntries
 	if !traced {
 		cols, table = untracedKeyCols, tUntraced
+	}
+	if q.Text != "" {
+		// The text condition reads the message and raw line of every row
+		// anyway: one pass of whole rows costs no more than the keys.
+		cols = tracedCols
+		if !traced {
+			cols = untracedCols
+		}
 	}
 	w := ""
 	if len(where) > 0 {
