@@ -223,8 +223,9 @@ type collector struct {
 	upper   [3]uint64 // exclusive
 	cands   []candidate
 	// cut says candidates were dropped: the second's candidates below the
-	// last one kept are still to read.
+	// last one kept (floor) are still to read.
 	cut     bool
+	floor   [3]uint64
 	scanned int
 	gr      storefmt.GroupReader
 	strs    map[string]string // services and levels, one string each
@@ -277,6 +278,9 @@ func (c *collector) add(k, v []byte) error {
 			continue
 		}
 		c.scanned++
+		if c.cut && !less3(c.floor, key) {
+			continue // read again later
+		}
 		if !c.svcOK[se.Service] {
 			continue
 		}
@@ -313,9 +317,8 @@ func (c *collector) trim() {
 	c.cands = slices.CompactFunc(c.cands, func(a, b candidate) bool { return a.key == b.key })
 	if len(c.cands) > maxSecondCandidates {
 		c.cands = c.cands[:maxSecondCandidates]
-		c.cut = true
 		// nothing below the last one kept is kept any more
-		c.upper = c.cands[len(c.cands)-1].key
+		c.cut, c.floor = true, c.cands[len(c.cands)-1].key
 	}
 }
 
