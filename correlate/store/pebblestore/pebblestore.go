@@ -109,9 +109,9 @@ type Store struct {
 	searchable, searchMarked bool
 	// searchOld says the store holds a search index of an earlier layout.
 	searchOld bool
-	deleteMu                 sync.Mutex // DeleteTrace
-	bulkMu                   sync.Mutex
-	bulk                     bulkState // BulkLoad: entries not yet ingested (see bulk.go)
+	deleteMu  sync.Mutex // DeleteTrace
+	bulkMu    sync.Mutex
+	bulk      bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
 
 var _ store.Store = (*Store)(nil)
