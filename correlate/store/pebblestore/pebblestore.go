@@ -64,9 +64,9 @@ type Options struct {
 	// checkpoint. Close flushes.
 	DisableWAL bool
 	// NoSearchIndex leaves out the search index (store.Searcher): an
-	// index about a quarter smaller and 10-15% less CPU to index; Search then
-	// answers store.ErrNoSearchIndex, as it does on a store once written
-	// without the index.
+	// index about a sixth smaller and a few percent less CPU to index;
+	// Search then answers store.ErrNoSearchIndex, as it does on a store
+	// once written without the index.
 	NoSearchIndex bool
 	// BulkLoad writes entries straight into the last level, for a
 	// one-shot load (see bulk.go): runs are spilled to files by part of
