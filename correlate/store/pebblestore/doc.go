@@ -24,9 +24,9 @@
 // return it (see search.go). A search with text or field conditions reads
 // candidates through that index up to a budget, then the window's entries
 // in key order (scan.go). The groups hold a hundredth of the keys a key
-// per entry would: the index adds about a fifth to the index's size and
-// little to the CPU time of indexing (docs/BENCHMARKS.md);
-// Options.NoSearchIndex leaves it out. A store records in its metadata
+// per entry would: the index adds 18% to the index's size and 4-9% to the
+// CPU time of indexing (docs/BENCHMARKS.md); Options.NoSearchIndex leaves
+// it out. A store records in its metadata
 // that it has kept the index since it was created: one written before (or
 // with NoSearchIndex, or with the earlier layout of a key per entry)
 // answers Search with store.ErrNoSearchIndex, and is not converted in
