@@ -349,5 +349,6 @@ func TestSearch(t *testing.T) {
 		db   string
 	}{{"one server", single, "search_single"}, {"two shards", c, "search_sharded"}} {
 		t.Run(cl.name, func(t *testing.T) { storetest.Search(t, openStore(t, cl.c, cl.db, "")) })
+		t.Run(cl.name+", crowded", func(t *testing.T) { storetest.SearchCrowded(t, openStore(t, cl.c, cl.db+"_crowded", "")) })
 	}
 }

@@ -97,7 +97,7 @@ const (
 	zeroHiParts   = 32  // t space, 64-bit ids (high half zero): the low half's top 5 bits
 	lowParts      = 4   // l space: the low half's top 2 bits
 	untracedParts = 16  // u space: slots of the day (see untracedSlots)
-	searchParts   = 64  // s space: slots of the day; a tenth of the bytes of t, in parts as small
+	searchParts   = 64  // s space: slots of the day; a fifth of the bytes of t or less, in parts as small
 	spillParts    = traceParts + zeroHiParts + lowParts + untracedParts + searchParts
 	// untracedSlots cuts a day into slots of 21 s, dealt round the u
 	// parts: logs that span minutes, not the whole day, still spread

@@ -15,19 +15,22 @@
 //
 // # Search index
 //
-// Every entry also has a small key in a search space (s), per day and
-// level rank (store.LevelRank), in time order: its value is the entry's
-// service and trace id, so a search by window, service and level reads
-// only those keys, newest first, and reads an entry (a point read) only
-// to return it (see search.go). A search with text or field conditions
-// reads candidates through that index up to a budget, then the window's
-// entries in key order (scan.go). The search index adds about 30% to the
-// index's size and 12-18% to the CPU time of indexing
-// (docs/BENCHMARKS.md); Options.NoSearchIndex leaves it out. A store
-// records in its metadata that it has kept the index since it was
-// created: one written before (or with NoSearchIndex) answers Search with
-// store.ErrNoSearchIndex, and is not converted in place; index the logs
-// again into a new folder to search them.
+// Every entry is also in a search space (s), per day and level rank
+// (store.LevelRank), in groups: one key per write, file, rank and second
+// of time, whose value lists each entry's time, offset and trace id,
+// delta-encoded, with the group's services once (see storefmt/search.go).
+// A search by window, service and level reads only those groups, a second
+// at a time, newest first, and reads an entry (a point read) only to
+// return it (see search.go). A search with text or field conditions reads
+// candidates through that index up to a budget, then the window's entries
+// in key order (scan.go). The groups hold a hundredth of the keys a key
+// per entry would: the index adds 18% to the index's size and 4-9% to the
+// CPU time of indexing (docs/BENCHMARKS.md); Options.NoSearchIndex leaves
+// it out. A store records in its metadata
+// that it has kept the index since it was created: one written before (or
+// with NoSearchIndex, or with the earlier layout of a key per entry)
+// answers Search with store.ErrNoSearchIndex, and is not converted in
+// place; index the logs again into a new folder to search them.
 //
 // A traced entry's value is its raw line, its line number and file, and
 // only those fields that parsing the raw line again would not give back

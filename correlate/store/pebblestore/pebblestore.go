@@ -64,9 +64,9 @@ type Options struct {
 	// checkpoint. Close flushes.
 	DisableWAL bool
 	// NoSearchIndex leaves out the search index (store.Searcher): an
-	// index about a quarter smaller and 10-15% less CPU to index; Search then
-	// answers store.ErrNoSearchIndex, as it does on a store once written
-	// without the index.
+	// index about a sixth smaller and a few percent less CPU to index;
+	// Search then answers store.ErrNoSearchIndex, as it does on a store
+	// once written without the index.
 	NoSearchIndex bool
 	// BulkLoad writes entries straight into the last level, for a
 	// one-shot load (see bulk.go): runs are spilled to files by part of
@@ -107,8 +107,11 @@ type Store struct {
 	// its marker (metaSearch) is written. Both are set at open; a write
 	// sets searchMarked (under mu).
 	searchable, searchMarked bool
-	bulkMu                   sync.Mutex
-	bulk                     bulkState // BulkLoad: entries not yet ingested (see bulk.go)
+	// searchOld says the store holds a search index of an earlier layout.
+	searchOld bool
+	deleteMu  sync.Mutex // DeleteTrace
+	bulkMu    sync.Mutex
+	bulk      bulkState // BulkLoad: entries not yet ingested (see bulk.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -323,9 +326,14 @@ func (quietLogger) Fatalf(format string, args ...any) {
 
 var metaNewest = []byte{storefmt.SpaceMeta, 'n'}
 
-// metaSearch marks a store that has kept the search index (s space) since
-// it was created.
-var metaSearch = []byte{storefmt.SpaceMeta, 's'}
+// metaSearch marks a store that has kept the search index (s space, in
+// groups: storefmt/search.go) since it was created. metaSearchEntries
+// marked the earlier layout, a key per entry: such a store cannot be
+// searched.
+var (
+	metaSearch        = []byte{storefmt.SpaceMeta, 's', '2'}
+	metaSearchEntries = []byte{storefmt.SpaceMeta, 's'}
+)
 
 func (s *Store) load() error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{storefmt.SpaceBucket}, UpperBound: []byte{storefmt.SpaceBucket + 1}})
@@ -349,6 +357,15 @@ func (s *Store) load() error {
 		s.searchable, s.searchMarked = true, true
 	case errors.Is(err, pebble.ErrNotFound):
 		s.searchable = len(s.buckets) == 0
+		if !s.searchable {
+			switch _, closer, err := s.db.Get(metaSearchEntries); {
+			case err == nil:
+				closer.Close()
+				s.searchOld = true
+			case !errors.Is(err, pebble.ErrNotFound):
+				return err
+			}
+		}
 	default:
 		return err
 	}
@@ -481,6 +498,8 @@ type kvSorter struct {
 	// sorter's: reset forgets them all at once.
 	lows *[lowSlots]lowEntry
 	gen  uint32
+
+	groups searchGroups
 }
 
 // lowSlots is the size of kvSorter's direct-mapped set of low-half keys;
@@ -556,7 +575,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			kv.buf = storefmt.AppendEntry(kv.buf, e, s.opts.Untraced == "compact", &kv.scratch, nil)
 			kv.mark(k, v)
 			if !s.opts.NoSearchIndex {
-				kv.searchKey(bk, at, file, e, nil)
+				kv.groups.add(kv, bk, at, file, e, nil)
 			}
 			continue
 		}
@@ -570,7 +589,7 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 		kv.buf = storefmt.AppendEntry(kv.buf, e, false, &kv.scratch, &[2]uint64{hi, id.Lo})
 		kv.mark(k, v)
 		if !s.opts.NoSearchIndex {
-			kv.searchKey(bk, at, file, e, &[2]uint64{hi, id.Lo})
+			kv.groups.add(kv, bk, at, file, e, &[2]uint64{hi, id.Lo})
 		}
 		if hi != 0 && kv.newLow(bk, hi, id.Lo) {
 			k = len(kv.buf)
@@ -578,17 +597,80 @@ func (s *Store) encodeEntries(kv *kvSorter, entries []store.Entry, file uint64) 
 			kv.mark(k, len(kv.buf))
 		}
 	}
+	kv.groups.flush(kv)
 	return touched, newest
 }
 
-// searchKey appends e's key and value of the search index (s space).
-func (x *kvSorter) searchKey(bk uint32, at time.Time, file uint64, e *store.Entry, id *[2]uint64) {
+// searchGroups builds the search index groups (s space) of one write:
+// an entry joins the open group of its day, rank and second, or starts
+// one. A write's entries mostly move forward in time, so few groups are
+// open at once; when more are, all are written out, and later entries
+// of their seconds start new groups.
+type searchGroups struct {
+	gs   []storefmt.SearchGroup // gs[:n] are open
+	n    int
+	last [9]int // per rank, the index of the group it last added to
+}
+
+// maxOpenGroups is how many groups a write keeps open at once.
+const maxOpenGroups = 32
+
+// add adds entry e (at, in file, trace id id or nil) to its group.
+func (sg *searchGroups) add(kv *kvSorter, bk uint32, at time.Time, file uint64, e *store.Entry, id *[2]uint64) {
 	rank := store.LevelRank(e.Level)
-	k := len(x.buf)
-	x.buf = storefmt.AppendSearchKey(x.buf, bk, rank, at, file, e.Offset)
-	v := len(x.buf)
-	x.buf = storefmt.AppendSearchValue(x.buf, id, e.Service, e.Level, rank)
-	x.mark(k, v)
+	a := storefmt.AtKey(at)
+	sec := storefmt.SecondOf(a)
+	match := func(i int) bool {
+		if i >= sg.n {
+			return false
+		}
+		k := &sg.gs[i].Key
+		return k.Second == sec && k.Bucket == bk && k.Rank == rank && k.File == file
+	}
+	i := sg.last[rank]
+	if !match(i) {
+		for i = 0; i < sg.n && !match(i); i++ {
+		}
+		if i == sg.n {
+			if sg.n == maxOpenGroups {
+				sg.flush(kv)
+				i = 0
+			}
+			if sg.n == len(sg.gs) {
+				sg.gs = append(sg.gs, storefmt.SearchGroup{})
+			}
+			sg.gs[i].Reset(storefmt.SearchKey{Bucket: bk, Rank: rank, Second: sec, File: file, First: e.Offset})
+			sg.n++
+		}
+		sg.last[rank] = i
+	}
+	g := &sg.gs[i]
+	g.Add(a, e.Offset, id, e.Service, e.Level)
+	if g.Len() == storefmt.GroupEntries {
+		// full: written now, and the slot starts a new group
+		sg.write(kv, g)
+		g.Reset(g.Key)
+	}
+}
+
+// write appends group g's key and value to kv.
+func (sg *searchGroups) write(kv *kvSorter, g *storefmt.SearchGroup) {
+	if g.Len() == 0 {
+		return
+	}
+	k := len(kv.buf)
+	kv.buf = g.Key.Append(kv.buf)
+	v := len(kv.buf)
+	kv.buf = g.AppendValue(kv.buf)
+	kv.mark(k, v)
+}
+
+// flush writes every open group and closes them.
+func (sg *searchGroups) flush(kv *kvSorter) {
+	for i := range sg.gs[:sg.n] {
+		sg.write(kv, &sg.gs[i])
+	}
+	sg.n = 0
 }
 
 // Write stores entries and the checkpoint in one Pebble batch.

@@ -19,13 +19,16 @@ import (
 // Search returns a page of the entries q matches, newest first (see
 // store.Searcher).
 //
-// It reads the search index (the s space): per day, one key per entry in
-// time order within each level rank, its value the entry's service and
-// where the entry is. A search opens one reverse iterator per rank it
-// wants and merges them, newest first, filters on service and level
-// without reading an entry, and reads an entry (a point read in the t or
-// u space) only to test text and field conditions or to return it. A
-// store made before the index existed answers store.ErrNoSearchIndex.
+// It reads the search index (the s space; see storefmt/search.go): per
+// day and level rank, one key per group of entries of one write and one
+// second, in time order. A search opens one reverse iterator per rank it
+// wants, reads every group of the newest second left, keeps the entries
+// that meet the window, service, level and traced conditions (a group
+// none of whose services is wanted is skipped whole), orders them newest
+// first, and reads an entry (a point read in the t or u space) only to
+// test text and field conditions or to return it. A store made before
+// the index, or with an earlier layout of it, answers
+// store.ErrNoSearchIndex.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
 	if err := s.ingestRun(); err != nil {
 		return store.SearchPage{}, err
@@ -34,6 +37,9 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	ok := s.searchable
 	s.mu.Unlock()
 	if !ok {
+		if s.searchOld {
+			return store.SearchPage{}, fmt.Errorf("%s: its search index has an earlier layout: %w", s.dir, store.ErrNoSearchIndex)
+		}
 		return store.SearchPage{}, fmt.Errorf("%s: %w", s.dir, store.ErrNoSearchIndex)
 	}
 	limit := q.Limit
@@ -64,6 +70,8 @@ var errBudget = errors.New("fetch budget spent")
 
 // indexSearch answers q through the search index; with budget > 0 it
 // gives up with errBudget once it has read more entries than that.
+// indexSearch answers q through the search index; with budget > 0 it
+// gives up with errBudget once it has read more entries than that.
 func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, budget int) (store.SearchPage, error) {
 	ranks := searchRanks(q.Levels)
 	var pg store.SearchPage
@@ -92,10 +100,33 @@ func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, bud
 	defer get.Close()
 	f := fetcher{it: get}
 
-	buckets := s.sortedBuckets()
+	col := collector{q: &q, lowerAt: lowerAt, strs: map[string]string{}}
 	var found []store.Entry
 	var keys [][3]uint64
-	for bi := len(buckets) - 1; bi >= 0 && len(found) <= limit; bi-- {
+	// take handles one candidate; it returns false once the page is full.
+	take := func(bk uint32, c *candidate) (bool, error) {
+		if q.IndexOnly && !q.NeedsEntry() {
+			found = append(found, c.indexEntry())
+			keys = append(keys, c.key)
+			return len(found) <= limit, nil
+		}
+		if fetched++; budget > 0 && fetched > budget {
+			return false, errBudget
+		}
+		e, ok, err := f.entry(bk, c)
+		if err != nil || !ok { // !ok: deleted (DeleteTrace) since
+			return err == nil, err
+		}
+		if !q.Match(&e) {
+			return true, nil
+		}
+		found = append(found, e)
+		keys = append(keys, c.key)
+		return len(found) <= limit, nil
+	}
+	buckets := s.sortedBuckets()
+	more := true
+	for bi := len(buckets) - 1; bi >= 0 && more; bi-- {
 		bk := buckets[bi]
 		if !q.From.IsZero() && !storefmt.BucketStart(bk+1).After(q.From) {
 			break
@@ -103,49 +134,47 @@ func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, bud
 		if upper[0] != math.MaxUint64 && storefmt.AtKey(storefmt.BucketStart(bk)) > upper[0] {
 			continue
 		}
-		m, err := s.openMerge(ctx, bk, ranks, lowerAt, upper)
-		if err != nil {
-			return pg, err
-		}
-		err = m.run(func(rank int, k, v []byte) (bool, error) {
-			pg.Scanned++
-			if pg.Scanned%4096 == 0 {
+		for reopen := true; reopen && more; {
+			reopen = false
+			m, err := s.openMerge(ctx, bk, ranks, lowerAt, upper)
+			if err != nil {
+				return pg, err
+			}
+			for more && !reopen {
+				sec, ok := m.newestSecond()
+				if !ok {
+					break
+				}
+				col.reset(upper)
+				if err := m.collect(sec, &col); err != nil {
+					m.close()
+					return pg, err
+				}
 				if err := ctx.Err(); err != nil {
-					return false, err
+					m.close()
+					return pg, err
+				}
+				for i := range col.cands {
+					if more, err = take(bk, &col.cands[i]); err != nil {
+						m.close()
+						return pg, err
+					}
+					if !more {
+						break
+					}
+				}
+				if more && col.cut {
+					// The second held more candidates than the collector
+					// keeps: read it again below the last one taken.
+					upper, reopen = col.cands[len(col.cands)-1].key, true
 				}
 			}
-			var sv storefmt.SearchValue
-			if err := storefmt.DecodeSearchValue(v, rank, &sv); err != nil {
-				return false, fmt.Errorf("pebblestore: search key %x: %w", k, err)
+			if err := m.close(); err != nil {
+				return pg, err
 			}
-			level := rankLevel(rank, sv.Level)
-			if !q.MatchIndexed(string(sv.Service), level, sv.Traced) {
-				return true, nil
-			}
-			if q.IndexOnly && !q.NeedsEntry() {
-				found = append(found, indexEntry(k, &sv, level))
-				keys = append(keys, keyOf(k))
-				return len(found) <= limit, nil
-			}
-			if fetched++; budget > 0 && fetched > budget {
-				return false, errBudget
-			}
-			e, ok, err := f.entry(bk, k, &sv)
-			if err != nil || !ok { // !ok: deleted (DeleteTrace) since
-				return err == nil, err
-			}
-			if !q.Match(&e) {
-				return true, nil
-			}
-			found = append(found, e)
-			keys = append(keys, keyOf(k))
-			return len(found) <= limit, nil
-		})
-		m.close()
-		if err != nil {
-			return pg, err
 		}
 	}
+	pg.Scanned = col.scanned
 	if len(found) > limit {
 		found = found[:limit]
 		pg.More = true
@@ -156,21 +185,141 @@ func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, bud
 	return pg, nil
 }
 
-// indexEntry is the entry of s key k as the index alone tells it.
-func indexEntry(k []byte, sv *storefmt.SearchValue, level string) store.Entry {
-	e := store.Entry{At: storefmt.AtFromKey(binary.BigEndian.Uint64(k[6:]))}
-	e.Service, e.Level = string(sv.Service), level
-	if sv.Traced {
+// candidate is an entry of the search index that passed the window and
+// the service, level and traced conditions.
+type candidate struct {
+	key        [3]uint64 // at, file, offset
+	id         [2]uint64
+	traced     bool
+	svc, level string
+}
+
+// indexEntry is the entry as the index alone tells it.
+func (c *candidate) indexEntry() store.Entry {
+	e := store.Entry{At: storefmt.AtFromKey(c.key[0])}
+	e.Service, e.Level = c.svc, c.level
+	if c.traced {
 		var b [16]byte
-		binary.BigEndian.PutUint64(b[:8], sv.ID[0])
-		binary.BigEndian.PutUint64(b[8:], sv.ID[1])
-		if sv.ID[0] != 0 {
+		binary.BigEndian.PutUint64(b[:8], c.id[0])
+		binary.BigEndian.PutUint64(b[8:], c.id[1])
+		if c.id[0] != 0 {
 			e.TraceID = hex.EncodeToString(b[:])
 		} else {
 			e.TraceIDLow = hex.EncodeToString(b[8:])
 		}
 	}
 	return e
+}
+
+// maxSecondCandidates bounds the candidates a search holds of one second
+// (twice that while it reads); a second with more is read again for the
+// rest. A variable for tests.
+var maxSecondCandidates = 1 << 15
+
+// collector gathers the candidates of one second, newest first.
+type collector struct {
+	q       *store.SearchQuery
+	lowerAt uint64
+	upper   [3]uint64 // exclusive
+	cands   []candidate
+	// cut says candidates were dropped: the second's candidates below the
+	// last one kept (floor) are still to read.
+	cut     bool
+	floor   [3]uint64
+	scanned int
+	gr      storefmt.GroupReader
+	strs    map[string]string // services and levels, one string each
+	svcs    []string
+	svcOK   []bool
+	levels  []string
+}
+
+// reset empties the collector for a second, below upper.
+func (c *collector) reset(upper [3]uint64) {
+	c.upper, c.cands, c.cut = upper, c.cands[:0], false
+}
+
+// str returns b as a string, one allocation per distinct value.
+func (c *collector) str(b []byte) string {
+	if s, ok := c.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	c.strs[s] = s
+	return s
+}
+
+// add reads the group k, v and keeps its entries that match.
+func (c *collector) add(k, v []byte) error {
+	g := &c.gr
+	if err := g.Reset(k, v); err != nil {
+		return fmt.Errorf("pebblestore: search key %x: %w", k, err)
+	}
+	c.svcs, c.svcOK = c.svcs[:0], c.svcOK[:0]
+	wanted := false
+	for _, b := range g.Services {
+		s := c.str(b)
+		ok := len(c.q.Services) == 0 || slices.Contains(c.q.Services, s)
+		c.svcs, c.svcOK = append(c.svcs, s), append(c.svcOK, ok)
+		wanted = wanted || ok
+	}
+	if !wanted {
+		return nil // none of the group's services is asked for
+	}
+	c.levels = c.levels[:0]
+	for _, b := range g.Levels {
+		c.levels = append(c.levels, c.str(b))
+	}
+	level := rankLevel(g.Key.Rank)
+	var se storefmt.SearchEntry
+	for g.Next(&se) {
+		key := [3]uint64{se.At, g.Key.File, uint64(se.Offset)}
+		if se.At < c.lowerAt || !less3(key, c.upper) {
+			continue
+		}
+		c.scanned++
+		if c.cut && !less3(c.floor, key) {
+			continue // read again later
+		}
+		if !c.svcOK[se.Service] {
+			continue
+		}
+		if g.Key.Rank == 0 {
+			level = c.levels[se.Level]
+		}
+		if !c.q.MatchIndexed(c.svcs[se.Service], level, se.Traced) {
+			continue
+		}
+		c.cands = append(c.cands, candidate{key: key, id: se.ID, traced: se.Traced, svc: c.svcs[se.Service], level: level})
+		if len(c.cands) >= 2*maxSecondCandidates {
+			c.trim()
+		}
+	}
+	if err := g.Err(); err != nil {
+		return fmt.Errorf("pebblestore: search key %x: %w", k, err)
+	}
+	return nil
+}
+
+// trim sorts the candidates newest first, drops duplicates (an entry
+// written twice), and keeps the newest maxSecondCandidates (cut: the rest
+// is read again later).
+func (c *collector) trim() {
+	slices.SortFunc(c.cands, func(a, b candidate) int {
+		switch {
+		case less3(b.key, a.key):
+			return -1
+		case less3(a.key, b.key):
+			return 1
+		}
+		return 0
+	})
+	c.cands = slices.CompactFunc(c.cands, func(a, b candidate) bool { return a.key == b.key })
+	if len(c.cands) > maxSecondCandidates {
+		c.cands = c.cands[:maxSecondCandidates]
+		// nothing below the last one kept is kept any more
+		c.cut, c.floor = true, c.cands[len(c.cands)-1].key
+	}
 }
 
 // searchRanks are the ranks a search must read for levels (all when none).
@@ -190,18 +339,12 @@ func searchRanks(levels []string) []int {
 
 var rankLevels = [...]string{"", "trace", "debug", "info", "warn", "error", "dpanic", "panic", "fatal"}
 
-func rankLevel(rank int, level []byte) string {
-	if rank == 0 {
-		return string(level)
-	}
+// rankLevel is the level of a rank above 0.
+func rankLevel(rank int) string {
 	if rank < len(rankLevels) {
 		return rankLevels[rank]
 	}
 	return ""
-}
-
-func keyOf(k []byte) [3]uint64 {
-	return [3]uint64{binary.BigEndian.Uint64(k[6:]), binary.BigEndian.Uint64(k[14:]), binary.BigEndian.Uint64(k[22:])}
 }
 
 func less3(a, b [3]uint64) bool {
@@ -213,28 +356,31 @@ func less3(a, b [3]uint64) bool {
 	return false
 }
 
-// rankMerge merges the reverse iterators of one day's ranks, newest first.
+// rankMerge reads one day's groups of some ranks a second at a time,
+// newest first.
 type rankMerge struct {
 	its   []*pebble.Iterator
-	ranks []int
 	valid []bool
 }
 
-// openMerge opens, for each rank, an iterator over the day's s keys with
-// lowerAt <= at and (at, file, offset) < upper, positioned on its last.
+// openMerge opens, for each rank, an iterator over the day's groups whose
+// second may hold entries with lowerAt <= at and (at, file, offset) <
+// upper, positioned on its last.
 func (s *Store) openMerge(ctx context.Context, bk uint32, ranks []int, lowerAt uint64, upper [3]uint64) (*rankMerge, error) {
 	m := &rankMerge{}
+	maxAt := upper[0]
+	if upper[1] == 0 && upper[2] == 0 {
+		if maxAt == 0 {
+			return m, nil
+		}
+		maxAt-- // only times before upper's
+	}
 	for _, r := range ranks {
-		lo := storefmt.AppendSearchPrefix(nil, bk, r)
-		lo = binary.BigEndian.AppendUint64(lo, lowerAt)
 		p := storefmt.AppendSearchPrefix(nil, bk, r)
-		var hi []byte
-		if upper[0] == math.MaxUint64 {
-			hi = storefmt.PrefixEnd(p)
-		} else {
-			hi = binary.BigEndian.AppendUint64(p, upper[0])
-			hi = binary.BigEndian.AppendUint64(hi, upper[1])
-			hi = binary.BigEndian.AppendUint64(hi, upper[2])
+		lo := binary.BigEndian.AppendUint64(slices.Clip(p), storefmt.SecondOf(lowerAt))
+		hi := storefmt.PrefixEnd(p)
+		if upper[0] != math.MaxUint64 {
+			hi = storefmt.PrefixEnd(binary.BigEndian.AppendUint64(p, storefmt.SecondOf(maxAt)))
 		}
 		if bytes.Compare(lo, hi) >= 0 {
 			continue
@@ -245,72 +391,83 @@ func (s *Store) openMerge(ctx context.Context, bk uint32, ranks []int, lowerAt u
 			return nil, err
 		}
 		m.its = append(m.its, it)
-		m.ranks = append(m.ranks, r)
 		m.valid = append(m.valid, it.Last())
 	}
 	return m, nil
 }
 
-func (m *rankMerge) close() {
+func (m *rankMerge) close() error {
+	var errs []error
 	for _, it := range m.its {
-		it.Close()
+		errs = append(errs, it.Close())
 	}
+	return errors.Join(errs...)
 }
 
-// run calls fn for every key, newest first (at, file, offset descending),
-// until fn returns false or an error.
-func (m *rankMerge) run(fn func(rank int, k, v []byte) (bool, error)) error {
-	for {
-		best := -1
-		for i, it := range m.its {
-			if !m.valid[i] {
-				continue
-			}
-			if best < 0 || bytes.Compare(it.Key()[6:], m.its[best].Key()[6:]) > 0 {
-				best = i
+// second is the second of group key k.
+func second(k []byte) uint64 { return binary.BigEndian.Uint64(k[6:14]) }
+
+// newestSecond returns the newest second left to read; ok is false when
+// none is.
+func (m *rankMerge) newestSecond() (sec uint64, ok bool) {
+	for i, it := range m.its {
+		for m.valid[i] && len(it.Key()) != storefmt.SearchKeyLen {
+			m.valid[i] = it.Prev()
+		}
+		if m.valid[i] {
+			if s := second(it.Key()); !ok || s > sec {
+				sec, ok = s, true
 			}
 		}
-		if best < 0 {
-			for _, it := range m.its {
-				if err := it.Error(); err != nil {
+	}
+	return sec, ok
+}
+
+// collect reads every group of second sec into c, which it leaves sorted
+// newest first, and moves past them.
+func (m *rankMerge) collect(sec uint64, c *collector) error {
+	for i, it := range m.its {
+		for m.valid[i] {
+			if k := it.Key(); len(k) == storefmt.SearchKeyLen {
+				if second(k) != sec {
+					break
+				}
+				v, err := it.ValueAndErr()
+				if err != nil {
+					return err
+				}
+				if err := c.add(k, v); err != nil {
 					return err
 				}
 			}
-			return nil
+			m.valid[i] = it.Prev()
 		}
-		it := m.its[best]
-		k := it.Key()
-		if len(k) == storefmt.SearchKeyLen {
-			v, err := it.ValueAndErr()
-			if err != nil {
-				return err
-			}
-			more, err := fn(m.ranks[best], k, v)
-			if err != nil || !more {
+		if !m.valid[i] {
+			if err := it.Error(); err != nil {
 				return err
 			}
 		}
-		m.valid[best] = it.Prev()
 	}
+	c.trim()
+	return nil
 }
 
-// fetcher reads the entries search keys point to.
+// fetcher reads the entries search candidates point to.
 type fetcher struct {
 	it  *pebble.Iterator
 	key []byte
 }
 
-// entry reads the entry of s key k (value sv) of bucket bk; ok is false
-// when it is gone (a deleted trace).
-func (f *fetcher) entry(bk uint32, k []byte, sv *storefmt.SearchValue) (store.Entry, bool, error) {
-	ks := keyOf(k)
-	at := storefmt.AtFromKey(ks[0])
+// entry reads the entry of candidate c of bucket bk; ok is false when it
+// is gone (a deleted trace).
+func (f *fetcher) entry(bk uint32, c *candidate) (store.Entry, bool, error) {
+	at := storefmt.AtFromKey(c.key[0])
 	var id *[2]uint64
-	if sv.Traced {
-		id = &sv.ID
-		f.key = storefmt.AppendTraceKey(f.key[:0], bk, sv.ID[0], sv.ID[1], at, ks[1], int64(ks[2]))
+	if c.traced {
+		id = &c.id
+		f.key = storefmt.AppendTraceKey(f.key[:0], bk, c.id[0], c.id[1], at, c.key[1], int64(c.key[2]))
 	} else {
-		f.key = storefmt.AppendTimeKey(f.key[:0], storefmt.SpaceUntraced, bk, at, ks[1], int64(ks[2]))
+		f.key = storefmt.AppendTimeKey(f.key[:0], storefmt.SpaceUntraced, bk, at, c.key[1], int64(c.key[2]))
 	}
 	if !f.it.SeekGE(f.key) || !bytes.Equal(f.it.Key(), f.key) {
 		return store.Entry{}, false, f.it.Error()
@@ -320,7 +477,7 @@ func (f *fetcher) entry(bk uint32, k []byte, sv *storefmt.SearchValue) (store.En
 		return store.Entry{}, false, err
 	}
 	var e store.Entry
-	if err := storefmt.DecodeEntry(&e, v, at, int64(ks[2]), id); err != nil {
+	if err := storefmt.DecodeEntry(&e, v, at, int64(c.key[2]), id); err != nil {
 		return e, false, fmt.Errorf("pebblestore: entry %x: %w", f.key, err)
 	}
 	return e, true, nil

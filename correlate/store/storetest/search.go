@@ -114,11 +114,7 @@ func Search(t *testing.T, st SearchStore) {
 	WriteSearchCorpus(t, st)
 	corpus := searchCorpus()
 	warnUp, _ := store.ExpandLevel("warn+")
-	tests := []struct {
-		name string
-		q    store.SearchQuery
-		want int // how many entries match (a guard on the reference filter)
-	}{
+	tests := []searchTest{
 		{"everything", store.SearchQuery{}, 10},
 		{"window", store.SearchQuery{From: T0.Add(10 * time.Millisecond), To: T0.Add(50 * time.Millisecond)}, 5},
 		{"window across days", store.SearchQuery{From: T0.Add(40 * time.Millisecond), To: T0.Add(2 * time.Hour)}, 5},
@@ -140,6 +136,37 @@ func Search(t *testing.T, st SearchStore) {
 		{"traced only", store.SearchQuery{Traced: true}, 7},
 		{"nothing", store.SearchQuery{Text: "no such words"}, 0},
 	}
+	runQueries(t, st, corpus, tests, []pageRun{{0, false}, {1, false}, {3, false}, {3, true}})
+	t.Run("bad cursor", func(t *testing.T) {
+		c, err := store.ParseCursor(base64.RawURLEncoding.EncodeToString(append([]byte{2}, make([]byte, 24)...))) // a position, not a key
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Search(ctx, store.SearchQuery{After: c}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("a position cursor: %v, want ErrBadCursor", err)
+		}
+	})
+}
+
+// searchTest is a query and how many entries of the corpus it matches.
+type searchTest struct {
+	name string
+	q    store.SearchQuery
+	want int // a guard on the reference filter
+}
+
+// pageRun is a page size to read a query's results in, and whether
+// index-only.
+type pageRun struct {
+	limit     int
+	indexOnly bool
+}
+
+// runQueries runs each test's query on st, page by page at each run's
+// page size, and compares the entries with a brute-force filter of
+// corpus, ordered newest first (at, file, offset).
+func runQueries(t *testing.T, st SearchStore, corpus []fileEntry, tests []searchTest, runs []pageRun) {
+	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var want []fileEntry
@@ -170,23 +197,24 @@ func Search(t *testing.T, st SearchStore) {
 				}
 				return int(b.e.Offset - a.e.Offset)
 			})
-			for _, run := range []struct {
-				limit     int
-				indexOnly bool
-			}{{0, false}, {1, false}, {3, false}, {3, true}} {
+			for _, run := range runs {
 				limit := run.limit
 				q := tt.q
 				q.Limit, q.IndexOnly = limit, run.indexOnly
+				pageSize := limit
+				if pageSize <= 0 {
+					pageSize = store.DefaultSearchLimit
+				}
 				var got []store.Entry
 				for pages := 0; ; pages++ {
-					if pages > 20 {
+					if pages > len(want)/pageSize+2 {
 						t.Fatal("paging does not end")
 					}
 					pg, err := st.Search(ctx, q)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if limit > 0 && len(pg.Entries) > limit {
+					if len(pg.Entries) > pageSize {
 						t.Fatalf("limit %d: page of %d", limit, len(pg.Entries))
 					}
 					got = append(got, pg.Entries...)
@@ -221,29 +249,124 @@ func Search(t *testing.T, st SearchStore) {
 			}
 		})
 	}
-	t.Run("bad cursor", func(t *testing.T) {
-		c, err := store.ParseCursor(base64.RawURLEncoding.EncodeToString(append([]byte{2}, make([]byte, 24)...))) // a position, not a key
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.Search(ctx, store.SearchQuery{After: c}); !errors.Is(err, store.ErrBadCursor) {
-			t.Errorf("a position cursor: %v, want ErrBadCursor", err)
-		}
-	})
 }
 
+// msgs lists the messages of es (the first 20).
 func msgs(es []store.Entry) string {
 	var b []string
-	for _, e := range es {
+	for _, e := range es[:min(len(es), 20)] {
 		b = append(b, e.Msg)
 	}
 	return strings.Join(b, " | ")
 }
 
+// fmsgs lists the messages of fs (the first 20).
 func fmsgs(fs []fileEntry) string {
 	var b []string
-	for _, f := range fs {
+	for _, f := range fs[:min(len(fs), 20)] {
 		b = append(b, f.e.Msg)
 	}
 	return strings.Join(b, " | ")
+}
+
+// T1 is the second the crowded corpus crowds into.
+var T1 = time.Date(2026, 3, 4, 10, 20, 30, 0, time.UTC)
+
+// crowdedCorpus is two files whose 2,000 entries crowd into one second
+// (a few fall in the seconds around it), written a batch at a time: file 1
+// in two batches, the first of 1,000 entries, file 2 in two between them.
+// Times go back within a batch, some entries of the two files have equal
+// times, services and levels mix within a file, and consecutive lines
+// share a trace.
+func crowdedCorpus() (corpus []fileEntry, batches [][]fileEntry) {
+	entry := func(file uint64, i int, at time.Time, svc string) fileEntry {
+		level := "info"
+		switch {
+		case i%7 == 0:
+			level = "error"
+		case i%11 == 0:
+			level = "warn"
+		case i%13 == 0:
+			level = "slow"
+		}
+		msg := fmt.Sprintf("op %d of file %d", i, file)
+		if i%50 == 0 {
+			msg = "Needle found " + msg
+		}
+		r := parse.Record{File: fmt.Sprintf("f%d.log", file), Line: int64(i + 1), Offset: int64(i * 100), Time: at,
+			TimePrecision: time.Microsecond, Level: level, Msg: msg, Service: svc, Lines: 1}
+		raw := fmt.Sprintf(`{"time":%q,"level":%q,"msg":%q,"service.name":%q`, at.Format(time.RFC3339Nano), level, msg, svc)
+		switch {
+		case i%5 == 0: // untraced
+		case i%17 == 0:
+			r.TraceIDLow = fmt.Sprintf("%016x", 0xd00000+i)
+			raw += `,"dd.trace_id":"` + fmt.Sprint(0xd00000+i) + `"`
+		default:
+			r.TraceID = fmt.Sprintf("%016x%016x", 0xabc0000+file, i/3)
+			raw += `,"trace_id":"` + r.TraceID + `"`
+		}
+		r.Raw = raw + "}"
+		return fileEntry{file, store.Entry{Record: r, At: at}}
+	}
+	var f1, f2 []fileEntry
+	for i := range 1300 {
+		at := T1.Add(time.Duration(i) * 700 * time.Microsecond)
+		switch {
+		case i%100 == 99:
+			at = T1.Add(-200 * time.Millisecond) // back, into the second before
+		case i >= 1250:
+			at = T1.Add(time.Second + time.Duration(i)*time.Millisecond)
+		}
+		svc := "api"
+		if i%9 == 0 {
+			svc = "auth"
+		}
+		f1 = append(f1, entry(1, i, at, svc))
+	}
+	for j := range 700 {
+		at := T1.Add(time.Duration(j) * 1300 * time.Microsecond)
+		if j%10 == 0 {
+			at = T1.Add(time.Duration(j) * 700 * time.Microsecond) // as file 1's entry j
+		}
+		f2 = append(f2, entry(2, j, at, "db"))
+	}
+	batches = [][]fileEntry{f1[:1000], f2[:300], f1[1000:], f2[300:]}
+	return append(slices.Clone(f1), f2...), batches
+}
+
+// WriteCrowdedCorpus writes the crowded corpus to st, a batch at a time.
+func WriteCrowdedCorpus(t testing.TB, st store.Writer) {
+	t.Helper()
+	_, batches := crowdedCorpus()
+	for _, b := range batches {
+		es := make([]store.Entry, len(b))
+		for i := range b {
+			es[i] = b[i].e
+		}
+		f := b[0].file
+		cp := store.Checkpoint{FileID: f, Path: fmt.Sprintf("f%d.log", f), Offset: es[len(es)-1].Offset + 1, Created: T1}
+		if err := st.Write(context.Background(), es, cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// SearchCrowded checks store.Searcher on st, which must be empty, with
+// the crowded corpus: many entries of several files and writes in one
+// second, read in pages that end inside a second and inside a write.
+func SearchCrowded(t *testing.T, st SearchStore) {
+	WriteCrowdedCorpus(t, st)
+	corpus, _ := crowdedCorpus()
+	errUp, _ := store.ExpandLevel("error+")
+	tests := []searchTest{
+		{"everything", store.SearchQuery{}, 2000},
+		{"level", store.SearchQuery{Levels: []string{"info"}}, 1439},
+		{"unranked level", store.SearchQuery{Levels: []string{"slow"}}, 119},
+		{"a service a few lines of a file have", store.SearchQuery{Services: []string{"auth"}}, 145},
+		{"service and level", store.SearchQuery{Services: []string{"db"}, Levels: errUp}, 100},
+		{"window inside the second", store.SearchQuery{From: T1.Add(300 * time.Millisecond), To: T1.Add(600 * time.Millisecond)}, 660},
+		{"traced", store.SearchQuery{Traced: true}, 1600},
+		{"text", store.SearchQuery{Text: "needle", Levels: []string{"error", "info"}}, 35},
+	}
+	runQueries(t, st, corpus, tests, []pageRun{{0, false}, {97, false}, {97, true}, {1000, true}})
 }
