@@ -26,6 +26,7 @@ type tailer struct {
 	stats  Stats
 	files  map[uint64]bool
 	failed map[string]*failedFile // by path
+	ends   map[uint64]*lineEnds   // of files truncated or gone, by file id
 	start  time.Time
 	// listed is every path being read (the last poll's, or Index's
 	// queue): where an original renamed while nobody watched may be.
@@ -48,7 +49,7 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 // newTailerFrom returns a tailer that knows the files cps name.
 func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.Checkpoint) *tailer {
 	t := &tailer{cfg: cfg, w: w, cps: map[uint64]store.Checkpoint{}, fps: newFPIndex(cfg.Host, cfg.FingerprintBytes),
-		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, start: time.Now()}
+		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, ends: map[uint64]*lineEnds{}, start: time.Now()}
 	t.stats.Skipped = map[string]int64{}
 	for _, cp := range cps {
 		t.cps[cp.FileID] = cp
@@ -114,6 +115,11 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 				t.stats.Partial++
 			}
 			t.trace("close", s)
+			if s.f == nil && s.ends != nil {
+				// truncated or gone: its copy may lack its last lines
+				s.ends.until = now.Add(keepEnds)
+				t.ends[id] = s.ends
+			}
 			st := s.asm.Stats()
 			for k, v := range st.Reasons() {
 				t.stats.Skipped[k] += v
@@ -127,6 +133,11 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if err := t.submit(s, true); err != nil {
 				return wrapStore(err)
 			}
+		}
+	}
+	for id, e := range t.ends {
+		if now.After(e.until) {
+			delete(t.ends, id)
 		}
 	}
 	t.stats.Files = len(t.files)
@@ -204,7 +215,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		return nil
 	}
 	alike := t.fps.match(prefix)
-	id, known := t.identify(alike, f, gz)
+	id, known, upTo := t.identify(alike, f, gz)
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -250,6 +261,15 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			id = t.newFileID(fp, identityOf(f)) // another file starts alike
 		}
 		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
+		if upTo > 0 {
+			// a copy of what was read of another file: read up to its end
+			lines, err := countLines(f, upTo)
+			if err != nil {
+				f.Close()
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			cp.Offset, cp.Line = upTo, lines+1
+		}
 		t.fps.add(fp, len(prefix), id)
 		t.cps[id] = cp
 	}
@@ -262,6 +282,8 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	switch {
 	case known:
 		t.trace("resumed", s)
+	case upTo > 0:
+		t.trace("opened as a copy of what was read of a file that starts alike", s)
 	case len(alike) > 0:
 		t.trace("opened apart from files that start alike", s)
 	default:
@@ -271,7 +293,10 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	t.byPath[p] = s
 	t.files[id] = true
 	handled[id] = true
-	_, err = t.read(s)
+	grew, err := t.read(s)
+	if err == nil && upTo > 0 && !grew {
+		err = t.submit(s, false) // its checkpoint: read up to its end
+	}
 	return err
 }
 

@@ -44,7 +44,8 @@ type source struct {
 	gzDone       bool // a gzip stream read to its clean end
 	gzCut        bool // the last read met the end of a gzip stream cut short
 	recs         []parse.Record
-	head         []byte // scratch for sameAt
+	head         []byte    // scratch for sameAt
+	ends         *lineEnds // where its last lines end (plain files)
 }
 
 type countingReader struct {
@@ -64,6 +65,10 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 		pos: cp.Offset, line: cp.Line, lastAt: cp.LastAt, lastGrowth: time.Now()}
 	if s.line == 0 {
 		s.line = 1
+	}
+	if e := t.ends[cp.FileID]; e != nil {
+		s.ends, e.until = e, time.Time{}
+		delete(t.ends, cp.FileID)
 	}
 	s.asm = parse.NewAssembler(path, t.cfg.Parse)
 	s.buf = make([]byte, min(64<<10, t.cfg.maxLine()+1)) // grows for long lines
@@ -232,6 +237,12 @@ func (t *tailer) read(s *source) (bool, error) {
 				break
 			}
 			s.recs = s.asm.Add(s.recs, chunk[:i], s.pos, s.line)
+			if !s.gz {
+				if s.ends == nil {
+					s.ends = &lineEnds{}
+				}
+				s.ends.add(s.pos+int64(i+1), chunk[:i+1])
+			}
 			s.pos += int64(i + 1)
 			s.bstart += i + 1
 			s.line++
@@ -372,6 +383,21 @@ func (t *tailer) submit(s *source, flush bool) error {
 		t.cfg.Progress(t.snapshot())
 	}
 	return nil
+}
+
+// countLines counts the newlines in f's first n bytes.
+func countLines(f *os.File, n int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	var lines int64
+	for off := int64(0); off < n; {
+		m, err := f.ReadAt(buf[:min(int64(len(buf)), n-off)], off)
+		lines += int64(bytes.Count(buf[:m], []byte{'\n'}))
+		off += int64(m)
+		if err != nil && off < n {
+			return 0, err
+		}
+	}
+	return lines, nil
 }
 
 // keepTail appends b to tail and keeps the last parse.TailBytes.
