@@ -31,6 +31,9 @@ type tailer struct {
 	// listed is every path being read (the last poll's, or Index's
 	// queue): where an original renamed while nobody watched may be.
 	listed []string
+	// rescan: a listed path is gone, names another file or was
+	// truncated: the Follower looks for new files at once (a rotation).
+	rescan bool
 
 	lastProgress time.Time
 }
@@ -66,8 +69,8 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 	if !final {
 		t.listed = paths
 	}
-	handled := map[uint64]bool{}
-	listed := map[string]bool{}
+	handled := make(map[uint64]bool, len(t.active))
+	listed := make(map[string]bool, len(paths))
 	for _, p := range paths {
 		listed[p] = true
 	}
@@ -178,18 +181,25 @@ func (t *tailer) snapshot() Stats {
 func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	fi, err := os.Stat(p)
 	if err != nil {
+		t.rescan = true
 		return nil // gone since listed
 	}
 	if t.stillFailed(p, fi) {
 		return nil
 	}
 	if s := t.byPath[p]; s != nil {
+		if os.SameFile(fi, s.pathFI) && s.unchanged(fi) {
+			handled[s.cp.FileID] = true
+			return nil
+		}
 		if os.SameFile(fi, s.pathFI) && s.stillSame(t.cfg.Host) {
 			handled[s.cp.FileID] = true
+			s.seen = fi
 			_, err := t.read(s)
 			return err
 		}
 		delete(t.byPath, p)
+		t.rescan = true
 		t.trace("unnamed", s) // s.path is still p
 		s.path = ""
 		if s.f != nil && !s.stillSame(t.cfg.Host) {
@@ -225,10 +235,11 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			if old := s.path; old != "" && t.byPath[old] == s {
 				delete(t.byPath, old)
 			}
-			s.path, s.pathFI = p, fi
+			s.path, s.pathFI, s.seen = p, fi, nil
 			t.byPath[p] = s
 			if s.f != nil && !s.stillSame(t.cfg.Host) {
 				s.close() // truncated under us: read on from the copy
+				t.rescan = true
 				t.trace("truncated", s)
 			}
 			if s.f == nil {
@@ -560,11 +571,19 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
+	var paths []string
+	var found time.Time // of the last discovery
 	for {
-		paths, other, _ := discover(f.cfg.Paths, f.cfg.Exclude, false)
-		for p, why := range other {
-			if _, told := t.stats.Failed[p]; !told {
-				t.report(p, why)
+		// Known files are polled every PollInterval; new ones are looked
+		// for every DiscoverInterval, and at once after a rotation.
+		if found.IsZero() || t.rescan || time.Since(found) >= f.cfg.DiscoverInterval {
+			var other map[string]string
+			paths, other, _ = discover(f.cfg.Paths, f.cfg.Exclude, false)
+			found, t.rescan = time.Now(), false
+			for p, why := range other {
+				if _, told := t.stats.Failed[p]; !told {
+					t.report(p, why)
+				}
 			}
 		}
 		err := t.poll(ctx, paths, false)

@@ -19,6 +19,7 @@ type source struct {
 	cp      store.Checkpoint
 	path    string      // "" when no listed path names it now
 	pathFI  os.FileInfo // what path named when attached
+	seen    os.FileInfo // path's file when last found the same and read to its end
 	f       *os.File    // nil once the file is gone (truncated under us)
 	fid     fileID      // identity of f's file
 	gz      bool
@@ -80,7 +81,7 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 
 // attachFD makes f the descriptor, positioned at decompressed offset off.
 func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error {
-	s.f, s.gz = f, gz
+	s.f, s.gz, s.seen = f, gz, nil
 	if fi, err := f.Stat(); err == nil {
 		s.fid = identity(fi)
 	}
@@ -166,6 +167,16 @@ func (s *source) stillSame(host string) bool {
 		return false
 	}
 	return s.headSame(host) && s.markSame(host)
+}
+
+// unchanged reports whether the file at the source's path (now fi) has
+// the size and modification time it had when last found the same and
+// read to its end: nothing to check or read. Truncated and written again
+// to the same size, it would have a later modification time, unless both
+// writes fell within one tick of the file system's clock; the next write
+// then shows it.
+func (s *source) unchanged(fi os.FileInfo) bool {
+	return s.f != nil && s.seen != nil && s.eof && fi.Size() == s.seen.Size() && fi.ModTime().Equal(s.seen.ModTime())
 }
 
 // headSame reports whether the descriptor's file still starts with the
@@ -281,6 +292,7 @@ func (t *tailer) read(s *source) (bool, error) {
 		}
 		n, err := s.rd.Read(s.buf[s.bend:])
 		if n > 0 && !s.gz && !(s.headSame(t.cfg.Host) && s.markSame(t.cfg.Host)) {
+			t.rescan = true
 			// Truncated (copytruncate) and written again since the last
 			// check: these bytes may be the new content at the old
 			// offset. Checked after the read, the head and the mark prove
