@@ -27,7 +27,12 @@ type tailer struct {
 	files  map[uint64]bool
 	failed map[string]*failedFile // by path
 	ends   map[uint64]*lineEnds   // of files truncated or gone, by file id
-	start  time.Time
+	// doneGzip holds the .gz files read to their end (by path, as they
+	// were then): not opened again while they stay so.
+	doneGzip map[string]os.FileInfo
+	// verified is the .gz identify has just verified whole.
+	verified *os.File
+	start    time.Time
 	// listed is every path being read (the last poll's, or Index's
 	// queue): where an original renamed while nobody watched may be.
 	listed []string
@@ -52,7 +57,7 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 // newTailerFrom returns a tailer that knows the files cps name.
 func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.Checkpoint) *tailer {
 	t := &tailer{cfg: cfg, w: w, cps: map[uint64]store.Checkpoint{}, fps: newFPIndex(cfg.Host, cfg.FingerprintBytes),
-		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, ends: map[uint64]*lineEnds{}, start: time.Now()}
+		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, ends: map[uint64]*lineEnds{}, doneGzip: map[string]os.FileInfo{}, start: time.Now()}
 	t.stats.Skipped = map[string]int64{}
 	for _, cp := range cps {
 		t.cps[cp.FileID] = cp
@@ -78,6 +83,11 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 		if !listed[p] {
 			delete(t.byPath, p)
 			s.path = ""
+		}
+	}
+	for p := range t.doneGzip {
+		if !listed[p] {
+			delete(t.doneGzip, p)
 		}
 	}
 	for _, p := range paths {
@@ -118,6 +128,9 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 				t.stats.Partial++
 			}
 			t.trace("close", s)
+			if s.gzDone && s.path != "" && t.byPath[s.path] == s {
+				t.doneGzip[s.path] = s.pathFI
+			}
 			if s.f == nil && s.ends != nil {
 				// truncated or gone: its copy may lack its last lines
 				s.ends.until = now.Add(keepEnds)
@@ -187,6 +200,12 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	if t.stillFailed(p, fi) {
 		return nil
 	}
+	if d := t.doneGzip[p]; d != nil {
+		if os.SameFile(fi, d) && fi.Size() == d.Size() && fi.ModTime().Equal(d.ModTime()) {
+			return nil // read to its end, and not changed since
+		}
+		delete(t.doneGzip, p)
+	}
 	if s := t.byPath[p]; s != nil {
 		if os.SameFile(fi, s.pathFI) && s.unchanged(fi) {
 			handled[s.cp.FileID] = true
@@ -225,7 +244,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		return nil
 	}
 	alike := t.fps.match(prefix)
-	id, known, upTo := t.identify(alike, f, gz)
+	id, known, upTo, upToLine := t.identify(alike, f, gz)
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -243,7 +262,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 				t.trace("truncated", s)
 			}
 			if s.f == nil {
-				if err := s.attachFD(f, gz, s.fdPos, &t.stats.BytesRead); err != nil {
+				if err := s.attachFD(f, gz, t.verified == f, s.fdPos, &t.stats.BytesRead); err != nil {
 					f.Close()
 					return err
 				}
@@ -263,6 +282,9 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		cp = t.cps[id]
 		if cp.Done {
 			f.Close()
+			if gz {
+				t.doneGzip[p] = fi
+			}
 			return nil
 		}
 	} else {
@@ -274,12 +296,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
 		if upTo > 0 {
 			// a copy of what was read of another file: read up to its end
-			lines, err := countLines(f, upTo)
-			if err != nil {
-				f.Close()
-				return fmt.Errorf("%s: %w", p, err)
-			}
-			cp.Offset, cp.Line = upTo, lines+1
+			cp.Offset, cp.Line = upTo, upToLine
 		}
 		t.fps.add(fp, len(prefix), id)
 		t.cps[id] = cp

@@ -52,15 +52,16 @@ const markBytes = 256
 
 // identify picks, among the files whose checkpoints match the head of f
 // (ids), the one f is; known is false when f is none of them. upTo > 0
-// says f is none of them but a copy of the first upTo bytes of one, all
-// of them read: a file of its own, to read from upTo.
-func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known bool, upTo int64) {
+// says f is none of them but a copy of the first upTo bytes (line-1
+// lines) of one, all of them read: a file of its own, to read from upTo.
+func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known bool, upTo, line int64) {
+	t.verified = nil
 	if len(ids) == 0 {
-		return 0, false, 0
+		return 0, false, 0, 0
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return ids[0], true, 0
+		return ids[0], true, 0, 0
 	}
 	me := identity(fi)
 	var rewritten uint64 // the same file, truncated and written again
@@ -68,18 +69,18 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 		for _, id := range ids {
 			if t.fileIDOf(id) == me {
 				if gz || t.cps[id].MarkLen <= 0 || t.holds(id, f) {
-					return id, true, 0 // renamed, or the same name
+					return id, true, 0, 0 // renamed, or the same name
 				}
 				rewritten = id
 			}
 		}
 	}
+	if gz {
+		return t.identifyGzip(ids, f, rewritten)
+	}
 	for _, id := range ids {
 		if id == rewritten {
 			continue
-		}
-		if gz {
-			return id, true, 0
 		}
 		if t.unmarked(id, f, fi) {
 			continue
@@ -89,13 +90,91 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 			continue
 		}
 		if fi.Size() >= t.cps[id].Offset || time.Since(fi.ModTime()) < settlePeriod {
-			return id, true, 0 // it may be a copy being written
+			return id, true, 0, 0 // it may be a copy being written
 		}
-		if held || t.endsLikeRead(id, f, fi.Size()) {
-			return 0, false, fi.Size()
+		last := func(n int) []byte {
+			b := make([]byte, n)
+			if m, _ := f.ReadAt(b, fi.Size()-int64(n)); m < n {
+				return nil
+			}
+			return b
+		}
+		if held || t.endsLikeRead(id, fi.Size(), last) {
+			lines, err := countLines(f, fi.Size())
+			if err != nil {
+				return ids[0], true, 0, 0 // as if being written: looked at again
+			}
+			return 0, false, fi.Size(), lines + 1
 		}
 	}
-	return 0, false, 0
+	return 0, false, 0, 0
+}
+
+// identifyGzip is identify for a .gz, judged by what it decompresses to:
+// its length, the bytes before each checkpoint's offset and its last
+// bytes, all from one pass that also verifies it (attachFD then skips
+// that). A .gz is complete once it verifies, so a shorter one is never a
+// copy being written; it is judged at once.
+func (t *tailer) identifyGzip(ids []uint64, f *os.File, skip uint64) (id uint64, known bool, upTo, line int64) {
+	var offs []int64
+	for _, id := range ids {
+		if cp := t.cps[id]; id != skip && cp.Offset > 0 {
+			offs = append(offs, cp.Offset)
+		}
+	}
+	sc, err := scanGzip(f, offs)
+	if err != nil {
+		// damaged or still being written: reported, and looked at again
+		// once it changes
+		for _, id := range ids {
+			if id != skip {
+				return id, true, 0, 0
+			}
+		}
+		return 0, false, 0, 0
+	}
+	t.verified = f
+	last := func(n int) []byte {
+		if n > len(sc.end) {
+			return nil
+		}
+		return sc.end[len(sc.end)-n:]
+	}
+	for _, id := range ids {
+		cp := t.cps[id]
+		switch {
+		case id == skip:
+		case cp.Offset == 0:
+			return id, true, 0, 0
+		case sc.n >= cp.Offset:
+			b := sc.before[cp.Offset]
+			if cp.MarkLen <= 0 || len(b) >= cp.MarkLen && fingerprint(t.cfg.Host, b[len(b)-cp.MarkLen:]) == cp.Mark {
+				return id, true, 0, 0
+			}
+		case t.endsAsOriginal(id, sc.n, last) || t.endsLikeRead(id, sc.n, last):
+			return 0, false, sc.n, sc.lines + 1
+		}
+	}
+	return 0, false, 0, 0
+}
+
+// endsAsOriginal reports whether a file of the given size whose last
+// bytes last gives ends as the original of file id, still holding what
+// was read of it, does at the same offset: a copy of it.
+func (t *tailer) endsAsOriginal(id uint64, size int64, last func(n int) []byte) bool {
+	if t.cps[id].Inode == 0 {
+		return false
+	}
+	orig, done := t.original(id)
+	if orig == nil {
+		return false
+	}
+	defer done()
+	w := min(int64(markBytes), size)
+	a := last(int(w))
+	b := make([]byte, w)
+	n, _ := orig.ReadAt(b, size-w)
+	return a != nil && int64(n) == w && bytes.Equal(a, b) && t.holds(id, orig)
 }
 
 // unmarked reports whether f (plain) is certainly not a copy of file id by
@@ -313,9 +392,10 @@ func (e *lineEnds) add(off int64, line []byte) {
 	e.next = (e.next + 1) % lineEndsKept
 }
 
-// endsLikeRead reports whether f, of the given size, ends where one of the
-// last lines read of file id ends, with the same bytes.
-func (t *tailer) endsLikeRead(id uint64, f *os.File, size int64) bool {
+// endsLikeRead reports whether a file of the given size, whose last bytes
+// last gives (nil when it has fewer), ends where one of the last lines
+// read of file id ends, with the same bytes.
+func (t *tailer) endsLikeRead(id uint64, size int64, last func(n int) []byte) bool {
 	e := t.ends[id]
 	if s := t.active[id]; s != nil {
 		e = s.ends
@@ -325,9 +405,8 @@ func (t *tailer) endsLikeRead(id uint64, f *os.File, size int64) bool {
 	}
 	for _, le := range e.at {
 		if le.off == size && le.n > 0 {
-			b := make([]byte, le.n)
-			n, _ := f.ReadAt(b, size-int64(le.n))
-			return n == le.n && xxhash.Sum64(b) == le.h
+			b := last(le.n)
+			return b != nil && xxhash.Sum64(b) == le.h
 		}
 	}
 	return false

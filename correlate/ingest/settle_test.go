@@ -169,7 +169,13 @@ func TestCopyLackingLastLines(t *testing.T) {
 		// copyFirst: the copy is listed while the original still holds
 		// what was read
 		copyFirst bool
-	}{{"copy listed after the truncation", false}, {"snapshot listed before", true}} {
+		// gz: the copy is listed only compressed
+		gz bool
+	}{
+		{"copy listed after the truncation", false, false},
+		{"snapshot listed before", true, false},
+		{"copy listed after the truncation, compressed", false, true},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir, stage := t.TempDir(), t.TempDir()
@@ -193,7 +199,10 @@ func TestCopyLackingLastLines(t *testing.T) {
 				t.Fatal(err)
 			}
 			time.Sleep(10 * cfg.IdleFlush)
-			if !tt.copyFirst {
+			switch {
+			case tt.gz:
+				gzipFile(t, staged, copied+".gz")
+			case !tt.copyFirst:
 				age(t, staged, 2*settlePeriod)
 				rename(t, staged, copied)
 			}
@@ -208,5 +217,36 @@ func TestCopyLackingLastLines(t *testing.T) {
 			stop()
 			wantOnce(t, collectSeq(t, st), [][2]int{{1, 301}, {2001, 2051}})
 		})
+	}
+}
+
+// TestSameBannerGzip: a .gz whose first KiB is a file read's, with that
+// file gone, is judged by what it decompresses to: shorter than what was
+// read, or as long with other bytes before the checkpoint's offset, it is
+// another file, read whole; with the bytes read there, it continues the
+// file read (TestSameBannerWhileStopped, "compressed").
+func TestSameBannerGzip(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		to   int // the .gz holds banner, seq 1001..to-1
+	}{{"shorter", 1021}, {"longer", 1401}} {
+		for _, mode := range []string{"follow", "index"} {
+			t.Run(mode+"/"+tt.name, func(t *testing.T) {
+				dir := t.TempDir()
+				live, other := filepath.Join(dir, "app.log"), filepath.Join(dir, "worker.log.1")
+				writeBannered(t, live, 1, 301)
+				st := openStore(t, t.TempDir())
+				defer st.Close()
+				cfg := testConfig(dir)
+				readAndStop(t, st, cfg, live)
+				os.Remove(live)
+				writeBannered(t, other, 1001, tt.to)
+				gzipFile(t, other, other+".gz")
+				os.Remove(other)
+				restart(t, st, cfg, mode, other+".gz")
+				// seq 300 waited for continuation lines: it went with app.log
+				wantOnce(t, collectSeq(t, st), [][2]int{{1, 300}, {1001, tt.to}})
+			})
+		}
 	}
 }

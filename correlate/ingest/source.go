@@ -73,21 +73,24 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 	}
 	s.asm = parse.NewAssembler(path, t.cfg.Parse)
 	s.buf = make([]byte, min(64<<10, t.cfg.maxLine()+1)) // grows for long lines
-	if err := s.attachFD(f, gz, cp.Offset, &t.stats.BytesRead); err != nil {
+	if err := s.attachFD(f, gz, t.verified == f, cp.Offset, &t.stats.BytesRead); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // attachFD makes f the descriptor, positioned at decompressed offset off.
-func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error {
+// A .gz is verified first, unless verified says it just was.
+func (s *source) attachFD(f *os.File, gz, verified bool, off int64, counter *int64) error {
 	s.f, s.gz, s.seen = f, gz, nil
 	if fi, err := f.Stat(); err == nil {
 		s.fid = identity(fi)
 	}
 	if gz {
-		if err := verifyGzip(f); err != nil {
-			return err
+		if !verified {
+			if err := verifyGzip(f); err != nil {
+				return err
+			}
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return err
@@ -125,21 +128,8 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 // written). A .gz is read only once it verifies, so that no line of a
 // damaged one is indexed, not even those before the damage.
 func verifyGzip(f *os.File) error {
-	zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errGzipCut
-		}
-		return err
-	}
-	defer zr.Close()
-	if _, err := io.Copy(io.Discard, zr); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errGzipCut
-		}
-		return err
-	}
-	return nil
+	_, err := scanGzip(f, nil)
+	return err
 }
 
 func (s *source) close() {
