@@ -12,17 +12,23 @@ import (
 )
 
 // TestMeasureIdleCPU measures the CPU time a Follower takes, with the
-// defaults, over a folder of 2,000 files of which none changes: what
-// following them costs while nothing happens. It is a measurement, not a
-// check: run it with CORRELATE_MEASURE=1.
+// defaults, over a folder of 2,000 files and 200 rotated .gz files of
+// which none changes: what following them costs while nothing happens. It
+// is a measurement, not a check: run it with CORRELATE_MEASURE=1.
 func TestMeasureIdleCPU(t *testing.T) {
 	if os.Getenv("CORRELATE_MEASURE") == "" {
 		t.Skip("a measurement: set CORRELATE_MEASURE=1")
 	}
-	const files = 2000
+	const files, gzips = 2000, 200
 	dir := t.TempDir()
 	for i := range files {
 		appendLines(t, filepath.Join(dir, fmt.Sprintf("svc-%04d.log", i)), i*10, i*10+5)
+	}
+	for i := range gzips {
+		p := filepath.Join(dir, fmt.Sprintf("old-%04d.log.1", i))
+		appendLines(t, p, 100000+i*10, 100000+i*10+5)
+		gzipFile(t, p, p+".gz")
+		os.Remove(p)
 	}
 	st := openStore(t, t.TempDir())
 	defer st.Close()
@@ -32,12 +38,13 @@ func TestMeasureIdleCPU(t *testing.T) {
 	defer stop()
 	waitFor(t, st, 0, 5, time.Minute)
 	waitFor(t, st, (files-1)*10, (files-1)*10+5, time.Minute)
+	waitFor(t, st, 100000+(gzips-1)*10, 100000+(gzips-1)*10+5, time.Minute)
 	time.Sleep(time.Second)
 	const idle = 10 * time.Second
 	before := cpuTime(t)
 	time.Sleep(idle)
 	used := cpuTime(t) - before
-	t.Logf("%d files, idle %v: %v of CPU, %.1f%% of one core", files, idle, used.Round(time.Millisecond), 100*used.Seconds()/idle.Seconds())
+	t.Logf("%d files and %d .gz, idle %v: %v of CPU, %.1f%% of one core", files, gzips, idle, used.Round(time.Millisecond), 100*used.Seconds()/idle.Seconds())
 }
 
 // cpuTime is the user and system time this process has used.
