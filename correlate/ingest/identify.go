@@ -102,7 +102,7 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 		if held || t.endsLikeRead(id, fi.Size(), last) {
 			lines, err := countLines(f, fi.Size())
 			if err != nil {
-				return ids[0], true, 0, 0 // as if being written: looked at again
+				return id, true, 0, 0 // as if being written: looked at again
 			}
 			return 0, false, fi.Size(), lines + 1
 		}
@@ -344,6 +344,9 @@ func (s *source) mark(host string, off int64) (uint64, int) {
 			}
 		}
 	}
+	if s.gz && off == s.gzTailAt && int64(len(s.gzTail)) == l {
+		return fingerprint(host, s.gzTail), int(l) // nothing read since it was attached
+	}
 	if off > bufStart && off <= bufEnd {
 		return fingerprint(host, s.buf[:off-bufStart]), int(off - bufStart)
 	}
@@ -397,7 +400,7 @@ func (e *lineEnds) add(off int64, line []byte) {
 // read of file id ends, with the same bytes.
 func (t *tailer) endsLikeRead(id uint64, size int64, last func(n int) []byte) bool {
 	e := t.ends[id]
-	if s := t.active[id]; s != nil {
+	if s := t.active[id]; s != nil && s.ends != nil {
 		e = s.ends
 	}
 	if e == nil {

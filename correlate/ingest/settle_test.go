@@ -250,3 +250,39 @@ func TestSameBannerGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressedRotationNamesTheGzip: a rotated file read to its end and
+// compressed while the follower was stopped is finished by its .gz, and
+// the checkpoint then names the .gz (its inode, and the bytes before its
+// end as its mark), though nothing was read from it: the next start knows
+// the .gz by its inode, without decompressing it to judge it.
+func TestCompressedRotationNamesTheGzip(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "app.log")
+	writeBannered(t, live, 1, 301)
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	cfg := testConfig(dir)
+	stop := follow(t, st, cfg)
+	waitFor(t, st, 1, 300, 5*time.Second)
+	rename(t, live, live+".1")
+	time.Sleep(10 * cfg.IdleFlush)
+	stop()
+	gzipFile(t, live+".1", live+".1.gz")
+	os.Remove(live + ".1")
+	stop = follow(t, st, cfg)
+	time.Sleep(10 * cfg.IdleFlush)
+	stop()
+	fi, err := os.Stat(live + ".1.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cps, err := st.Checkpoints(context.Background())
+	if err != nil || len(cps) != 1 {
+		t.Fatalf("checkpoints %+v (%v), want one", cps, err)
+	}
+	if cp, want := cps[0], identity(fi); !cp.Done || (fileID{cp.Dev, cp.Inode}) != want || cp.MarkLen == 0 {
+		t.Errorf("checkpoint done=%v dev/inode=%d/%d mark length %d, want done, the .gz's %d/%d and a mark", cp.Done, cp.Dev, cp.Inode, cp.MarkLen, want.dev, want.ino)
+	}
+	wantOnce(t, collectSeq(t, st), [][2]int{{1, 301}})
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/traceline/traceline/correlate/parse"
@@ -47,6 +48,8 @@ type source struct {
 	recs         []parse.Record
 	head         []byte    // scratch for sameAt
 	ends         *lineEnds // where its last lines end (plain files)
+	gzTail       []byte    // a .gz's bytes before gzTailAt, the offset it was attached at
+	gzTailAt     int64
 }
 
 type countingReader struct {
@@ -101,7 +104,17 @@ func (s *source) attachFD(f *os.File, gz, verified bool, off int64, counter *int
 		}
 		s.zr = zr
 		if off > 0 {
-			if _, err := io.CopyN(io.Discard, zr, off); err != nil {
+			// the bytes before off are kept for the checkpoint's mark, so
+			// that it names this file even when nothing is read after them
+			l := min(int64(markBytes), off)
+			s.gzTail = s.gzTail[:0]
+			_, err := io.CopyN(io.Discard, zr, off-l)
+			if err == nil {
+				s.gzTail, s.gzTailAt = slices.Grow(s.gzTail, int(l))[:l], off
+				_, err = io.ReadFull(zr, s.gzTail)
+			}
+			if err != nil {
+				s.gzTail = s.gzTail[:0]
 				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 					// shorter than the checkpoint: it is done, or being written
 					s.fdPos = off
