@@ -30,9 +30,11 @@ type tailer struct {
 	// doneGzip holds the .gz files read to their end (by path, as they
 	// were then): not opened again while they stay so.
 	doneGzip map[string]os.FileInfo
-	// verified is the .gz identify has just verified whole.
-	verified *os.File
-	start    time.Time
+	// verified is the .gz identify has just verified whole, and
+	// verifyErr what was wrong with it.
+	verified  *os.File
+	verifyErr error
+	start     time.Time
 	// listed is every path being read (the last poll's, or Index's
 	// queue): where an original renamed while nobody watched may be.
 	listed []string
@@ -262,7 +264,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 				t.trace("truncated", s)
 			}
 			if s.f == nil {
-				if err := s.attachFD(f, gz, t.verified == f, s.fdPos, &t.stats.BytesRead); err != nil {
+				if err := t.attach(s, f, gz, s.fdPos); err != nil {
 					f.Close()
 					return err
 				}

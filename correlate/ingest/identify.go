@@ -55,7 +55,7 @@ const markBytes = 256
 // says f is none of them but a copy of the first upTo bytes (line-1
 // lines) of one, all of them read: a file of its own, to read from upTo.
 func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known bool, upTo, line int64) {
-	t.verified = nil
+	t.verified, t.verifyErr = nil, nil
 	if len(ids) == 0 {
 		return 0, false, 0, 0
 	}
@@ -113,7 +113,7 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 // identifyGzip is identify for a .gz, judged by what it decompresses to:
 // its length, the bytes before each checkpoint's offset and its last
 // bytes, all from one pass that also verifies it (attachFD then skips
-// that). A .gz is complete once it verifies, so a shorter one is never a
+// that, and reports its error). A .gz is complete once it verifies, so a shorter one is never a
 // copy being written; it is judged at once.
 func (t *tailer) identifyGzip(ids []uint64, f *os.File, skip uint64) (id uint64, known bool, upTo, line int64) {
 	var offs []int64
@@ -123,6 +123,7 @@ func (t *tailer) identifyGzip(ids []uint64, f *os.File, skip uint64) (id uint64,
 		}
 	}
 	sc, err := scanGzip(f, offs)
+	t.verified, t.verifyErr = f, err
 	if err != nil {
 		// damaged or still being written: reported, and looked at again
 		// once it changes
@@ -133,7 +134,6 @@ func (t *tailer) identifyGzip(ids []uint64, f *os.File, skip uint64) (id uint64,
 		}
 		return 0, false, 0, 0
 	}
-	t.verified = f
 	last := func(n int) []byte {
 		if n > len(sc.end) {
 			return nil

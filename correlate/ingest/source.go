@@ -76,10 +76,19 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 	}
 	s.asm = parse.NewAssembler(path, t.cfg.Parse)
 	s.buf = make([]byte, min(64<<10, t.cfg.maxLine()+1)) // grows for long lines
-	if err := s.attachFD(f, gz, t.verified == f, cp.Offset, &t.stats.BytesRead); err != nil {
+	if err := t.attach(s, f, gz, cp.Offset); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// attach is attachFD, for a .gz identify has just verified without
+// verifying it again.
+func (t *tailer) attach(s *source, f *os.File, gz bool, off int64) error {
+	if gz && t.verified == f && t.verifyErr != nil {
+		return t.verifyErr
+	}
+	return s.attachFD(f, gz, gz && t.verified == f, off, &t.stats.BytesRead)
 }
 
 // attachFD makes f the descriptor, positioned at decompressed offset off.
