@@ -30,7 +30,9 @@
 // lines read ended, with the same bytes (a copytruncate copy that lacks
 // the lines written between the copy and the truncation, or a snapshot),
 // in which case it is a file of its own whose lines up to its end are
-// already read. See identify.go.
+// already read. Index judges the same way, so a shorter file written in
+// the last 5 seconds is left for its next run. A .gz is judged by what it
+// decompresses to, once its whole stream verifies. See identify.go.
 //
 // A .gz is read only once its whole stream verifies (its CRC is at its
 // end), so no line of a damaged one is indexed; a .gz still being written
