@@ -24,8 +24,13 @@ type Config struct {
 	FingerprintBytes int
 	// BatchEntries caps the entries of one store write.
 	BatchEntries int
-	// PollInterval is how often a Follower looks for new lines and files.
+	// PollInterval is how often a Follower looks for new lines in the
+	// files it follows.
 	PollInterval time.Duration
+	// DiscoverInterval is how often a Follower lists Paths again for new
+	// files (it also does at once when a followed file is renamed,
+	// removed or truncated, as rotation does).
+	DiscoverInterval time.Duration
 	// IdleFlush is how long a Follower waits on a quiet file before it
 	// emits a text entry held back for continuation lines (a complete
 	// JSON object takes none and is written at once).
@@ -47,7 +52,9 @@ type Config struct {
 
 // DefaultConfig returns the defaults: 1 KiB fingerprints, 1 MiB lines,
 // batches of 8192 entries, a 50 ms poll, a 150 ms idle flush, so that a
-// line written to a followed file is in the store within 300 ms.
+// line written to a followed file is in the store within 300 ms, and new
+// files looked for every 500 ms, so that a new file's first lines take
+// up to 500 ms longer.
 func DefaultConfig() Config {
 	host, _ := os.Hostname()
 	return Config{
@@ -55,6 +62,7 @@ func DefaultConfig() Config {
 		FingerprintBytes: 1024,
 		BatchEntries:     8192,
 		PollInterval:     50 * time.Millisecond,
+		DiscoverInterval: 500 * time.Millisecond,
 		IdleFlush:        150 * time.Millisecond,
 		Parse:            parse.Config{MaxLineBytes: parse.DefaultMaxLineBytes},
 	}
@@ -71,8 +79,8 @@ func (c *Config) Validate() error {
 	if c.Workers < 0 {
 		return errors.New("ingest: negative Workers")
 	}
-	if c.BatchEntries <= 0 || c.PollInterval <= 0 || c.IdleFlush <= 0 {
-		return errors.New("ingest: BatchEntries, PollInterval and IdleFlush must be positive")
+	if c.BatchEntries <= 0 || c.PollInterval <= 0 || c.DiscoverInterval <= 0 || c.IdleFlush <= 0 {
+		return errors.New("ingest: BatchEntries, PollInterval, DiscoverInterval and IdleFlush must be positive")
 	}
 	return nil
 }

@@ -21,9 +21,18 @@
 // is a file of its own when it reaches the checkpoint's offset with other
 // bytes before it than those read, or when the file the checkpoint names
 // is still there (at its path, or renamed to another path being read),
-// holding what was read, and their bytes differ (see identify.go);
-// otherwise it may be a copy (copytruncate, a compressed copy) and
-// continues that file.
+// holding what was read, and their bytes differ; otherwise it may be a
+// copy (copytruncate, a compressed copy) and continues that file. A
+// candidate shorter than what was read, with the file read truncated or
+// gone, may be a copy still being written: it waits until it has not
+// changed for 5 seconds (by its modification time), and is then a file of
+// its own, read from its start — unless it ends where one of the last
+// lines read ended, with the same bytes (a copytruncate copy that lacks
+// the lines written between the copy and the truncation, or a snapshot),
+// in which case it is a file of its own whose lines up to its end are
+// already read. Index judges the same way, so a shorter file written in
+// the last 5 seconds is left for its next run. A .gz is judged by what it
+// decompresses to, once its whole stream verifies. See identify.go.
 //
 // A .gz is read only once its whole stream verifies (its CRC is at its
 // end), so no line of a damaged one is indexed; a .gz still being written
@@ -56,8 +65,13 @@
 //
 // # Rotation (Follower)
 //
-// Every PollInterval the Follower lists its paths again and reads what is
-// new:
+// Every PollInterval the Follower reads what is new in the files it
+// follows (a file whose size and modification time have not changed is
+// not read). It lists its paths again for new files every
+// DiscoverInterval (500 ms), and at once after a poll finds a followed
+// path gone, naming another file, or truncated: a rotation's files are
+// found on the next poll, and a new file's first lines take up to
+// DiscoverInterval longer to be found than a followed file's. Rotations:
 //
 //   - rename and create (logrotate's default): the open file keeps being
 //     read to its end under its new name if that name is among the paths

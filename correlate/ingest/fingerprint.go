@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"os"
 	"slices"
@@ -115,4 +116,56 @@ func (x *fpIndex) match(prefix []byte) []uint64 {
 		}
 	}
 	return out
+}
+
+// gzipScan is what a complete .gz decompresses to.
+type gzipScan struct {
+	n      int64            // length
+	lines  int64            // newlines
+	end    []byte           // last markBytes bytes (fewer when shorter)
+	before map[int64][]byte // up to markBytes bytes before each offset asked for and reached
+}
+
+// scanGzip decompresses f to its end, as verifyGzip does and with its
+// errors, and returns its length, newlines and last bytes, and the bytes
+// before each of offs.
+func scanGzip(f *os.File, offs []int64) (gzipScan, error) {
+	sc := gzipScan{before: map[int64][]byte{}}
+	zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return sc, errGzipCut
+		}
+		return sc, err
+	}
+	defer zr.Close()
+	buf := make([]byte, 64<<10)
+	var win []byte // the bytes before the chunk read, then with it
+	for {
+		m, rerr := zr.Read(buf)
+		if m > 0 {
+			win = append(win, buf[:m]...)
+			base := sc.n - int64(len(win)-m) // offset of win[0]
+			for _, off := range offs {
+				if off > sc.n && off <= sc.n+int64(m) {
+					lo := max(base, off-markBytes)
+					sc.before[off] = bytes.Clone(win[lo-base : off-base])
+				}
+			}
+			sc.n += int64(m)
+			sc.lines += int64(bytes.Count(buf[:m], []byte{'\n'}))
+			win = win[:copy(win, win[max(0, len(win)-markBytes):])]
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.ErrUnexpectedEOF) {
+				return sc, errGzipCut
+			}
+			return sc, rerr
+		}
+	}
+	sc.end = win
+	return sc, nil
 }

@@ -26,10 +26,21 @@ type tailer struct {
 	stats  Stats
 	files  map[uint64]bool
 	failed map[string]*failedFile // by path
-	start  time.Time
+	ends   map[uint64]*lineEnds   // of files truncated or gone, by file id
+	// doneGzip holds the .gz files read to their end (by path, as they
+	// were then): not opened again while they stay so.
+	doneGzip map[string]os.FileInfo
+	// verified is the .gz identify has just verified whole, and
+	// verifyErr what was wrong with it.
+	verified  *os.File
+	verifyErr error
+	start     time.Time
 	// listed is every path being read (the last poll's, or Index's
 	// queue): where an original renamed while nobody watched may be.
 	listed []string
+	// rescan: a listed path is gone, names another file or was
+	// truncated: the Follower looks for new files at once (a rotation).
+	rescan bool
 
 	lastProgress time.Time
 }
@@ -48,7 +59,7 @@ func newTailer(ctx context.Context, w store.Writer, cfg Config) (*tailer, error)
 // newTailerFrom returns a tailer that knows the files cps name.
 func newTailerFrom(ctx context.Context, w store.Writer, cfg Config, cps []store.Checkpoint) *tailer {
 	t := &tailer{cfg: cfg, w: w, cps: map[uint64]store.Checkpoint{}, fps: newFPIndex(cfg.Host, cfg.FingerprintBytes),
-		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, start: time.Now()}
+		active: map[uint64]*source{}, byPath: map[string]*source{}, files: map[uint64]bool{}, failed: map[string]*failedFile{}, ends: map[uint64]*lineEnds{}, doneGzip: map[string]os.FileInfo{}, start: time.Now()}
 	t.stats.Skipped = map[string]int64{}
 	for _, cp := range cps {
 		t.cps[cp.FileID] = cp
@@ -65,8 +76,8 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 	if !final {
 		t.listed = paths
 	}
-	handled := map[uint64]bool{}
-	listed := map[string]bool{}
+	handled := make(map[uint64]bool, len(t.active))
+	listed := make(map[string]bool, len(paths))
 	for _, p := range paths {
 		listed[p] = true
 	}
@@ -74,6 +85,11 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 		if !listed[p] {
 			delete(t.byPath, p)
 			s.path = ""
+		}
+	}
+	for p := range t.doneGzip {
+		if !listed[p] {
+			delete(t.doneGzip, p)
 		}
 	}
 	for _, p := range paths {
@@ -114,6 +130,14 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 				t.stats.Partial++
 			}
 			t.trace("close", s)
+			if s.gzDone && s.path != "" && t.byPath[s.path] == s {
+				t.doneGzip[s.path] = s.pathFI
+			}
+			if s.f == nil && s.ends != nil {
+				// truncated or gone: its copy may lack its last lines
+				s.ends.until = now.Add(keepEnds)
+				t.ends[id] = s.ends
+			}
 			st := s.asm.Stats()
 			for k, v := range st.Reasons() {
 				t.stats.Skipped[k] += v
@@ -127,6 +151,11 @@ func (t *tailer) poll(ctx context.Context, paths []string, final bool) error {
 			if err := t.submit(s, true); err != nil {
 				return wrapStore(err)
 			}
+		}
+	}
+	for id, e := range t.ends {
+		if now.After(e.until) {
+			delete(t.ends, id)
 		}
 	}
 	t.stats.Files = len(t.files)
@@ -167,18 +196,31 @@ func (t *tailer) snapshot() Stats {
 func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	fi, err := os.Stat(p)
 	if err != nil {
+		t.rescan = true
 		return nil // gone since listed
 	}
 	if t.stillFailed(p, fi) {
 		return nil
 	}
+	if d := t.doneGzip[p]; d != nil {
+		if os.SameFile(fi, d) && fi.Size() == d.Size() && fi.ModTime().Equal(d.ModTime()) {
+			return nil // read to its end, and not changed since
+		}
+		delete(t.doneGzip, p)
+	}
 	if s := t.byPath[p]; s != nil {
+		if os.SameFile(fi, s.pathFI) && s.unchanged(fi) {
+			handled[s.cp.FileID] = true
+			return nil
+		}
 		if os.SameFile(fi, s.pathFI) && s.stillSame(t.cfg.Host) {
 			handled[s.cp.FileID] = true
+			s.seen = fi
 			_, err := t.read(s)
 			return err
 		}
 		delete(t.byPath, p)
+		t.rescan = true
 		t.trace("unnamed", s) // s.path is still p
 		s.path = ""
 		if s.f != nil && !s.stillSame(t.cfg.Host) {
@@ -204,7 +246,7 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		return nil
 	}
 	alike := t.fps.match(prefix)
-	id, known := t.identify(alike, f, gz)
+	id, known, upTo, upToLine := t.identify(alike, f, gz)
 	if known && handled[id] {
 		f.Close() // the same content under a second name
 		return nil
@@ -214,14 +256,15 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			if old := s.path; old != "" && t.byPath[old] == s {
 				delete(t.byPath, old)
 			}
-			s.path, s.pathFI = p, fi
+			s.path, s.pathFI, s.seen = p, fi, nil
 			t.byPath[p] = s
 			if s.f != nil && !s.stillSame(t.cfg.Host) {
 				s.close() // truncated under us: read on from the copy
+				t.rescan = true
 				t.trace("truncated", s)
 			}
 			if s.f == nil {
-				if err := s.attachFD(f, gz, s.fdPos, &t.stats.BytesRead); err != nil {
+				if err := t.attach(s, f, gz, s.fdPos); err != nil {
 					f.Close()
 					return err
 				}
@@ -241,6 +284,9 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 		cp = t.cps[id]
 		if cp.Done {
 			f.Close()
+			if gz {
+				t.doneGzip[p] = fi
+			}
 			return nil
 		}
 	} else {
@@ -250,6 +296,10 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 			id = t.newFileID(fp, identityOf(f)) // another file starts alike
 		}
 		cp = store.Checkpoint{FileID: id, Fingerprint: fp, FingerprintLen: len(prefix), Line: 1, Created: time.Now().UTC()}
+		if upTo > 0 {
+			// a copy of what was read of another file: read up to its end
+			cp.Offset, cp.Line = upTo, upToLine
+		}
 		t.fps.add(fp, len(prefix), id)
 		t.cps[id] = cp
 	}
@@ -262,6 +312,8 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	switch {
 	case known:
 		t.trace("resumed", s)
+	case upTo > 0:
+		t.trace("opened as a copy of what was read of a file that starts alike", s)
 	case len(alike) > 0:
 		t.trace("opened apart from files that start alike", s)
 	default:
@@ -271,7 +323,10 @@ func (t *tailer) pollPath(p string, handled map[uint64]bool, final bool) error {
 	t.byPath[p] = s
 	t.files[id] = true
 	handled[id] = true
-	_, err = t.read(s)
+	grew, err := t.read(s)
+	if err == nil && upTo > 0 && !grew {
+		err = t.submit(s, false) // its checkpoint: read up to its end
+	}
 	return err
 }
 
@@ -535,11 +590,19 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
+	var paths []string
+	var found time.Time // of the last discovery
 	for {
-		paths, other, _ := discover(f.cfg.Paths, f.cfg.Exclude, false)
-		for p, why := range other {
-			if _, told := t.stats.Failed[p]; !told {
-				t.report(p, why)
+		// Known files are polled every PollInterval; new ones are looked
+		// for every DiscoverInterval, and at once after a rotation.
+		if found.IsZero() || t.rescan || time.Since(found) >= f.cfg.DiscoverInterval {
+			var other map[string]string
+			paths, other, _ = discover(f.cfg.Paths, f.cfg.Exclude, false)
+			found, t.rescan = time.Now(), false
+			for p, why := range other {
+				if _, told := t.stats.Failed[p]; !told {
+					t.report(p, why)
+				}
 			}
 		}
 		err := t.poll(ctx, paths, false)

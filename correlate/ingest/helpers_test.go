@@ -45,6 +45,7 @@ func testConfig(paths ...string) Config {
 	c := DefaultConfig()
 	c.Paths = paths
 	c.PollInterval = 20 * time.Millisecond
+	c.DiscoverInterval = 100 * time.Millisecond
 	c.IdleFlush = 100 * time.Millisecond
 	c.BatchEntries = 64
 	return c

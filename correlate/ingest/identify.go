@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"os"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -15,28 +16,52 @@ import (
 // a rotation — so a matching head is only a candidate. A file is the one
 // a checkpoint names when it has the same device and inode (a rename) and
 // still holds what was read of it, or when it may be a copy of it: it is
-// not certainly another file. It is
-// certainly another file when it reaches the checkpoint's offset and its
-// bytes before it are not those read (they do not hash to
-// Checkpoint.Mark), or when the file the checkpoint names is still there
-// (at its path or, found by its inode, at another listed path), still
-// holding what was read of it, and the two differ before the end of the
-// shorter. Where neither can be told (no mark and no inode, or the
-// original gone and the other file shorter than what was read of it),
-// heads alone decide.
+// not certainly another file. It is certainly another file when
+//
+//   - it reaches the checkpoint's offset and its bytes before it are not
+//     those read (they do not hash to Checkpoint.Mark);
+//   - the file the checkpoint names is still there (at its path or, found
+//     by its inode, at another listed path), still holding what was read
+//     of it, and the two differ before the end of the shorter;
+//   - it is shorter than what was read, has settled (see settlePeriod),
+//     and does not end where a line read ended with the same bytes.
+//
+// A copy of a file holds at least what was read of it when it is made
+// after the reads. Shorter, it is a copy still being written, or one made
+// before the last reads: a snapshot, or a copytruncate copy that lacks the
+// lines written between the copy and the truncation. Once settled, the
+// first is ruled out, and the others end where a line read ended, with the
+// same bytes: checked against the original while it still holds what was
+// read, else against the last line ends read of it (lineEnds), kept in
+// memory for a while after the original is truncated or gone. Such a copy
+// becomes a file of its own, its lines up to its end already read.
+// Where none of this can be told (no mark and no inode), heads alone
+// decide.
+
+// settlePeriod is how long a file shorter than what was read of the file
+// it starts like must have gone unchanged (by its modification time)
+// before it is judged by its end. A copy being written changes all the
+// time: cp, logrotate and gzip write block after block, and every write
+// sets the modification time, so a copier would have to stall for this
+// long for its copy to be mistaken. Five seconds is generous for that and
+// still short for the lines of a file that is not a copy.
+const settlePeriod = 5 * time.Second
 
 // markBytes is how many bytes before a checkpoint's offset its Mark hashes.
 const markBytes = 256
 
 // identify picks, among the files whose checkpoints match the head of f
-// (ids), the one f is; known is false when f is none of them.
-func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known bool) {
+// (ids), the one f is; known is false when f is none of them. upTo > 0
+// says f is none of them but a copy of the first upTo bytes (line-1
+// lines) of one, all of them read: a file of its own, to read from upTo.
+func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known bool, upTo, line int64) {
+	t.verified, t.verifyErr = nil, nil
 	if len(ids) == 0 {
-		return 0, false
+		return 0, false, 0, 0
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return ids[0], true
+		return ids[0], true, 0, 0
 	}
 	me := identity(fi)
 	var rewritten uint64 // the same file, truncated and written again
@@ -44,18 +69,112 @@ func (t *tailer) identify(ids []uint64, f *os.File, gz bool) (id uint64, known b
 		for _, id := range ids {
 			if t.fileIDOf(id) == me {
 				if gz || t.cps[id].MarkLen <= 0 || t.holds(id, f) {
-					return id, true // renamed, or the same name
+					return id, true, 0, 0 // renamed, or the same name
 				}
 				rewritten = id
 			}
 		}
 	}
+	if gz {
+		return t.identifyGzip(ids, f, rewritten)
+	}
 	for _, id := range ids {
-		if id != rewritten && (gz || !t.unmarked(id, f, fi) && !t.differs(id, f, fi)) {
-			return id, true
+		if id == rewritten {
+			continue
+		}
+		if t.unmarked(id, f, fi) {
+			continue
+		}
+		differ, held := t.differs(id, f, fi)
+		if differ {
+			continue
+		}
+		if fi.Size() >= t.cps[id].Offset || time.Since(fi.ModTime()) < settlePeriod {
+			return id, true, 0, 0 // it may be a copy being written
+		}
+		last := func(n int) []byte {
+			b := make([]byte, n)
+			if m, _ := f.ReadAt(b, fi.Size()-int64(n)); m < n {
+				return nil
+			}
+			return b
+		}
+		if held || t.endsLikeRead(id, fi.Size(), last) {
+			lines, err := countLines(f, fi.Size())
+			if err != nil {
+				return id, true, 0, 0 // as if being written: looked at again
+			}
+			return 0, false, fi.Size(), lines + 1
 		}
 	}
-	return 0, false
+	return 0, false, 0, 0
+}
+
+// identifyGzip is identify for a .gz, judged by what it decompresses to:
+// its length, the bytes before each checkpoint's offset and its last
+// bytes, all from one pass that also verifies it (attachFD then skips
+// that, and reports its error). A .gz is complete once it verifies, so a shorter one is never a
+// copy being written; it is judged at once.
+func (t *tailer) identifyGzip(ids []uint64, f *os.File, skip uint64) (id uint64, known bool, upTo, line int64) {
+	var offs []int64
+	for _, id := range ids {
+		if cp := t.cps[id]; id != skip && cp.Offset > 0 {
+			offs = append(offs, cp.Offset)
+		}
+	}
+	sc, err := scanGzip(f, offs)
+	t.verified, t.verifyErr = f, err
+	if err != nil {
+		// damaged or still being written: reported, and looked at again
+		// once it changes
+		for _, id := range ids {
+			if id != skip {
+				return id, true, 0, 0
+			}
+		}
+		return 0, false, 0, 0
+	}
+	last := func(n int) []byte {
+		if n > len(sc.end) {
+			return nil
+		}
+		return sc.end[len(sc.end)-n:]
+	}
+	for _, id := range ids {
+		cp := t.cps[id]
+		switch {
+		case id == skip:
+		case cp.Offset == 0:
+			return id, true, 0, 0
+		case sc.n >= cp.Offset:
+			b := sc.before[cp.Offset]
+			if cp.MarkLen <= 0 || len(b) >= cp.MarkLen && fingerprint(t.cfg.Host, b[len(b)-cp.MarkLen:]) == cp.Mark {
+				return id, true, 0, 0
+			}
+		case t.endsAsOriginal(id, sc.n, last) || t.endsLikeRead(id, sc.n, last):
+			return 0, false, sc.n, sc.lines + 1
+		}
+	}
+	return 0, false, 0, 0
+}
+
+// endsAsOriginal reports whether a file of the given size whose last
+// bytes last gives ends as the original of file id, still holding what
+// was read of it, does at the same offset: a copy of it.
+func (t *tailer) endsAsOriginal(id uint64, size int64, last func(n int) []byte) bool {
+	if t.cps[id].Inode == 0 {
+		return false
+	}
+	orig, done := t.original(id)
+	if orig == nil {
+		return false
+	}
+	defer done()
+	w := min(int64(markBytes), size)
+	a := last(int(w))
+	b := make([]byte, w)
+	n, _ := orig.ReadAt(b, size-w)
+	return a != nil && int64(n) == w && bytes.Equal(a, b) && t.holds(id, orig)
 }
 
 // unmarked reports whether f (plain) is certainly not a copy of file id by
@@ -86,20 +205,21 @@ func (t *tailer) fileIDOf(id uint64) fileID {
 
 // differs reports whether f (plain) is certainly not a copy of file id:
 // that file is still there holding what was read of it, and their bytes
-// differ before the end of the shorter. Anything less certain (a .gz, an
-// original truncated or gone) leaves the head to decide, as a copy may
-// lack the last lines read of its original (copytruncate loses what is
-// written between the copy and the truncation).
+// differ before the end of the shorter. held reports that they were
+// compared and agree. Anything less certain (a .gz, an original truncated
+// or gone) leaves the other checks to decide, as a copy may lack the last
+// lines read of its original (copytruncate loses what is written between
+// the copy and the truncation).
 //
 // The original is checked again after its bytes are read: truncated and
 // written again in between, it would hold other bytes at the same offsets.
-func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
+func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) (differ, held bool) {
 	if t.cps[id].Inode == 0 {
-		return false
+		return false, false
 	}
 	orig, done := t.original(id)
 	if orig == nil {
-		return false
+		return false, false
 	}
 	defer done()
 	n := min(fi.Size(), t.cps[id].Offset)
@@ -108,7 +228,7 @@ func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
 	}
 	w := min(int64(markBytes), n)
 	if w <= 0 {
-		return false
+		return false, false
 	}
 	if testBeforeCompare != nil {
 		testBeforeCompare()
@@ -116,7 +236,11 @@ func (t *tailer) differs(id uint64, f *os.File, fi os.FileInfo) bool {
 	a, b := make([]byte, w), make([]byte, w)
 	na, _ := f.ReadAt(a, n-w)
 	nb, _ := orig.ReadAt(b, n-w)
-	return int64(na) == w && int64(nb) == w && !bytes.Equal(a, b) && t.holds(id, orig)
+	if int64(na) != w || int64(nb) != w || !t.holds(id, orig) {
+		return false, false
+	}
+	same := bytes.Equal(a, b)
+	return !same, same
 }
 
 // testBeforeCompare, when set by a test, runs in differs between the
@@ -220,6 +344,9 @@ func (s *source) mark(host string, off int64) (uint64, int) {
 			}
 		}
 	}
+	if s.gz && off == s.gzTailAt && int64(len(s.gzTail)) == l {
+		return fingerprint(host, s.gzTail), int(l) // nothing read since it was attached
+	}
 	if off > bufStart && off <= bufEnd {
 		return fingerprint(host, s.buf[:off-bufStart]), int(off - bufStart)
 	}
@@ -233,4 +360,57 @@ func identityOf(f *os.File) fileID {
 		return fileID{}
 	}
 	return identity(fi)
+}
+
+// lineEnds remembers where the last lines read of a file end, with a hash
+// of each line's last bytes: a copy of the file that lacks only its last
+// lines ends at one of them, with the same bytes. Kept for a while after
+// the file is truncated or gone (keepEnds), so that its copy can be
+// judged once it has settled.
+type lineEnds struct {
+	at    [lineEndsKept]lineEnd
+	next  int
+	until time.Time // when the file is gone: forget them after this
+}
+
+// lineEndsKept is how many line ends are kept per file: copytruncate
+// loses what is written in the moment between the copy and the
+// truncation, a few dozen lines even at 50,000 lines a second.
+const lineEndsKept = 128
+
+// keepEnds is how long the line ends of a file truncated or gone are
+// kept: until its copy, listed at the next discovery, has settled.
+const keepEnds = 3 * settlePeriod
+
+type lineEnd struct {
+	off int64 // offset just after the line's newline
+	n   int   // bytes hashed: the line's last ones, newline included
+	h   uint64
+}
+
+// add records that a line (its newline included) ends at off.
+func (e *lineEnds) add(off int64, line []byte) {
+	line = line[max(0, len(line)-markBytes):]
+	e.at[e.next] = lineEnd{off: off, n: len(line), h: xxhash.Sum64(line)}
+	e.next = (e.next + 1) % lineEndsKept
+}
+
+// endsLikeRead reports whether a file of the given size, whose last bytes
+// last gives (nil when it has fewer), ends where one of the last lines
+// read of file id ends, with the same bytes.
+func (t *tailer) endsLikeRead(id uint64, size int64, last func(n int) []byte) bool {
+	e := t.ends[id]
+	if s := t.active[id]; s != nil && s.ends != nil {
+		e = s.ends
+	}
+	if e == nil {
+		return false
+	}
+	for _, le := range e.at {
+		if le.off == size && le.n > 0 {
+			b := last(le.n)
+			return b != nil && xxhash.Sum64(b) == le.h
+		}
+	}
+	return false
 }

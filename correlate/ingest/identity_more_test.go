@@ -70,20 +70,30 @@ func TestSameBannerWhileStopped(t *testing.T) {
 		newTo  int // the new file holds seq 1001..newTo-1
 		oldTo  int // the old file holds seq 1..oldTo-1 (written while stopped too)
 		grown  int // then, restarted again, seq newTo..grown-1 (when > 0)
+		// settled: the new file was last written a settle period ago
+		settled bool
 	}{
-		{"renamed, new file shorter than what was read", func(t *testing.T, live string) { rename(t, live, live+".1") }, 1020, 331, 0},
-		{"renamed, new file longer", func(t *testing.T, live string) { rename(t, live, live+".1") }, 1400, 331, 0},
+		{"renamed, new file shorter than what was read", func(t *testing.T, live string) { rename(t, live, live+".1") }, 1020, 331, 0, false},
+		{"renamed, new file longer", func(t *testing.T, live string) { rename(t, live, live+".1") }, 1400, 331, 0, false},
 		{"compressed, new file longer", func(t *testing.T, live string) {
 			gzipFile(t, live, live+".1.gz")
 			os.Remove(live)
-		}, 1400, 331, 0},
+		}, 1400, 331, 0, false},
 		// seq 300, still waiting for continuation lines when the follower
 		// stopped, goes with the file
-		{"removed, new file longer", func(t *testing.T, live string) { os.Remove(live) }, 1400, 300, 0},
-		// Shorter than what was read, with the file read gone: it may be a
-		// copy that lacks the last lines read, and is not read until it
-		// grows past the checkpoint's offset; then it is read whole.
-		{"removed, new file shorter, grows later", func(t *testing.T, live string) { os.Remove(live) }, 1020, 300, 1400},
+		{"removed, new file longer", func(t *testing.T, live string) { os.Remove(live) }, 1400, 300, 0, false},
+		// Shorter than what was read, with the file read gone, and just
+		// written: it may be a copy still being written, and is not read
+		// until it settles or grows past the checkpoint's offset; grown,
+		// it is read whole.
+		{"removed, new file shorter, grows later", func(t *testing.T, live string) { os.Remove(live) }, 1020, 300, 1400, false},
+		// Shorter, and settled: not a copy being written, and it does not
+		// end as what was read: another file, read at once.
+		{"removed, new file shorter, settled", func(t *testing.T, live string) { os.Remove(live) }, 1020, 300, 0, true},
+		{"compressed, new file shorter, settled", func(t *testing.T, live string) {
+			gzipFile(t, live, live+".1.gz")
+			os.Remove(live)
+		}, 1020, 331, 0, true},
 	} {
 		for _, mode := range []string{"follow", "index"} {
 			t.Run(mode+"/"+tt.name, func(t *testing.T) {
@@ -100,6 +110,9 @@ func TestSameBannerWhileStopped(t *testing.T) {
 				// written before the old file goes, so that it cannot
 				// take the old file's inode number
 				writeBannered(t, live+".new", 1001, tt.newTo)
+				if tt.settled {
+					age(t, live+".new", 2*settlePeriod)
+				}
 				tt.rotate(t, live)
 				rename(t, live+".new", live)
 				paths, _ := filepath.Glob(filepath.Join(dir, "app.log*"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/traceline/traceline/correlate/parse"
@@ -19,6 +20,7 @@ type source struct {
 	cp      store.Checkpoint
 	path    string      // "" when no listed path names it now
 	pathFI  os.FileInfo // what path named when attached
+	seen    os.FileInfo // path's file when last found the same and read to its end
 	f       *os.File    // nil once the file is gone (truncated under us)
 	fid     fileID      // identity of f's file
 	gz      bool
@@ -44,7 +46,10 @@ type source struct {
 	gzDone       bool // a gzip stream read to its clean end
 	gzCut        bool // the last read met the end of a gzip stream cut short
 	recs         []parse.Record
-	head         []byte // scratch for sameAt
+	head         []byte    // scratch for sameAt
+	ends         *lineEnds // where its last lines end (plain files)
+	gzTail       []byte    // a .gz's bytes before gzTailAt, the offset it was attached at
+	gzTailAt     int64
 }
 
 type countingReader struct {
@@ -65,23 +70,39 @@ func (t *tailer) openSource(cp store.Checkpoint, path string, fi os.FileInfo, f 
 	if s.line == 0 {
 		s.line = 1
 	}
+	if e := t.ends[cp.FileID]; e != nil {
+		s.ends, e.until = e, time.Time{}
+		delete(t.ends, cp.FileID)
+	}
 	s.asm = parse.NewAssembler(path, t.cfg.Parse)
 	s.buf = make([]byte, min(64<<10, t.cfg.maxLine()+1)) // grows for long lines
-	if err := s.attachFD(f, gz, cp.Offset, &t.stats.BytesRead); err != nil {
+	if err := t.attach(s, f, gz, cp.Offset); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
+// attach is attachFD, for a .gz identify has just verified without
+// verifying it again.
+func (t *tailer) attach(s *source, f *os.File, gz bool, off int64) error {
+	if gz && t.verified == f && t.verifyErr != nil {
+		return t.verifyErr
+	}
+	return s.attachFD(f, gz, gz && t.verified == f, off, &t.stats.BytesRead)
+}
+
 // attachFD makes f the descriptor, positioned at decompressed offset off.
-func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error {
-	s.f, s.gz = f, gz
+// A .gz is verified first, unless verified says it just was.
+func (s *source) attachFD(f *os.File, gz, verified bool, off int64, counter *int64) error {
+	s.f, s.gz, s.seen = f, gz, nil
 	if fi, err := f.Stat(); err == nil {
 		s.fid = identity(fi)
 	}
 	if gz {
-		if err := verifyGzip(f); err != nil {
-			return err
+		if !verified {
+			if err := verifyGzip(f); err != nil {
+				return err
+			}
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return err
@@ -92,7 +113,17 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 		}
 		s.zr = zr
 		if off > 0 {
-			if _, err := io.CopyN(io.Discard, zr, off); err != nil {
+			// the bytes before off are kept for the checkpoint's mark, so
+			// that it names this file even when nothing is read after them
+			l := min(int64(markBytes), off)
+			s.gzTail = s.gzTail[:0]
+			_, err := io.CopyN(io.Discard, zr, off-l)
+			if err == nil {
+				s.gzTail, s.gzTailAt = slices.Grow(s.gzTail, int(l))[:l], off
+				_, err = io.ReadFull(zr, s.gzTail)
+			}
+			if err != nil {
+				s.gzTail = s.gzTail[:0]
 				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 					// shorter than the checkpoint: it is done, or being written
 					s.fdPos = off
@@ -119,21 +150,8 @@ func (s *source) attachFD(f *os.File, gz bool, off int64, counter *int64) error 
 // written). A .gz is read only once it verifies, so that no line of a
 // damaged one is indexed, not even those before the damage.
 func verifyGzip(f *os.File) error {
-	zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errGzipCut
-		}
-		return err
-	}
-	defer zr.Close()
-	if _, err := io.Copy(io.Discard, zr); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errGzipCut
-		}
-		return err
-	}
-	return nil
+	_, err := scanGzip(f, nil)
+	return err
 }
 
 func (s *source) close() {
@@ -161,6 +179,16 @@ func (s *source) stillSame(host string) bool {
 		return false
 	}
 	return s.headSame(host) && s.markSame(host)
+}
+
+// unchanged reports whether the file at the source's path (now fi) has
+// the size and modification time it had when last found the same and
+// read to its end: nothing to check or read. Truncated and written again
+// to the same size, it would have a later modification time, unless both
+// writes fell within one tick of the file system's clock; the next write
+// then shows it.
+func (s *source) unchanged(fi os.FileInfo) bool {
+	return s.f != nil && s.seen != nil && s.eof && fi.Size() == s.seen.Size() && fi.ModTime().Equal(s.seen.ModTime())
 }
 
 // headSame reports whether the descriptor's file still starts with the
@@ -232,6 +260,12 @@ func (t *tailer) read(s *source) (bool, error) {
 				break
 			}
 			s.recs = s.asm.Add(s.recs, chunk[:i], s.pos, s.line)
+			if !s.gz {
+				if s.ends == nil {
+					s.ends = &lineEnds{}
+				}
+				s.ends.add(s.pos+int64(i+1), chunk[:i+1])
+			}
 			s.pos += int64(i + 1)
 			s.bstart += i + 1
 			s.line++
@@ -270,6 +304,7 @@ func (t *tailer) read(s *source) (bool, error) {
 		}
 		n, err := s.rd.Read(s.buf[s.bend:])
 		if n > 0 && !s.gz && !(s.headSame(t.cfg.Host) && s.markSame(t.cfg.Host)) {
+			t.rescan = true
 			// Truncated (copytruncate) and written again since the last
 			// check: these bytes may be the new content at the old
 			// offset. Checked after the read, the head and the mark prove
@@ -372,6 +407,21 @@ func (t *tailer) submit(s *source, flush bool) error {
 		t.cfg.Progress(t.snapshot())
 	}
 	return nil
+}
+
+// countLines counts the newlines in f's first n bytes.
+func countLines(f *os.File, n int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	var lines int64
+	for off := int64(0); off < n; {
+		m, err := f.ReadAt(buf[:min(int64(len(buf)), n-off)], off)
+		lines += int64(bytes.Count(buf[:m], []byte{'\n'}))
+		off += int64(m)
+		if err != nil && off < n {
+			return 0, err
+		}
+	}
+	return lines, nil
 }
 
 // keepTail appends b to tail and keeps the last parse.TailBytes.
