@@ -27,13 +27,24 @@ func burstRounds(t *testing.T) int {
 	return 300
 }
 
+// burstLines is the number of calls in a burst: 1,000, or
+// TRACELINE_BURSTS_LINES. Bursts of 100,000 lines span several GC cycles,
+// so that their fastest burst keeps what a variant's allocations cost the
+// collector.
+func burstLines() int {
+	if n, err := strconv.Atoi(os.Getenv("TRACELINE_BURSTS_LINES")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}
+
 // runBursts estimates each variant's cost per call on a busy machine, where
 // other processes inflate a benchmark's wall time: the variants run in
-// short interleaved bursts of 1,000 calls, and each keeps its fastest
-// burst, the one least disturbed. It logs each variant's time and its
-// difference from the first variant, and returns the times in ns.
+// short interleaved bursts of 1,000 calls (see burstLines), and each keeps
+// its fastest burst, the one least disturbed. It logs each variant's time
+// and its difference from the first variant, and returns the times in ns.
 func runBursts(t *testing.T, title string, rounds int, vs []burstVariant) []float64 {
-	const burst = 1000
+	burst := burstLines()
 	best := make([]time.Duration, len(vs))
 	next := make([]int, len(vs))
 	for r := 0; r < rounds; r++ {
@@ -51,7 +62,7 @@ func runBursts(t *testing.T, title string, rounds int, vs []burstVariant) []floa
 	}
 	ns := make([]float64, len(vs))
 	for v := range vs {
-		ns[v] = float64(best[v].Nanoseconds()) / burst
+		ns[v] = float64(best[v].Nanoseconds()) / float64(burst)
 	}
 	for v := range vs {
 		t.Logf("%-22s %-34s %7.1f ns  %+7.1f vs %s", title, vs[v].name, ns[v], ns[v]-ns[0], vs[0].name)

@@ -52,30 +52,32 @@ func scan(fields []zapcore.Field) (ctx context.Context, n int, printed bool) {
 	return ctx, n, printed
 }
 
-// lineContext returns the last context among fields (nil if none), and
-// whether the fields can go to an encoder as they are when the bridge
-// writes keys, whose lengths are lens (see lengthsOf), at the top level:
-// no context among them would be printed and no top-level field has one
-// of keys. top says whether the fields start at the top level of the
-// object.
+// lineContext reports whether the fields can go to an encoder as they are
+// when the bridge writes keys, whose lengths are lens (see lengthsOf), at
+// the top level: no context among them would be printed and no top-level
+// field has one of keys. If so, it returns the last context among them
+// (nil if none) too. top says whether the fields start at the top level of
+// the object.
 func lineContext(fields []zapcore.Field, top bool, keys []string, lens uint64) (ctx context.Context, plain bool) {
-	plain = true
 	for i := range fields {
 		f := &fields[i]
-		if x, ok := contextOf(f); ok {
-			ctx = x
-			plain = plain && f.Type == zapcore.SkipType
+		switch f.Type {
+		case zapcore.SkipType:
+			if x, ok := f.Interface.(context.Context); ok {
+				ctx = x
+			}
 			continue
-		}
-		if f.Type == zapcore.SkipType {
-			continue
+		case zapcore.StringerType, zapcore.ReflectType:
+			if _, ok := f.Interface.(context.Context); ok {
+				return nil, false
+			}
 		}
 		if top && lens&lengthBit(f.Key) != 0 && hasKey(keys, f.Key) {
-			plain = false
+			return nil, false
 		}
 		top = top && f.Type != zapcore.NamespaceType
 	}
-	return ctx, plain
+	return ctx, true
 }
 
 // lengthsOf returns the set of the lengths of keys as bits, lengthBit of

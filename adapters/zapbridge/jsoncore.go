@@ -46,6 +46,9 @@ type JSONCore struct {
 	// nested: With opened a zap.Namespace in enc; no later field is at
 	// the top level of a line.
 	nested bool
+	// fast: the core has a skeleton, no binding and no baggage, so a
+	// line with only its own span's fields takes encode's short path.
+	fast bool
 	// heldBag are the top-level fields given to With whose key is a
 	// baggage member's the bridge copies: each is written, after the
 	// bridge's fields, on the lines that lack that member.
@@ -77,6 +80,7 @@ func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore
 	if c.tmpl != nil && c.tmpl.Skeleton() != nil {
 		c.tail = append(append([]byte{','}, c.tmpl.Skeleton()...), end...)
 	}
+	c.fast = c.tail != nil && !b.HasBaggage()
 	return c
 }
 
@@ -121,6 +125,7 @@ func (c *JSONCore) With(fields []zapcore.Field) zapcore.Core {
 	ctx, _, _ := scan(fields)
 	if ctx != nil {
 		clone.bind.bind(c.b, ctx)
+		clone.fast = false
 	}
 	for i := range fields {
 		f := &fields[i]
@@ -185,7 +190,7 @@ const maxLineBaggage = 4
 // them would be printed (zap.Any's) or a top-level field has a key the
 // bridge writes on the line: then a pooled copy without them is encoded.
 func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
-	if c.tail != nil && !c.bind.bound && !c.b.HasBaggage() {
+	if c.fast {
 		// The usual line: its own span's fields, rendered from the
 		// skeleton, and nothing else to add.
 		ctx, plain := lineContext(fields, !c.nested, c.keys, c.keyLens)
@@ -202,6 +207,13 @@ func (c *JSONCore) encode(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Bu
 			}
 		}
 	}
+	return c.encodeAny(ent, fields)
+}
+
+// encodeAny encodes any line: one with fields bound by With, baggage, a
+// clashing key, a printed context, or a line end the skeleton does not
+// follow.
+func (c *JSONCore) encodeAny(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
 	ctx, n, printed := scan(fields)
 	d := &c.bind
 	if n == 0 && !d.bound && len(c.heldBag) == 0 {
