@@ -223,22 +223,22 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 	f.traceID, f.spanID, f.flags, f.owner = tid, sid, flags, b
 	for i := range b.steps {
 		s, out := &b.steps[i], &f.Fields[i]
-		if s.value == stepLiteral {
+		if s.value == tvLiteral {
 			*out = s.literal
 			continue
 		}
 		start := len(buf)
 		switch s.value {
-		case stepTraceHex:
+		case tvTraceHex:
 			buf = append(buf, s.prefix...)
 			buf = appendTraceHex(buf, &tid)
-		case stepSpanHex:
+		case tvSpanHex:
 			buf = appendSpanHex(buf, &sid)
-		case stepSpanDecimal:
+		case tvSpanDec:
 			buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sid[:]), 10)
-		case stepFlagsHex:
+		case tvFlagsHex:
 			buf = append(buf, hexDigits[flags>>4], hexDigits[flags&0x0f])
-		case stepFlagsBool:
+		case tvFlagsBool:
 			out.Key, out.Bool, out.Kind = s.literal.Key, flags.IsSampled(), BoolKind
 			continue
 		}
@@ -250,28 +250,17 @@ func (b *Bridge) encode(tid trace.TraceID, sid trace.SpanID, flags trace.TraceFl
 // step is how encode writes one field of a span: its key (in literal) and
 // what its value is.
 type step struct {
-	value   stepValue
-	prefix  string // written before a trace id (GCP's projects/P/traces/)
-	literal Field  // the key, and the whole field of a stepLiteral
+	value   tmplValue // as a template's part; tvLiteral: a field that is the same for every span (the service)
+	prefix  string    // written before a trace id (GCP's projects/P/traces/)
+	literal Field     // the key, and the whole field of a tvLiteral
 }
-
-type stepValue uint8
-
-const (
-	stepTraceHex stepValue = iota
-	stepSpanHex
-	stepSpanDecimal
-	stepFlagsHex
-	stepFlagsBool
-	stepLiteral // a field that is the same for every span: the service
-)
 
 // plan returns the steps that encode a span's fields under b's profiles:
 // for each profile its trace, span and flags fields, each key once, then
 // the service fields.
 func (b *Bridge) plan() []step {
 	var steps []step
-	add := func(key string, v stepValue, prefix string) {
+	add := func(key string, v tmplValue, prefix string) {
 		for _, s := range steps {
 			if s.literal.Key == key {
 				return
@@ -284,22 +273,22 @@ func (b *Bridge) plan() []step {
 		if p.Trace == settings.TraceGCP {
 			prefix = "projects/" + p.GCPProject + "/traces/"
 		}
-		add(p.TraceKey, stepTraceHex, prefix)
+		add(p.TraceKey, tvTraceHex, prefix)
 		if p.Span == settings.SpanDecimal {
-			add(p.SpanKey, stepSpanDecimal, "")
+			add(p.SpanKey, tvSpanDec, "")
 		} else {
-			add(p.SpanKey, stepSpanHex, "")
+			add(p.SpanKey, tvSpanHex, "")
 		}
 		switch {
 		case p.FlagsKey == "":
 		case p.Flags == settings.FlagsBool:
-			add(p.FlagsKey, stepFlagsBool, "")
+			add(p.FlagsKey, tvFlagsBool, "")
 		default:
-			add(p.FlagsKey, stepFlagsHex, "")
+			add(p.FlagsKey, tvFlagsHex, "")
 		}
 	}
 	for _, f := range b.service {
-		steps = append(steps, step{value: stepLiteral, literal: f})
+		steps = append(steps, step{value: tvLiteral, literal: f})
 	}
 	return steps
 }

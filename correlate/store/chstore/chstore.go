@@ -358,6 +358,26 @@ func (s *Store) LogsPage(ctx context.Context, ids []store.TraceID, after store.C
 			}
 		}
 	}
+	pg := pageOf(rows, bound, limit)
+	if len(pg.Records) == 0 && after.IsZero() {
+		empty, err := s.empty(ctx)
+		if err != nil {
+			return store.Page{}, err
+		}
+		if empty {
+			return store.Page{}, fmt.Errorf("%s: %w", s.cfg.Database, store.ErrEmpty)
+		}
+		return store.Page{}, fmt.Errorf("%s: %w", idsString(ids), store.ErrNotFound)
+	}
+	return pg, nil
+}
+
+var _ store.Pager = (*Store)(nil)
+
+// pageOf returns the page rows make, sorted in key order with the copies
+// of a row dropped: at most limit rows, none past bound (the first of the
+// last rows of the queries that may have had more; nil when none had).
+func pageOf(rows []row, bound *row, limit int) store.Page {
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].less(&rows[j]) })
 	var pg store.Page
 	var last *row
@@ -378,20 +398,8 @@ func (s *Store) LogsPage(ctx context.Context, ids []store.TraceID, after store.C
 	if last != nil {
 		pg.Next = store.KeyCursor(uint64(last.sec)<<32|uint64(last.ns), last.file, last.off)
 	}
-	if len(pg.Records) == 0 && after.IsZero() {
-		empty, err := s.empty(ctx)
-		if err != nil {
-			return store.Page{}, err
-		}
-		if empty {
-			return store.Page{}, fmt.Errorf("%s: %w", s.cfg.Database, store.ErrEmpty)
-		}
-		return store.Page{}, fmt.Errorf("%s: %w", idsString(ids), store.ErrNotFound)
-	}
-	return pg, nil
+	return pg
 }
-
-var _ store.Pager = (*Store)(nil)
 
 // FirstPages returns the first page of each trace's lines (see
 // store.FirstPager): one query per shard for every trace it owns, at
@@ -476,26 +484,7 @@ func (s *Store) FirstPages(ctx context.Context, traces [][]store.TraceID, limit 
 				}
 			}
 		}
-		sort.SliceStable(mine, func(i, j int) bool { return mine[i].less(&mine[j]) })
-		pg := &pages[t]
-		var end *row
-		for i := range mine {
-			if i > 0 && mine[i].sameKey(&mine[i-1]) {
-				continue // a retried write, not yet merged away
-			}
-			if len(pg.Records) == limit || bound != nil && bound.less(&mine[i]) {
-				pg.More = true
-				break
-			}
-			pg.Records = append(pg.Records, mine[i].e.Record)
-			end = &mine[i]
-		}
-		if bound != nil {
-			pg.More = true
-		}
-		if end != nil {
-			pg.Next = store.KeyCursor(uint64(end.sec)<<32|uint64(end.ns), end.file, end.off)
-		}
+		pages[t] = pageOf(mine, bound, limit)
 	}
 	return pages, nil
 }
