@@ -106,39 +106,44 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 		recs = asm.Add(recs, p.line, 0, p.lineNo)
 	}
 	held.drop(awaitingValue)
+	// The last line read waits before it is added to asm: if it ends the
+	// push with a key to mask, it is held for the next push instead. When
+	// it is a container line's last piece, the line's earlier pieces
+	// (lastPieces) wait with it.
 	var lastLine []byte // valid while hasLast
+	var lastPieces []heldPiece
 	lastNo, hasLast := int64(0), false
+	addLast := func() {
+		for _, p := range lastPieces {
+			recs = asm.Add(recs, p.line, 0, p.lineNo)
+		}
+		recs = asm.Add(recs, lastLine, 0, lastNo)
+		lastPieces, hasLast = nil, false
+	}
 	for sc.Scan() {
 		lineNo++
 		line := bytes.TrimRight(sc.Bytes(), "\r")
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if slot, last, ok := parse.ContainerPart(line); ok {
-			if !last {
-				if !held.hold(slot, line, lineNo, cfg.MaxLineBytes) {
-					cutPieces++
-				}
-				continue
+		slot, last, ok := parse.ContainerPart(line)
+		if ok && !last {
+			if !held.hold(slot, line, lineNo, cfg.MaxLineBytes) {
+				cutPieces++
 			}
-			if hasLast {
-				recs = asm.Add(recs, lastLine, 0, lastNo)
-				hasLast = false
-			}
-			for _, p := range held.pieces[slot] {
-				recs = asm.Add(recs, p.line, 0, p.lineNo)
-			}
-			held.drop(slot)
+			continue
 		}
 		if hasLast {
-			recs = asm.Add(recs, lastLine, 0, lastNo)
+			addLast()
+		}
+		if ok {
+			lastPieces = held.pieces[slot]
+			held.drop(slot)
 		}
 		lastLine, lastNo, hasLast = append(lastLine[:0], line...), lineNo, true
 	}
-	if hasLast {
-		if !s.red.KeyAtEnd(parse.ContainerContent(lastLine)) || !held.hold(awaitingValue, lastLine, lastNo, cfg.MaxLineBytes) {
-			recs = asm.Add(recs, lastLine, 0, lastNo)
-		}
+	if hasLast && !s.holdAwaitingValue(held, lastPieces, lastLine, lastNo, cfg.MaxLineBytes) {
+		addLast()
 	}
 	if err := sc.Err(); err != nil {
 		held.restore(before)
@@ -167,6 +172,30 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	}
 	st := asm.Stats()
 	writeJSON(w, http.StatusOK, map[string]int64{"accepted": int64(len(entries)), "skipped": st.Skipped + cutPieces, "held": held.count()})
+}
+
+// holdAwaitingValue holds a push's last line (after the earlier pieces of
+// its container line) for the source's next push when its text ends with
+// a key to mask, so that the value on the next line is masked with it. It
+// reports whether it held it.
+func (s *Server) holdAwaitingValue(held *heldPieces, pieces []heldPiece, line []byte, lineNo int64, max int) bool {
+	if s.red == nil {
+		return false
+	}
+	var text []byte
+	for _, p := range pieces {
+		text = append(text, parse.ContainerContent(p.line)...)
+	}
+	if !s.red.KeyAtEnd(append(text, parse.ContainerContent(line)...)) {
+		return false
+	}
+	for _, p := range append(pieces, heldPiece{line: line, lineNo: lineNo}) {
+		if !held.hold(awaitingValue, p.line, p.lineNo, max) {
+			held.drop(awaitingValue)
+			return false
+		}
+	}
+	return true
 }
 
 // entryTime is the time an entry sorts by; a pushed line without a time

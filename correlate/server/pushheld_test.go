@@ -142,3 +142,33 @@ func TestPushKeyAtLineEndWaitsForItsValue(t *testing.T) {
 		}
 	}
 }
+
+// TestPushKeyAtLineEndAfterPieces: a container line whose last piece ends
+// a push with a key to mask (the key itself split across pieces) waits for
+// its value whole, its earlier pieces with it: neither half is stored
+// alone, and the value on the next line is masked.
+func TestPushKeyAtLineEndAfterPieces(t *testing.T) {
+	_, st, base := startServer(t, func(c *Config) { c.Redact.Keys = []string{"patient_name"} })
+	for i, body := range []string{
+		"2026-12-01T10:00:01Z stdout P 2026-12-01T10:00:01Z INFO intake form pat\n",
+		"2026-12-01T10:00:01Z stdout F ient_name:\n",
+		"2026-12-01T10:00:01Z stdout F   Zq7Secret Person\n2026-12-01T10:00:02Z stdout F 2026-12-01T10:00:02Z INFO intake done\n",
+	} {
+		pushAnswer(t, base+"/api/v1/ingest?source=cri", body, http.StatusOK)
+		_ = i
+	}
+	var raws []string
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		raws = append(raws, e.Raw+"|"+e.Msg)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(raws, "\n")
+	if strings.Contains(all, "Zq7Secret") {
+		t.Errorf("the value stored in clear:\n%s", all)
+	}
+	if len(raws) != 2 || !strings.Contains(all, "intake form") || !strings.Contains(all, "intake done") {
+		t.Errorf("want the form line whole and the done line, got:\n%s", all)
+	}
+}
