@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
 )
@@ -55,7 +53,7 @@ func NewHandler(next slog.Handler, opts ...logbridge.Option) *Handler {
 
 // newHandler returns a Handler over next that writes what b compiles.
 func newHandler(next slog.Handler, b *bridge.Bridge) *Handler {
-	return &Handler{next: next, b: b, keys: spanKeys(b)}
+	return &Handler{next: next, b: b, keys: b.SpanKeys()}
 }
 
 // Enabled reports whether next handles records at level. Nothing is read
@@ -234,24 +232,6 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	h2.groups = append(h.groups[:len(h.groups):len(h.groups)], group{name: name})
 	return &h2
 }
-
-// spanKeys returns the keys of the fields b writes for every span (trace,
-// span, flags, service), in order.
-func spanKeys(b *bridge.Bridge) []string {
-	var keys []string
-	for _, f := range b.SpanFields(probeSpan).Fields {
-		keys = append(keys, f.Key)
-	}
-	return keys
-}
-
-// probeSpan is a valid span context encoded at construction, to learn a
-// Bridge's keys.
-var probeSpan = trace.NewSpanContext(trace.SpanContextConfig{
-	TraceID:    trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c},
-	SpanID:     trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31},
-	TraceFlags: trace.FlagsSampled,
-})
 
 func attr(f *bridge.Field) slog.Attr {
 	if f.Kind == bridge.BoolKind {

@@ -50,7 +50,7 @@ func NewCore(next zapcore.Core, opts ...logbridge.Option) *Core {
 		next = zapcore.NewNopCore()
 	}
 	b := bridge.New(opts...)
-	keys := spanKeys(b)
+	keys := b.SpanKeys()
 	return &Core{next: next, b: b, keys: keys, keyLens: lengthsOf(keys)}
 }
 

@@ -163,19 +163,8 @@ func inline(sf *bridge.SpanFields) zapcore.Field {
 	return zapcore.Field{Type: zapcore.InlineMarshalerType, Interface: (*spanFields)(sf)}
 }
 
-// spanKeys returns the keys of the fields b writes for every span (trace,
-// span, flags, service), in order.
-func spanKeys(b *bridge.Bridge) []string {
-	sf := b.SpanFields(probeSpan)
-	keys := make([]string, len(sf.Fields))
-	for i := range sf.Fields {
-		keys[i] = sf.Fields[i].Key
-	}
-	return keys
-}
-
-// probeSpan is a valid span context the cores encode at construction, to
-// learn a Bridge's keys and to check its JSON template against zap.
+// probeSpan is a valid span context NewJSONCore encodes at construction,
+// to check its JSON template against zap.
 var probeSpan = trace.NewSpanContext(trace.SpanContextConfig{
 	TraceID:    trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c},
 	SpanID:     trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31},

@@ -74,7 +74,7 @@ func NewJSONCore(cfg zapcore.EncoderConfig, ws zapcore.WriteSyncer, enab zapcore
 			end = append(end, cfg.LineEnding...)
 		}
 	}
-	keys := spanKeys(b)
+	keys := b.SpanKeys()
 	c := &JSONCore{enab: enab, out: ws, b: b, keys: keys, keyLens: lengthsOf(keys), tmpl: zapTemplate(b), end: end, enc: enc, plain: enc}
 	c.small = c.tmpl != nil && c.tmpl.Max()+1+len(end) <= smallRenderBuf
 	if c.tmpl != nil && c.tmpl.Skeleton() != nil {

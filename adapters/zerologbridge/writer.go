@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/rs/zerolog"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceline/traceline/internal/bridge"
 	"github.com/traceline/traceline/logbridge"
@@ -52,10 +51,7 @@ func NewWriter(next io.Writer, opts ...logbridge.Option) *Writer {
 	w := &Writer{next: next}
 	w.level, _ = next.(zerolog.LevelWriter)
 	b := bridge.New(opts...)
-	probe := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{15: 1}, SpanID: trace.SpanID{7: 1}})
-	for _, f := range b.SpanFields(probe).Fields {
-		w.block = append(w.block, f.Key)
-	}
+	w.block = b.SpanKeys()
 	w.bag = b.BaggageKeys()
 	return w
 }

@@ -83,10 +83,7 @@ type Store interface {
 }
 
 // Source is what List needs of a trace source (*tracesource.Jaeger).
-type Source interface {
-	tracesource.Source
-	ErrorTraces(ctx context.Context, w tracesource.Window, limit int) ([]traces.Trace, error)
-}
+type Source = tracesource.ErrorSearcher
 
 // Line is a failure's first error.
 type Line struct {
@@ -98,18 +95,17 @@ type Line struct {
 
 // Failure is one failing request.
 type Failure struct {
-	TraceID    string        `json:"trace_id"`
-	Start      time.Time     `json:"start"`
-	Duration   time.Duration `json:"-"`
-	DurationMS float64       `json:"duration_ms"`
-	Services   []string      `json:"services"`
-	FirstError Line          `json:"first_error"`
-	Lines      int           `json:"lines"`
-	ErrorLines int           `json:"error_lines"`
-	Spans      int           `json:"spans"`
-	ErrorSpans int           `json:"error_spans"`
-	Sampled    bool          `json:"sampled"`
-	Reason     string        `json:"reason"`
+	TraceID    string    `json:"trace_id"`
+	Start      time.Time `json:"start"`
+	DurationMS float64   `json:"duration_ms"`
+	Services   []string  `json:"services"`
+	FirstError Line      `json:"first_error"`
+	Lines      int       `json:"lines"`
+	ErrorLines int       `json:"error_lines"`
+	Spans      int       `json:"spans"`
+	ErrorSpans int       `json:"error_spans"`
+	Sampled    bool      `json:"sampled"`
+	Reason     string    `json:"reason"`
 }
 
 // Result is a list of failures, newest first (by the first error's time).
@@ -433,8 +429,7 @@ func (t *tally) failure() Failure {
 	f.Services = slices.Clone(f.Services)
 	slices.Sort(f.Services)
 	f.Start = t.start
-	f.Duration = t.end.Sub(t.start)
-	f.DurationMS = float64(f.Duration.Microseconds()) / 1000
+	f.DurationMS = float64(t.end.Sub(t.start).Microseconds()) / 1000
 	f.Sampled = t.flags != 0
 	if !f.Sampled {
 		f.Reason = ReasonFlags00

@@ -92,7 +92,7 @@ func (s *Server) ingestJSONLines(w http.ResponseWriter, r *http.Request) {
 	held := s.held.take(source)
 	defer s.held.release(source, held)
 	before := held.snapshot()
-	asm := parse.NewAssembler("push:"+source, cfg)
+	asm := parse.NewAssembler(parse.PushPrefix+source, cfg)
 	keys := contentKeys{}
 	var recs []parse.Record
 	cutPieces := int64(0)
@@ -212,7 +212,7 @@ func (s *Server) writePushed(ctx context.Context, protocol, source string, entri
 		return nil
 	}
 	now := time.Now().UTC()
-	cp := store.Checkpoint{FileID: pushFileID(source), Fingerprint: pushFileID(source), Path: "push:" + source, Created: now, Updated: now}
+	cp := store.Checkpoint{FileID: pushFileID(source), Fingerprint: pushFileID(source), Path: parse.PushPrefix + source, Created: now, Updated: now}
 	// A 2xx promises the lines survive a crash, and nothing can read them
 	// again: the write is synced (concurrent pushes share the sync).
 	write := s.store.Write
@@ -276,7 +276,7 @@ func (s *Server) otlpLogs(w http.ResponseWriter, r *http.Request) {
 				rec := otlpRecord(lr, service)
 				raw := []byte(rec.Raw)
 				source := "otlp/" + service
-				rec.File = "push:" + source
+				rec.File = parse.PushPrefix + source
 				rec.Offset = keys.next([]byte(source), raw)
 				bySource[source] = append(bySource[source], store.Entry{Record: rec, At: entryTime(rec.Time)})
 			}

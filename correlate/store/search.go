@@ -268,9 +268,7 @@ func flatten(out map[string]string, prefix string, m map[string]json.RawMessage,
 			if depth < 4 && json.Unmarshal(v, &sub) == nil {
 				flatten(out, key+".", sub, depth+1)
 			}
-		case '[':
-			out[key] = string(v)
-		default:
+		default: // numbers, booleans, null and arrays as written
 			out[key] = string(v)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -54,16 +53,9 @@ func (j *Jaeger) ErrorTraces(ctx context.Context, w Window, limit int) ([]traces
 	byID := map[string]int{}
 	var out []traces.Trace
 	for _, svc := range svcs.Data {
-		q := url.Values{}
+		q := classicQuery(w)
 		q.Set("service", svc)
 		q.Set("limit", strconv.Itoa(limit))
-		q.Set("raw", "true")
-		if !w.Start.IsZero() {
-			q.Set("start", strconv.FormatInt(w.Start.UnixMicro(), 10))
-		}
-		if !w.End.IsZero() {
-			q.Set("end", strconv.FormatInt(w.End.UnixMicro(), 10))
-		}
 		l.url = j.base + "/api/traces?" + q.Encode()
 		status, body, err := l.get(ctx)
 		if err != nil {

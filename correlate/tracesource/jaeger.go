@@ -145,6 +145,17 @@ func (l *lookup) fetch(ctx context.Context, a api, w Window) (traces.Trace, erro
 	if a == apiV3 {
 		return l.fetchV3(ctx, w)
 	}
+	l.url = l.j.base + "/api/traces/" + l.id + "?" + classicQuery(w).Encode()
+	status, body, err := l.get(ctx)
+	if err != nil {
+		return traces.Trace{}, err
+	}
+	return l.interpret(a, status, body)
+}
+
+// classicQuery is the query of Jaeger's classic API for raw spans within w
+// (an open end is left out).
+func classicQuery(w Window) url.Values {
 	q := url.Values{}
 	q.Set("raw", "true")
 	if !w.Start.IsZero() {
@@ -153,12 +164,7 @@ func (l *lookup) fetch(ctx context.Context, a api, w Window) (traces.Trace, erro
 	if !w.End.IsZero() {
 		q.Set("end", strconv.FormatInt(w.End.UnixMicro(), 10))
 	}
-	l.url = l.j.base + "/api/traces/" + l.id + "?" + q.Encode()
-	status, body, err := l.get(ctx)
-	if err != nil {
-		return traces.Trace{}, err
-	}
-	return l.interpret(a, status, body)
+	return q
 }
 
 // interpret turns an answer into a trace or an error.
@@ -184,12 +190,8 @@ func (l *lookup) interpret(a api, status int, body []byte) (traces.Trace, error)
 			return traces.Trace{}, l.notFound(status)
 		}
 		return traces.Trace{}, errNoRoute
-	case status >= 500 || status == http.StatusTooManyRequests:
-		return traces.Trace{}, l.fail(ErrUnavailable, status, nil,
-			fmt.Sprintf("answered HTTP %d %s: %s", status, http.StatusText(status), jaegerMessage(body)))
 	default:
-		return traces.Trace{}, l.fail(ErrBadResponse, status, nil,
-			fmt.Sprintf("answered HTTP %d %s: %s", status, http.StatusText(status), jaegerMessage(body)))
+		return traces.Trace{}, l.statusError(status, body)
 	}
 }
 

@@ -118,6 +118,17 @@ func (b *Bridge) BaggageKeys() []string {
 	return append([]string(nil), b.cfg.BaggageKeys...)
 }
 
+// SpanKeys returns the keys of the fields the Bridge writes for every
+// valid span (trace, span, flags, service), in the order of
+// SpanFields.Fields.
+func (b *Bridge) SpanKeys() []string {
+	keys := make([]string, len(b.steps))
+	for i := range b.steps {
+		keys[i] = b.steps[i].literal.Key
+	}
+	return keys
+}
+
 // SpanFields are the encoded fields of one span under a Bridge's profiles,
 // followed by the service fields. They are immutable and shared by every
 // line of the span.

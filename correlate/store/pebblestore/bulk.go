@@ -129,22 +129,24 @@ func spillPart(k []byte) (part int, table uint64) {
 	case k[0] == storefmt.SpaceUntraced && len(k) >= 13:
 		// the slot is monotonic in the entry's time within the day, as
 		// the keys are: tables of different slots do not overlap
-		at, base := binary.BigEndian.Uint64(k[5:13]), storefmt.AtKey(storefmt.BucketStart(b))
-		slot := 0
-		if at > base {
-			slot = int(min((at-base)/uint64(storefmt.BucketDuration/untracedSlots), untracedSlots-1))
-		}
+		slot := daySlot(b, binary.BigEndian.Uint64(k[5:13]))
 		return traceParts + zeroHiParts + lowParts + slot%untracedParts, t | uint64(slot)
 	case k[0] == storefmt.SpaceSearch && len(k) >= 14:
 		// by rank, then slot of the day: monotonic in the key
-		at, base := binary.BigEndian.Uint64(k[6:14]), storefmt.AtKey(storefmt.BucketStart(b))
-		slot := 0
-		if at > base {
-			slot = int(min((at-base)/uint64(storefmt.BucketDuration/untracedSlots), untracedSlots-1))
-		}
+		slot := daySlot(b, binary.BigEndian.Uint64(k[6:14]))
 		return traceParts + zeroHiParts + lowParts + untracedParts + slot%searchParts, t | uint64(k[5])<<12 | uint64(slot)
 	}
 	return 0, t
+}
+
+// daySlot is which of untracedSlots equal slots of day b the time key at
+// falls in.
+func daySlot(b uint32, at uint64) int {
+	base := storefmt.AtKey(storefmt.BucketStart(b))
+	if at <= base {
+		return 0
+	}
+	return int(min((at-base)/uint64(storefmt.BucketDuration/untracedSlots), untracedSlots-1))
 }
 
 // epoch is what a load has spilled since its last ingest.

@@ -26,19 +26,10 @@ import (
 // older day only holds older entries.
 func (s *Store) scanSearch(ctx context.Context, q store.SearchQuery, limit int) (store.SearchPage, error) {
 	var pg store.SearchPage
-	sc := scan{q: &q, limit: limit, needle: quickNeedle(q), upper: [3]uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64}}
-	if !q.To.IsZero() {
-		sc.upper = [3]uint64{storefmt.AtKey(q.To), 0, 0}
-	}
-	if at, file, off, ok := q.After.Key(); ok {
-		if c := [3]uint64{at, file, off}; less3(c, sc.upper) {
-			sc.upper = c
-		}
-	} else if !q.After.IsZero() {
-		return pg, store.ErrBadCursor
-	}
-	if !q.From.IsZero() {
-		sc.lowerAt = storefmt.AtKey(q.From)
+	sc := scan{q: &q, limit: limit, needle: quickNeedle(q)}
+	var err error
+	if sc.upper, sc.lowerAt, err = searchBounds(&q); err != nil {
+		return pg, err
 	}
 	var found []match
 	buckets := s.sortedBuckets()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -68,16 +67,11 @@ var textFetchBudget = 2000
 
 var errBudget = errors.New("fetch budget spent")
 
-// indexSearch answers q through the search index; with budget > 0 it
-// gives up with errBudget once it has read more entries than that.
-// indexSearch answers q through the search index; with budget > 0 it
-// gives up with errBudget once it has read more entries than that.
-func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, budget int) (store.SearchPage, error) {
-	ranks := searchRanks(q.Levels)
-	var pg store.SearchPage
-	fetched := 0
-
-	upper := [3]uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64} // exclusive: at, file, offset
+// searchBounds returns the keys q's window and cursor bound a search to:
+// upper, exclusive, as (at, file, offset), and lowerAt, the least time
+// key. A cursor that is not a key is store.ErrBadCursor.
+func searchBounds(q *store.SearchQuery) (upper [3]uint64, lowerAt uint64, err error) {
+	upper = [3]uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64}
 	if !q.To.IsZero() {
 		upper = [3]uint64{storefmt.AtKey(q.To), 0, 0}
 	}
@@ -86,11 +80,24 @@ func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, bud
 			upper = c
 		}
 	} else if !q.After.IsZero() {
-		return pg, store.ErrBadCursor
+		return upper, 0, store.ErrBadCursor
 	}
-	var lowerAt uint64
 	if !q.From.IsZero() {
 		lowerAt = storefmt.AtKey(q.From)
+	}
+	return upper, lowerAt, nil
+}
+
+// indexSearch answers q through the search index; with budget > 0 it
+// gives up with errBudget once it has read more entries than that.
+func (s *Store) indexSearch(ctx context.Context, q store.SearchQuery, limit, budget int) (store.SearchPage, error) {
+	ranks := searchRanks(q.Levels)
+	var pg store.SearchPage
+	fetched := 0
+
+	upper, lowerAt, err := searchBounds(&q)
+	if err != nil {
+		return pg, err
 	}
 
 	get, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
@@ -199,13 +206,11 @@ func (c *candidate) indexEntry() store.Entry {
 	e := store.Entry{At: storefmt.AtFromKey(c.key[0])}
 	e.Service, e.Level = c.svc, c.level
 	if c.traced {
-		var b [16]byte
-		binary.BigEndian.PutUint64(b[:8], c.id[0])
-		binary.BigEndian.PutUint64(b[8:], c.id[1])
+		id := store.TraceID{Hi: c.id[0], Lo: c.id[1]}.String()
 		if c.id[0] != 0 {
-			e.TraceID = hex.EncodeToString(b[:])
+			e.TraceID = id
 		} else {
-			e.TraceIDLow = hex.EncodeToString(b[8:])
+			e.TraceIDLow = id[16:]
 		}
 	}
 	return e
