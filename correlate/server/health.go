@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +76,19 @@ func (s *Server) writeFailure() string {
 // idleRelease is how long the index must have been idle before the
 // memory ingest used goes back to the system.
 const idleRelease = 30 * time.Second
+
+// memoryReleaser is a store that can give back what it holds for writes
+// (pebblestore.Store).
+type memoryReleaser interface{ ReleaseMemory() }
+
+// releaseMemory returns what ingest used: the store's write buffers and
+// the heap the collector has freed.
+func (s *Server) releaseMemory() {
+	if r, ok := s.store.(memoryReleaser); ok {
+		r.ReleaseMemory()
+	}
+	debug.FreeOSMemory()
+}
 
 // releaseWhenIdle returns the memory ingest used to the system once
 // writes stop for idleRelease: with the collector tuned for ingest (GOGC

@@ -123,13 +123,7 @@ func TestPushKeyAtLineEndWaitsForItsValue(t *testing.T) {
 			t.Errorf("push %d: held %d, want %d", i, ans["held"], p.held)
 		}
 	}
-	var raws []string
-	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
-		raws = append(raws, e.Raw+"|"+e.Msg)
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
+	raws := storedRawMsg(t, st)
 	all := strings.Join(raws, "\n")
 	for _, secret := range []string{"Zq9Secret", "Zq8Other"} {
 		if strings.Contains(all, secret) {
@@ -149,21 +143,14 @@ func TestPushKeyAtLineEndWaitsForItsValue(t *testing.T) {
 // alone, and the value on the next line is masked.
 func TestPushKeyAtLineEndAfterPieces(t *testing.T) {
 	_, st, base := startServer(t, func(c *Config) { c.Redact.Keys = []string{"patient_name"} })
-	for i, body := range []string{
+	for _, body := range []string{
 		"2026-12-01T10:00:01Z stdout P 2026-12-01T10:00:01Z INFO intake form pat\n",
 		"2026-12-01T10:00:01Z stdout F ient_name:\n",
 		"2026-12-01T10:00:01Z stdout F   Zq7Secret Person\n2026-12-01T10:00:02Z stdout F 2026-12-01T10:00:02Z INFO intake done\n",
 	} {
 		pushAnswer(t, base+"/api/v1/ingest?source=cri", body, http.StatusOK)
-		_ = i
 	}
-	var raws []string
-	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
-		raws = append(raws, e.Raw+"|"+e.Msg)
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
+	raws := storedRawMsg(t, st)
 	all := strings.Join(raws, "\n")
 	if strings.Contains(all, "Zq7Secret") {
 		t.Errorf("the value stored in clear:\n%s", all)
@@ -171,4 +158,18 @@ func TestPushKeyAtLineEndAfterPieces(t *testing.T) {
 	if len(raws) != 2 || !strings.Contains(all, "intake form") || !strings.Contains(all, "intake done") {
 		t.Errorf("want the form line whole and the done line, got:\n%s", all)
 	}
+}
+
+// storedRawMsg returns every entry of st as its raw line and message,
+// joined by "|".
+func storedRawMsg(t *testing.T, st store.Store) []string {
+	t.Helper()
+	var raws []string
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		raws = append(raws, e.Raw+"|"+e.Msg)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return raws
 }

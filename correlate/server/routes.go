@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"github.com/traceline/traceline/correlate/ingest"
@@ -42,7 +41,7 @@ func (s *Server) background(ctx context.Context) {
 	defer func() { <-released }()
 	go func() {
 		defer close(released)
-		s.releaseWhenIdle(ctx, idleRelease, idleRelease/3, debug.FreeOSMemory)
+		s.releaseWhenIdle(ctx, idleRelease, idleRelease/3, s.releaseMemory)
 	}()
 	if len(s.cfg.Logs) == 0 {
 		close(followed)

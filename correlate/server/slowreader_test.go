@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceline/traceline/correlate/store"
 	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
 
@@ -180,5 +181,35 @@ func TestMemoryReleasedWhenIdle(t *testing.T) {
 		if n := frees.Load(); n != int32(burst) {
 			t.Fatalf("after %d bursts and idle time, released %d times, want %d", burst, n, burst)
 		}
+	}
+}
+
+// The embedded store is one the idle release reaches.
+var _ memoryReleaser = (*pebblestore.Store)(nil)
+
+// releasingStore counts the idle releases that reach its store.
+type releasingStore struct {
+	store.Store
+	released atomic.Int32
+}
+
+func (r *releasingStore) ReleaseMemory() { r.released.Add(1) }
+
+// TestIdleReleaseReachesTheStore: the idle release returns the store's
+// freed memory too (Pebble's blocks and memtables are C memory, which the
+// Go runtime's release does not reach).
+func TestIdleReleaseReachesTheStore(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	st, err := pebblestore.Open(cfg.Data, pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &releasingStore{Store: st}
+	srv := runServer(t, cfg, rs, nil)
+	srv.releaseMemory()
+	if n := rs.released.Load(); n != 1 {
+		t.Errorf("the store released %d times, want 1", n)
 	}
 }

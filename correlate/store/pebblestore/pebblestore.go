@@ -403,6 +403,13 @@ func (s *Store) loadNewest() error {
 	return nil
 }
 
+// ReleaseMemory gives back to the system the memory the store has freed:
+// blocks evicted from the cache and memtables flushed during ingest stay
+// with the process while it works (malloc_linux.go), and an idle service
+// returns them. The memtable being filled and the one Pebble keeps for
+// reuse stay: flushing the first would only hand its pages to the next.
+func (s *Store) ReleaseMemory() { releaseFreed() }
+
 // Close flushes and closes the store.
 func (s *Store) Close() error {
 	if err := s.ingestRun(); err != nil {
