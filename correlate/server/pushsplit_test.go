@@ -1,0 +1,145 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/store"
+)
+
+// TestPushRedactsAtEverySplit: every one-line leak variant, wrapped in
+// CRI and in Docker json-file pieces cut at every byte of its line and
+// pushed a piece a push (each push ends one line and starts the next),
+// is accepted as one entry per cut, the first piece held until the
+// second comes, and every cut stores the same entry (the store keeps one
+// of equal entries): one per variant and wrapping, with no secret in any
+// field. TestRedactionHolds cuts at a few chosen points; this cuts at all.
+func TestPushRedactsAtEverySplit(t *testing.T) {
+	now := time.Now()
+	_, st, base := startServer(t, func(c *Config) { c.Redact = leakConfig })
+	var vs []*leakVariant
+	for _, v := range leakVariants(now) {
+		if v.otlp != nil || len(v.lines) != 1 {
+			continue
+		}
+		if _, _, ok := parse.ContainerPart([]byte(v.lines[0])); ok {
+			continue // already a container line
+		}
+		vs = append(vs, v)
+	}
+	type wrap struct {
+		name  string
+		piece func(payload, ts string, last bool) string
+	}
+	wraps := []wrap{
+		{"cri", func(payload, ts string, last bool) string {
+			tag := "P"
+			if last {
+				tag = "F"
+			}
+			return ts + " stdout " + tag + " " + payload
+		}},
+		{"docker", func(payload, ts string, last bool) string {
+			q := string(appendQuotedTest(nil, payload))
+			q = q[1 : len(q)-1]
+			if last {
+				q += `\n`
+			}
+			return `{"log":"` + q + `","stream":"stdout","time":"` + ts + `"}`
+		}},
+	}
+	// One source per variant and wrap, eight pushed at once (fewer than
+	// the sources that may hold a piece); within a source, cut k's last
+	// piece and cut k+1's first go in one push.
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
+	var mu sync.Mutex
+	cases, accepted := 0, int64(0)
+	errs := make(chan error, len(vs)*len(wraps))
+	for i, v := range vs {
+		for _, w := range wraps {
+			line := v.lines[0]
+			mu.Lock()
+			cases += len(line) - 1
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				url := fmt.Sprintf("%s/api/v1/ingest?source=%s-%d", base, w.name, i)
+				pending := ""
+				for k := 1; k < len(line); k++ {
+					// A time of its own per cut: the same line at
+					// another time is another entry.
+					ts := now.Add(time.Duration(k) * time.Millisecond).UTC().Format(time.RFC3339Nano)
+					body := pending + w.piece(line[:k], ts, false) + "\n"
+					ans, err := pushOK(url, body)
+					if err == nil && (ans["held"] != 1 || ans["skipped"] != 0) {
+						err = fmt.Errorf("answered %v, want the first piece held and nothing skipped", ans)
+					}
+					if err != nil {
+						errs <- fmt.Errorf("%s %s cut %d: %w", v.name, w.name, k, err)
+						return
+					}
+					mu.Lock()
+					accepted += ans["accepted"]
+					mu.Unlock()
+					pending = w.piece(line[k:], ts, true) + "\n"
+				}
+				ans, err := pushOK(url, pending)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				accepted += ans["accepted"]
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	c := &leakChecker{t: t, vs: vs, leaks: map[string]bool{}}
+	n := 0
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		n++
+		c.check("a pushed line cut in two", fmt.Appendf(nil, "%+v", e.Record))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if accepted != int64(cases) {
+		t.Errorf("%d entries accepted from %d lines, each cut in two pieces", accepted, cases)
+	}
+	if want := len(vs) * len(wraps); n != want {
+		t.Errorf("%d distinct entries stored, want %d (one per variant and wrapping): some cut stored another entry", n, want)
+	}
+	t.Logf("%d variants, %d lines cut, %d distinct entries read, %d leaks", len(vs), cases, n, len(c.leaks))
+}
+
+// pushOK pushes body to url, wants a 200 and returns its counts.
+func pushOK(url, body string) (map[string]int64, error) {
+	resp, err := http.Post(url, "application/x-ndjson", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("POST %s: %s %s", url, resp.Status, b)
+	}
+	ans := map[string]int64{}
+	return ans, json.Unmarshal(b, &ans)
+}
