@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/traceline/traceline/correlate/ingest"
 	"github.com/traceline/traceline/correlate/parse"
+	"github.com/traceline/traceline/correlate/redact"
 	"github.com/traceline/traceline/correlate/store"
+	"github.com/traceline/traceline/correlate/store/pebblestore"
 )
 
 // TestPushRedactsAtEverySplit: every one-line leak variant, wrapped in
@@ -25,37 +30,7 @@ import (
 func TestPushRedactsAtEverySplit(t *testing.T) {
 	now := time.Now()
 	_, st, base := startServer(t, func(c *Config) { c.Redact = leakConfig })
-	var vs []*leakVariant
-	for _, v := range leakVariants(now) {
-		if v.otlp != nil || len(v.lines) != 1 {
-			continue
-		}
-		if _, _, ok := parse.ContainerPart([]byte(v.lines[0])); ok {
-			continue // already a container line
-		}
-		vs = append(vs, v)
-	}
-	type wrap struct {
-		name  string
-		piece func(payload, ts string, last bool) string
-	}
-	wraps := []wrap{
-		{"cri", func(payload, ts string, last bool) string {
-			tag := "P"
-			if last {
-				tag = "F"
-			}
-			return ts + " stdout " + tag + " " + payload
-		}},
-		{"docker", func(payload, ts string, last bool) string {
-			q := string(appendQuotedTest(nil, payload))
-			q = q[1 : len(q)-1]
-			if last {
-				q += `\n`
-			}
-			return `{"log":"` + q + `","stream":"stdout","time":"` + ts + `"}`
-		}},
-	}
+	vs := oneLineVariants(now)
 	// One source per variant and wrap, eight pushed at once (fewer than
 	// the sources that may hold a piece); within a source, cut k's last
 	// piece and cut k+1's first go in one push.
@@ -127,6 +102,100 @@ func TestPushRedactsAtEverySplit(t *testing.T) {
 		t.Errorf("%d distinct entries stored, want %d (one per variant and wrapping): some cut stored another entry", n, want)
 	}
 	t.Logf("%d variants, %d lines cut, %d distinct entries read, %d leaks", len(vs), cases, n, len(c.leaks))
+}
+
+// oneLineVariants are the leak variants of one line that is not a
+// container line already.
+func oneLineVariants(now time.Time) []*leakVariant {
+	var vs []*leakVariant
+	for _, v := range leakVariants(now) {
+		if v.otlp != nil || len(v.lines) != 1 {
+			continue
+		}
+		if _, _, ok := parse.ContainerPart([]byte(v.lines[0])); ok {
+			continue
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// wraps are the container formats a line is cut into pieces of: piece
+// returns one piece of payload written at ts, the line's last or not.
+var wraps = []struct {
+	name  string
+	piece func(payload, ts string, last bool) string
+}{
+	{"cri", func(payload, ts string, last bool) string {
+		tag := "P"
+		if last {
+			tag = "F"
+		}
+		return ts + " stdout " + tag + " " + payload
+	}},
+	{"docker", func(payload, ts string, last bool) string {
+		q := string(appendQuotedTest(nil, payload))
+		q = q[1 : len(q)-1]
+		if last {
+			q += `\n`
+		}
+		return `{"log":"` + q + `","stream":"stdout","time":"` + ts + `"}`
+	}},
+}
+
+// TestIndexRedactsAtEverySplit is TestPushRedactsAtEverySplit for files:
+// each variant's line cut at every byte into two container pieces, the
+// cuts one after another in a file per variant and wrapping, indexed
+// with the leak test's redaction. Every cut is one entry (a file's
+// entries are kept apart by their offsets), none with a secret.
+func TestIndexRedactsAtEverySplit(t *testing.T) {
+	now := time.Now()
+	vs := oneLineVariants(now)
+	logs := t.TempDir()
+	cases := 0
+	for i, v := range vs {
+		for _, w := range wraps {
+			line := v.lines[0]
+			var b strings.Builder
+			for k := 1; k < len(line); k++ {
+				ts := now.Add(time.Duration(k) * time.Millisecond).UTC().Format(time.RFC3339Nano)
+				b.WriteString(w.piece(line[:k], ts, false) + "\n" + w.piece(line[k:], ts, true) + "\n")
+				cases++
+			}
+			if err := os.WriteFile(filepath.Join(logs, fmt.Sprintf("%s-%02d.log", w.name, i)), []byte(b.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	red, err := redact.New(leakConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := ingest.DefaultConfig()
+	cfg.Paths = []string{logs}
+	cfg.Parse.Redact = red.Entry
+	stats, err := ingest.Index(context.Background(), st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &leakChecker{t: t, vs: vs, leaks: map[string]bool{}}
+	n := 0
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		n++
+		c.check("a line cut in two in a file", fmt.Appendf(nil, "%+v", e.Record))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != cases || stats.Entries != int64(cases) {
+		t.Errorf("%d entries stored (%d written) from %d lines, each cut in two pieces", n, stats.Entries, cases)
+	}
+	t.Logf("%d variants, %d lines cut, %d entries read, %d leaks", len(vs), cases, n, len(c.leaks))
 }
 
 // pushOK pushes body to url, wants a 200 and returns its counts.
