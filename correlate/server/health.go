@@ -78,24 +78,29 @@ func (s *Server) writeFailure() string {
 const idleRelease = 30 * time.Second
 
 // memoryReleaser is a store that can give back what it holds for writes
-// (pebblestore.Store).
-type memoryReleaser interface{ ReleaseMemory() }
+// (pebblestore.Store); false asks to be called again later.
+type memoryReleaser interface{ ReleaseMemory() bool }
 
 // releaseMemory returns what ingest used: the store's write buffers and
-// the heap the collector has freed.
-func (s *Server) releaseMemory() {
+// the heap the collector has freed. It reports false when the store asks
+// to be called again.
+func (s *Server) releaseMemory() bool {
+	done := true
 	if r, ok := s.store.(memoryReleaser); ok {
-		r.ReleaseMemory()
+		done = r.ReleaseMemory()
 	}
 	debug.FreeOSMemory()
+	return done
 }
 
 // releaseWhenIdle returns the memory ingest used to the system once
 // writes stop for idleRelease: with the collector tuned for ingest (GOGC
 // 400, a 1 GiB soft limit) the heap grows with a burst of pushes, and
 // the runtime returns freed pages only slowly, so an idle service would
-// otherwise keep the peak of its last burst. It runs until ctx ends.
-func (s *Server) releaseWhenIdle(ctx context.Context, idle, every time.Duration, free func()) {
+// otherwise keep the peak of its last burst. free is called once a burst,
+// and at every tick after while it reports false (the store was busy). It
+// runs until ctx ends.
+func (s *Server) releaseWhenIdle(ctx context.Context, idle, every time.Duration, free func() bool) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var released int64 // the write count at the last release
@@ -107,8 +112,9 @@ func (s *Server) releaseWhenIdle(ctx context.Context, idle, every time.Duration,
 		}
 		n, last := s.writes.count.Load(), s.writes.last.Load()
 		if n != released && time.Since(time.Unix(0, last)) >= idle {
-			free()
-			released = n
+			if free() {
+				released = n
+			}
 		}
 	}
 }

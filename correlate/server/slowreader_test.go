@@ -165,7 +165,7 @@ func TestMemoryReleasedWhenIdle(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.releaseWhenIdle(ctx, 100*time.Millisecond, 10*time.Millisecond, func() { frees.Add(1) })
+		srv.releaseWhenIdle(ctx, 100*time.Millisecond, 10*time.Millisecond, func() bool { frees.Add(1); return true })
 	}()
 	defer func() { cancel(); <-done }()
 	time.Sleep(300 * time.Millisecond)
@@ -193,7 +193,7 @@ type releasingStore struct {
 	released atomic.Int32
 }
 
-func (r *releasingStore) ReleaseMemory() { r.released.Add(1) }
+func (r *releasingStore) ReleaseMemory() bool { r.released.Add(1); return true }
 
 // TestIdleReleaseReachesTheStore: the idle release returns the store's
 // freed memory too (Pebble's blocks and memtables are C memory, which the
@@ -211,5 +211,24 @@ func TestIdleReleaseReachesTheStore(t *testing.T) {
 	srv.releaseMemory()
 	if n := rs.released.Load(); n != 1 {
 		t.Errorf("the store released %d times, want 1", n)
+	}
+}
+
+// TestIdleReleaseRetriesABusyStore: a store that asks to be released later
+// is asked again at the next ticks, until it is done; then not again.
+func TestIdleReleaseRetriesABusyStore(t *testing.T) {
+	srv, _, _ := startServer(t, nil)
+	var calls atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.releaseWhenIdle(ctx, 50*time.Millisecond, 10*time.Millisecond, func() bool { return calls.Add(1) >= 3 })
+	}()
+	defer func() { cancel(); <-done }()
+	srv.noteWrite(nil)
+	time.Sleep(400 * time.Millisecond)
+	if n := calls.Load(); n != 3 {
+		t.Errorf("asked %d times, want 3 (twice busy, then done)", n)
 	}
 }

@@ -20,14 +20,15 @@ import (
 // still hold them; a file indexed anew from its start would bring them
 // back.
 func (s *Store) DeleteTrace(ctx context.Context, ids ...store.TraceID) (int, error) {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return 0, err
 	}
+	defer s.leave()
 	// Two deletions rewriting one group at once would each put back what
 	// the other removed.
 	s.deleteMu.Lock()
 	defer s.deleteMu.Unlock()
-	recs, err := s.Logs(ctx, ids...)
+	recs, err := s.logs(ctx, ids)
 	if err != nil {
 		return 0, err
 	}

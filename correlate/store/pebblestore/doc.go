@@ -52,6 +52,17 @@
 // checkpoints. The spill files take about as much disk as the log lines,
 // in the data folder, until the load ends.
 //
+// # Memory of an idle service
+//
+// Pebble keeps the memtable being filled and one flushed memtable for
+// reuse (Options.MemTableBytes each) for as long as a store is open.
+// ReleaseMemory, which `serve` calls once writes have stopped for 30 s,
+// flushes the store, closes it and opens it again under the folder's
+// lock, which it holds from Open to Close, so that no other process opens
+// the folder meanwhile; it waits while a method is using the store or a
+// commit, flush or compaction runs. The store starts again with a small
+// memtable that grows with the next writes.
+//
 // # Format
 //
 // A new store is created at Pebble's newest format (pebble.FormatNewest);

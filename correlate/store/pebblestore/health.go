@@ -108,7 +108,9 @@ func (s *Store) commit(b *pebble.Batch, wo *pebble.WriteOptions) error {
 		return err
 	}
 	done := make(chan error, 1)
+	s.commits.Add(1)
 	go func() {
+		defer s.commits.Add(-1)
 		err := b.Commit(wo)
 		b.Close()
 		done <- err

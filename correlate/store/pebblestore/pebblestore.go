@@ -100,6 +100,15 @@ type Store struct {
 
 	po     *pebble.Options
 	health *diskHealth
+	// gate is held shared by every method that uses db, and alone by
+	// ReleaseMemory while it closes and opens db again. db is nil when
+	// that open failed (reopenErr), until a later ReleaseMemory opens it.
+	gate      sync.RWMutex
+	reopenErr error
+	lock      *pebble.Lock // the folder's lock, held across those reopens
+	// commits counts the commits still running after commit returned
+	// (disk full): db is not closed under them.
+	commits atomic.Int32
 	// deleted is set once a range deletion was written (Compact must
 	// then run even when all tables are in the last level).
 	deleted atomic.Bool
@@ -258,8 +267,19 @@ func Open(dir string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("pebblestore: %s: %w", dir, err)
 		}
 	}
+	// The folder's lock is taken here and kept until Close, so that no
+	// other process opens the folder while ReleaseMemory reopens it.
+	lock, err := pebble.LockDirectory(dir, po.FS)
+	if err != nil {
+		if isLockErr(err) {
+			return nil, fmt.Errorf("%s: %w (a running correlate index or serve?)", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("pebblestore: lock %s: %w", dir, err)
+	}
+	po.Lock = lock
 	db, err := pebble.Open(dir, po)
 	if err != nil {
+		lock.Close()
 		if isLockErr(err) {
 			return nil, fmt.Errorf("%s: %w (a running correlate index or serve?)", dir, ErrLocked)
 		}
@@ -273,12 +293,13 @@ func Open(dir string, o Options) (*Store, error) {
 			}
 		}
 	}
-	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync, po: po, health: health}
+	s := &Store{db: db, dir: dir, opts: o, buckets: map[uint32]bool{}, wo: pebble.NoSync, po: po, health: health, lock: lock}
 	if o.Sync {
 		s.wo = pebble.Sync
 	}
 	if err := s.load(); err != nil {
 		db.Close()
+		lock.Close()
 		return nil, err
 	}
 	return s, nil
@@ -403,15 +424,114 @@ func (s *Store) loadNewest() error {
 	return nil
 }
 
-// ReleaseMemory gives back to the system the memory the store has freed:
-// blocks evicted from the cache and memtables flushed during ingest stay
-// with the process while it works (malloc_linux.go), and an idle service
-// returns them. The memtable being filled and the one Pebble keeps for
-// reuse stay: flushing the first would only hand its pages to the next.
-func (s *Store) ReleaseMemory() { releaseFreed() }
+// enter holds the gate shared for a method that uses db (and, in a bulk
+// load, ingests the run being gathered); leave releases it.
+func (s *Store) enter() error {
+	if err := s.hold(); err != nil {
+		return err
+	}
+	if err := s.ingestRun(); err != nil {
+		s.gate.RUnlock()
+		return err
+	}
+	return nil
+}
+
+func (s *Store) leave() { s.gate.RUnlock() }
+
+// hold is enter without the bulk load's ingest, for writes.
+func (s *Store) hold() error {
+	s.gate.RLock()
+	if s.db == nil {
+		err := s.reopenErr
+		s.gate.RUnlock()
+		return fmt.Errorf("pebblestore: %s: the store could not be opened again after an idle release: %w", s.dir, err)
+	}
+	return nil
+}
+
+// releaseAbove is what a service's memtables must hold (in use or kept
+// for reuse) before ReleaseMemory reopens the store to give them back.
+var releaseAbove uint64 = 2 << 20
+
+// ReleaseMemory gives back to the system what an idle service holds for
+// writes. Pebble keeps the memtable being filled and one flushed memtable
+// for reuse (MemTableBytes each) for as long as the store is open, so a
+// store with a write-ahead log is flushed, closed and opened again, under
+// the folder's lock throughout: it starts again with a small memtable that
+// grows with the next writes. Then the heap pages C's allocator holds free
+// (cached blocks and memtables, malloc_linux.go) go back to the system.
+//
+// It reports false when it should be called again later: a method was
+// using the store, a commit, flush or compaction was running, or a
+// failed reopen left the store closed (every method then returns that
+// error until a later ReleaseMemory opens it).
+func (s *Store) ReleaseMemory() bool {
+	defer releaseFreed()
+	if s.opts.ReadOnly || s.opts.DisableWAL || s.opts.BulkLoad {
+		return true
+	}
+	if !s.gate.TryLock() {
+		return false
+	}
+	defer s.gate.Unlock()
+	if s.db == nil {
+		s.reopenErr = s.open()
+		return s.reopenErr == nil
+	}
+	if s.commits.Load() > 0 || s.health.err() != nil {
+		return false
+	}
+	m := s.db.Metrics()
+	if m.Compact.NumInProgress > 0 || m.Flush.NumInProgress > 0 {
+		return false
+	}
+	if m.MemTable.Size+m.MemTable.ZombieSize <= releaseAbove || s.roomForWAL() != nil {
+		return true // little to give back, or no room for a new log
+	}
+	if err := s.db.Flush(); err != nil {
+		return true // the store stays as it is
+	}
+	err := s.db.Close()
+	s.db = nil
+	if err == nil {
+		err = s.open()
+	}
+	s.reopenErr = err
+	return err == nil
+}
+
+// open opens db again with the options and lock of the first Open, and a
+// new (empty) block cache.
+func (s *Store) open() error {
+	cache := pebble.NewCache(s.opts.CacheBytes)
+	defer cache.Unref()
+	s.po.Cache = cache
+	db, err := pebble.Open(s.dir, s.po)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	return nil
+}
 
 // Close flushes and closes the store.
 func (s *Store) Close() error {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	if s.db == nil {
+		return s.lock.Close()
+	}
+	err := s.close()
+	if s.health.err() == nil {
+		// (A commit stalled on a full disk keeps the database and so
+		// the lock; the process is ending.)
+		s.lock.Close()
+	}
+	return err
+}
+
+func (s *Store) close() error {
 	if err := s.ingestRun(); err != nil {
 		s.db.Close()
 		return err
@@ -438,18 +558,20 @@ func (s *Store) Close() error {
 
 // Flush writes the memtable to disk (for size measurements).
 func (s *Store) Flush() error {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return err
 	}
+	defer s.leave()
 	return s.db.Flush()
 }
 
 // Compact compacts the whole key space (for size measurements and after
 // large expiries).
 func (s *Store) Compact(ctx context.Context) error {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return err
 	}
+	defer s.leave()
 	if s.opts.BulkLoad && !s.deleted.Load() && onlyLastLevel(s.db.Metrics()) {
 		// A bulk load in one epoch wrote every table into the last
 		// level, disjoint: nothing to merge. (Pebble would rewrite the
@@ -471,9 +593,14 @@ func onlyLastLevel(m *pebble.Metrics) bool {
 
 // Checkpoints returns every file's checkpoint.
 func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return nil, err
 	}
+	defer s.leave()
+	return s.checkpoints(ctx)
+}
+
+func (s *Store) checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
 	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{storefmt.SpaceCheck}, UpperBound: []byte{storefmt.SpaceCheck + 1}})
 	if err != nil {
 		return nil, err
@@ -706,6 +833,10 @@ func (s *Store) write(ctx context.Context, entries []store.Entry, cp store.Check
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.hold(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if s.opts.BulkLoad {
 		return s.bulkWrite(entries, cp)
 	}
@@ -815,9 +946,14 @@ func (s *Store) sortedBuckets() []uint32 {
 
 // Logs returns every entry carrying one of ids, in time order.
 func (s *Store) Logs(ctx context.Context, ids ...store.TraceID) ([]parse.Record, error) {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return nil, err
 	}
+	defer s.leave()
+	return s.logs(ctx, ids)
+}
+
+func (s *Store) logs(ctx context.Context, ids []store.TraceID) ([]parse.Record, error) {
 	buckets := s.sortedBuckets()
 	if len(buckets) == 0 {
 		return nil, fmt.Errorf("%s: %w", s.dir, store.ErrEmpty)
@@ -837,9 +973,10 @@ func (s *Store) LogsPage(ctx context.Context, ids []store.TraceID, after store.C
 	if limit <= 0 {
 		limit = store.DefaultPageLines
 	}
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return store.Page{}, err
 	}
+	defer s.leave()
 	buckets := s.sortedBuckets()
 	if len(buckets) == 0 {
 		return store.Page{}, fmt.Errorf("%s: %w", s.dir, store.ErrEmpty)
@@ -893,9 +1030,10 @@ func (x iterScanner) ScanPrefix(p []byte, fn func(k, v []byte) error) error {
 // order: a whole day is read in key order, the cheapest way to read it
 // all. Search reads entries newest first through the search index.
 func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.Entry) bool) error {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return err
 	}
+	defer s.leave()
 	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{})
 	if err != nil {
 		return err
@@ -971,10 +1109,11 @@ func (s *Store) Range(ctx context.Context, from, to time.Time, fn func(e *store.
 
 // Stats describes the store; SizeBytes is what the folder holds on disk.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return store.Stats{}, err
 	}
-	cps, err := s.Checkpoints(ctx)
+	defer s.leave()
+	cps, err := s.checkpoints(ctx)
 	if err != nil {
 		return store.Stats{}, err
 	}
@@ -1018,9 +1157,10 @@ func dirSize(dir string) int64 {
 // newest entry time seen (never later than now plus a day, so a bogus
 // future time cannot expire everything). Zero retention keeps everything.
 func (s *Store) Expire(ctx context.Context, retention time.Duration) (int, error) {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return 0, err
 	}
+	defer s.leave()
 	if retention <= 0 {
 		return 0, nil
 	}

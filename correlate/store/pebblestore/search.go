@@ -29,9 +29,10 @@ import (
 // the index, or with an earlier layout of it, answers
 // store.ErrNoSearchIndex.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
-	if err := s.ingestRun(); err != nil {
+	if err := s.enter(); err != nil {
 		return store.SearchPage{}, err
 	}
+	defer s.leave()
 	s.mu.Lock()
 	ok := s.searchable
 	s.mu.Unlock()
