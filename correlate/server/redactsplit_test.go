@@ -86,15 +86,7 @@ func TestPushRedactsAtEverySplit(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	c := &leakChecker{t: t, vs: vs, leaks: map[string]bool{}}
-	n := 0
-	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
-		n++
-		c.check("a pushed line cut in two", fmt.Appendf(nil, "%+v", e.Record))
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
+	n, c := checkStored(t, st, vs, "a pushed line cut in two")
 	if accepted != int64(cases) {
 		t.Errorf("%d entries accepted from %d lines, each cut in two pieces", accepted, cases)
 	}
@@ -183,19 +175,27 @@ func TestIndexRedactsAtEverySplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &leakChecker{t: t, vs: vs, leaks: map[string]bool{}}
-	n := 0
-	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
-		n++
-		c.check("a line cut in two in a file", fmt.Appendf(nil, "%+v", e.Record))
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
+	n, c := checkStored(t, st, vs, "a line cut in two in a file")
 	if n != cases || stats.Entries != int64(cases) {
 		t.Errorf("%d entries stored (%d written) from %d lines, each cut in two pieces", n, stats.Entries, cases)
 	}
 	t.Logf("%d variants, %d lines cut, %d entries read, %d leaks", len(vs), cases, n, len(c.leaks))
+}
+
+// checkStored looks for vs's secrets in every field of every entry of st,
+// and returns how many entries it read and the checker.
+func checkStored(t *testing.T, st store.Store, vs []*leakVariant, where string) (int, *leakChecker) {
+	t.Helper()
+	c := &leakChecker{t: t, vs: vs, leaks: map[string]bool{}}
+	n := 0
+	if err := st.Range(context.Background(), time.Time{}, time.Time{}, func(e *store.Entry) bool {
+		n++
+		c.check(where, fmt.Appendf(nil, "%+v", e.Record))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n, c
 }
 
 // pushOK pushes body to url, wants a 200 and returns its counts.
