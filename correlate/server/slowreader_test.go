@@ -219,8 +219,14 @@ func TestIdleReleaseRetriesABusyStore(t *testing.T) {
 	}()
 	defer func() { cancel(); <-done }()
 	srv.noteWrite(nil)
-	time.Sleep(400 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); calls.Load() < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("asked %d times in 10 s, want 3 (twice busy, then done)", calls.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // ten more ticks
 	if n := calls.Load(); n != 3 {
-		t.Errorf("asked %d times, want 3 (twice busy, then done)", n)
+		t.Errorf("asked %d times, want 3: not again once done", n)
 	}
 }
