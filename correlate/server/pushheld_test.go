@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,14 +65,12 @@ func TestPushHeldSourcesAreBounded(t *testing.T) {
 
 func pushAnswer(t *testing.T, url, body string, status int) map[string]int64 {
 	t.Helper()
-	resp, err := http.Post(url, "application/x-ndjson", strings.NewReader(body))
+	got, b, err := push(url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		t.Fatalf("POST %s: %d %s, want %d", url, resp.StatusCode, b, status)
+	if got != status {
+		t.Fatalf("POST %s: %d %s, want %d", url, got, b, status)
 	}
 	ans := map[string]int64{}
 	if status == http.StatusOK {

@@ -105,16 +105,6 @@ func leakVariants(now time.Time) []*leakVariant {
 	one := func(f func(tid, ts, n, l, ssn string) string) mk {
 		return func(tid, ts, n, l, ssn string) []string { return []string{f(tid, ts, n, l, ssn)} }
 	}
-	docker := func(payload, ts string, end bool) string {
-		var esc bytes.Buffer
-		esc.Write(appendQuotedTest(nil, payload))
-		s := esc.String()
-		s = s[1 : len(s)-1]
-		if end {
-			s += `\n`
-		}
-		return `{"log":"` + s + `","stream":"stdout","time":"` + ts + `"}`
-	}
 	lineVariants := []struct {
 		name string
 		mk   mk
@@ -177,24 +167,24 @@ func leakVariants(now time.Time) []*leakVariant {
 			return ts + ` INFO note ` + escapeAll(ssn) + ` trace_id=` + tid
 		})},
 		{"docker json", one(func(tid, ts, n, l, ssn string) string {
-			return docker(`{"time":"`+ts+`","patient_name":"`+n+` `+l+`","trace_id":"`+tid+`"}`, ts, true)
+			return dockerLine(`{"time":"`+ts+`","patient_name":"`+n+` `+l+`","trace_id":"`+tid+`"}`, ts, true)
 		})},
 		{"docker text", one(func(tid, ts, n, l, ssn string) string {
-			return docker(ts+` INFO patient_name=`+n+` ssn: `+ssn+` trace_id=`+tid, ts, true)
+			return dockerLine(ts+` INFO patient_name=`+n+` ssn: `+ssn+` trace_id=`+tid, ts, true)
 		})},
 		{"docker escaped key", one(func(tid, ts, n, l, ssn string) string {
-			return docker(`{"time":"`+ts+`","\u0070atient_name":"`+n+` `+l+`","trace_id":"`+tid+`"}`, ts, true)
+			return dockerLine(`{"time":"`+ts+`","\u0070atient_name":"`+n+` `+l+`","trace_id":"`+tid+`"}`, ts, true)
 		})},
 		{"docker partial key split", func(tid, ts, n, l, ssn string) []string {
 			p := `{"time":"` + ts + `","patient_name":"` + n + ` ` + l + `","trace_id":"` + tid + `"}`
 			i := strings.Index(p, "patient_na") + len("patient_na")
-			return []string{docker(p[:i], ts, false), docker(p[i:], ts, true)}
+			return []string{dockerLine(p[:i], ts, false), dockerLine(p[i:], ts, true)}
 		}},
 		{"docker partial value split", func(tid, ts, n, l, ssn string) []string {
 			p := `{"time":"` + ts + `","patient_name":"` + n + ` ` + l + `","ssn":"` + ssn + `","trace_id":"` + tid + `"}`
 			i := strings.Index(p, ssn) + 5
 			j := strings.Index(p, n) + 2
-			return []string{docker(p[:j], ts, false), docker(p[j:i], ts, false), docker(p[i:], ts, true)}
+			return []string{dockerLine(p[:j], ts, false), dockerLine(p[j:i], ts, false), dockerLine(p[i:], ts, true)}
 		}},
 		{"cri partial key split", func(tid, ts, n, l, ssn string) []string {
 			p := `{"time":"` + ts + `","patient_name":"` + n + ` ` + l + `","trace_id":"` + tid + `"}`
@@ -272,6 +262,17 @@ func leakVariants(now time.Time) []*leakVariant {
 		}
 	}
 	return vs
+}
+
+// dockerLine is payload as a line of Docker's json-file log written at
+// ts: the end of a log line when end is set, a partial piece otherwise.
+func dockerLine(payload, ts string, end bool) string {
+	q := string(appendQuotedTest(nil, payload))
+	q = q[1 : len(q)-1]
+	if end {
+		q += `\n`
+	}
+	return `{"log":"` + q + `","stream":"stdout","time":"` + ts + `"}`
 }
 
 // appendQuotedTest is a JSON string as Docker's json-file writes it.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,15 +37,13 @@ func TestPushRedactsAtEverySplit(t *testing.T) {
 	// piece and cut k+1's first go in one push.
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, 8)
-	var mu sync.Mutex
-	cases, accepted := 0, int64(0)
+	cases := 0
+	var accepted atomic.Int64
 	errs := make(chan error, len(vs)*len(wraps))
 	for i, v := range vs {
 		for _, w := range wraps {
 			line := v.lines[0]
-			mu.Lock()
 			cases += len(line) - 1
-			mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -65,9 +64,7 @@ func TestPushRedactsAtEverySplit(t *testing.T) {
 						errs <- fmt.Errorf("%s %s cut %d: %w", v.name, w.name, k, err)
 						return
 					}
-					mu.Lock()
-					accepted += ans["accepted"]
-					mu.Unlock()
+					accepted.Add(ans["accepted"])
 					pending = w.piece(line[k:], ts, true) + "\n"
 				}
 				ans, err := pushOK(url, pending)
@@ -75,9 +72,7 @@ func TestPushRedactsAtEverySplit(t *testing.T) {
 					errs <- err
 					return
 				}
-				mu.Lock()
-				accepted += ans["accepted"]
-				mu.Unlock()
+				accepted.Add(ans["accepted"])
 			}()
 		}
 	}
@@ -87,8 +82,8 @@ func TestPushRedactsAtEverySplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, c := checkStored(t, st, vs, "a pushed line cut in two")
-	if accepted != int64(cases) {
-		t.Errorf("%d entries accepted from %d lines, each cut in two pieces", accepted, cases)
+	if accepted.Load() != int64(cases) {
+		t.Errorf("%d entries accepted from %d lines, each cut in two pieces", accepted.Load(), cases)
 	}
 	if want := len(vs) * len(wraps); n != want {
 		t.Errorf("%d distinct entries stored, want %d (one per variant and wrapping): some cut stored another entry", n, want)
@@ -125,14 +120,7 @@ var wraps = []struct {
 		}
 		return ts + " stdout " + tag + " " + payload
 	}},
-	{"docker", func(payload, ts string, last bool) string {
-		q := string(appendQuotedTest(nil, payload))
-		q = q[1 : len(q)-1]
-		if last {
-			q += `\n`
-		}
-		return `{"log":"` + q + `","stream":"stdout","time":"` + ts + `"}`
-	}},
+	{"docker", dockerLine},
 }
 
 // TestIndexRedactsAtEverySplit is TestPushRedactsAtEverySplit for files:
@@ -200,15 +188,25 @@ func checkStored(t *testing.T, st store.Store, vs []*leakVariant, where string) 
 
 // pushOK pushes body to url, wants a 200 and returns its counts.
 func pushOK(url, body string) (map[string]int64, error) {
-	resp, err := http.Post(url, "application/x-ndjson", strings.NewReader(body))
+	status, b, err := push(url, body)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("POST %s: %s %s", url, resp.Status, b)
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("POST %s: %d %s", url, status, b)
 	}
 	ans := map[string]int64{}
 	return ans, json.Unmarshal(b, &ans)
+}
+
+// push posts body to url as NDJSON and returns the answer's status and
+// body.
+func push(url, body string) (int, []byte, error) {
+	resp, err := http.Post(url, "application/x-ndjson", strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }

@@ -280,9 +280,6 @@ func Open(dir string, o Options) (*Store, error) {
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		lock.Close()
-		if isLockErr(err) {
-			return nil, fmt.Errorf("%s: %w (a running correlate index or serve?)", dir, ErrLocked)
-		}
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
 	if !o.ReadOnly { // runs a killed bulk load was writing
